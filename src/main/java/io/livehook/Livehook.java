@@ -1,0 +1,104 @@
+package io.livehook;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.livehook.config.LivehookConfig;
+import io.livehook.ingest.WebhookIngest;
+import io.livehook.ingest.WebhookVerifier;
+import io.livehook.log.EventLog;
+import io.livehook.log.SqliteEventLog;
+import io.livehook.metrics.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One livehook process, wired in the order an event travels: LiveKit's request is verified and appended
+ * to the event log by ingest; everything after the log reads from it.
+ */
+public final class Livehook implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Livehook.class);
+
+    private final LivehookConfig config;
+    private final PrometheusMeterRegistry registry;
+    private final EventLog eventLog;
+    private final WebhookIngest ingest;
+    private final WebServer server;
+    private volatile boolean ready;
+
+    private Livehook(LivehookConfig config, Clock clock) {
+        this.config = config;
+        this.registry = Metrics.prometheus();
+        this.eventLog = new SqliteEventLog(config.storage().logFile());
+        var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
+        this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
+        this.server = WebServer.builder()
+                .host(config.server().host())
+                .port(config.server().port())
+                .shutdownHook(false)
+                .routing(this::routes)
+                .build();
+    }
+
+    public static Livehook start(LivehookConfig config, Clock clock) {
+        Livehook livehook = new Livehook(config, clock);
+        livehook.server.start();
+        livehook.ready = true;
+        if (config.dev()) {
+            log.warn("DEV MODE: accepting webhooks signed with LiveKit's public dev key pair (devkey/secret) and "
+                    + "serving the API without a token. Never run --dev where real LiveKit traffic arrives.");
+        }
+        log.info("livehook listening on {}:{}, webhooks at {}, accepting keys {}, data in {}",
+                config.server().host(), livehook.port(), config.server().webhookPath(),
+                config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
+        return livehook;
+    }
+
+    private void routes(HttpRouting.Builder routing) {
+        routing.post(config.server().webhookPath(), ingest)
+                .get("/healthz", (req, res) -> res.send("ok\n"))
+                .get("/readyz", (req, res) -> {
+                    res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
+                })
+                .get("/metrics", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    res.send(registry.scrape());
+                });
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public EventLog eventLog() {
+        return eventLog;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Graceful stop: refuse new webhooks with 503 (LiveKit retries those), let requests already inside
+     * finish their appends, stop the server, then close the log after its last commit.
+     */
+    @Override
+    public void close() {
+        ready = false;
+        ingest.stopAccepting();
+        try {
+            if (!ingest.awaitIdle(config.server().shutdownGrace())) {
+                log.warn("shutdown grace of {} ran out with webhook requests still in flight",
+                        config.server().shutdownGrace());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop();
+        eventLog.close();
+        log.info("livehook stopped");
+    }
+}

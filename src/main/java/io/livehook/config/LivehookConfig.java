@@ -1,0 +1,35 @@
+package io.livehook.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
+public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
+
+    public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
+
+    /** {@code url} is LiveKit's server address, used only to call its RoomService API. */
+    public record LiveKit(ApiKeys keys, Duration leeway, Optional<String> url) {}
+
+    public record Storage(Path dataDir) {
+        public Path logFile() {
+            return dataDir.resolve("events.db");
+        }
+
+        public Path stateFile() {
+            return dataDir.resolve("state.db");
+        }
+    }
+
+    /**
+     * {@code token} guards the query API and dashboard. Absent: open in --dev, closed (401) otherwise, so a
+     * forgotten token never exposes raw events.
+     */
+    public record Api(Optional<String> token) {
+        @Override
+        public String toString() {
+            return "Api[token=" + (token.isPresent() ? "<set>" : "<none>") + "]";
+        }
+    }
+}

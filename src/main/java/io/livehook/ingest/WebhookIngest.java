@@ -1,0 +1,157 @@
+package io.livehook.ingest;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.livehook.log.Appended;
+import io.livehook.log.EventLog;
+import io.livehook.log.IncomingEvent;
+import io.livehook.log.LogUnavailableException;
+import io.livehook.log.Origin;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The webhook endpoint: verify the signature over the raw bytes, append to the event log, answer. The
+ * answer is 200 only once the event is durable. Status codes follow what LiveKit's sender does with
+ * them: 4xx is final (right for a request that can never be valid), 503 with Retry-After is retried
+ * (right while the log cannot write).
+ */
+public final class WebhookIngest implements Handler {
+    private static final Logger log = LoggerFactory.getLogger(WebhookIngest.class);
+    private static final String RETRY_AFTER_SECONDS = "1";
+    private static final String NO_REASON = "none";
+
+    private final WebhookVerifier verifier;
+    private final EventLog eventLog;
+    private final long maxBodyBytes;
+    private final Clock clock;
+    private final IngestMetrics metrics;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean accepting = true;
+
+    public WebhookIngest(WebhookVerifier verifier, EventLog eventLog, long maxBodyBytes, Clock clock,
+            MeterRegistry registry) {
+        this.verifier = verifier;
+        this.eventLog = eventLog;
+        this.maxBodyBytes = maxBodyBytes;
+        this.clock = clock;
+        this.metrics = new IngestMetrics(registry);
+    }
+
+    @Override
+    public void handle(ServerRequest request, ServerResponse response) {
+        long start = System.nanoTime();
+        inFlight.incrementAndGet();
+        try {
+            Answer answer = accepting ? receive(request) : Answer.unavailable("shutting_down");
+            metrics.answered(answer.status().code(), answer.outcome(), answer.reason(), start);
+            response.status(answer.status());
+            if (answer.status() == Status.SERVICE_UNAVAILABLE_503) {
+                response.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            }
+            response.send(answer.outcome() + (answer.reason().equals(NO_REASON) ? "" : " " + answer.reason()) + "\n");
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private Answer receive(ServerRequest request) {
+        if (!acceptedContentType(request.headers().first(HeaderNames.CONTENT_TYPE).orElse(""))) {
+            return new Answer(Status.UNSUPPORTED_MEDIA_TYPE_415, "rejected", "unsupported_media_type");
+        }
+        if (request.headers().contentLength().orElse(0) > maxBodyBytes) {
+            return new Answer(Status.REQUEST_ENTITY_TOO_LARGE_413, "rejected", "body_too_large");
+        }
+        byte[] body;
+        try (InputStream in = request.content().inputStream()) {
+            body = in.readNBytes((int) maxBodyBytes + 1);
+        } catch (IOException | RuntimeException e) {
+            log.info("webhook body could not be read: {}", e.getMessage());
+            return new Answer(Status.BAD_REQUEST_400, "rejected", "body_unreadable");
+        }
+        if (body.length > maxBodyBytes) {
+            return new Answer(Status.REQUEST_ENTITY_TOO_LARGE_413, "rejected", "body_too_large");
+        }
+        metrics.body(body.length);
+        Instant receivedAt = clock.instant();
+
+        Verification verification = verifier.verify(request.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body);
+        if (verification instanceof Verification.Rejected rejected) {
+            log.info("webhook rejected: {} ({})", rejected.reason().label(), rejected.detail());
+            return new Answer(Status.UNAUTHORIZED_401, "rejected", rejected.reason().label());
+        }
+        String keyId = ((Verification.Verified) verification).keyId();
+
+        EventHeader header;
+        try {
+            header = EventHeader.read(body);
+        } catch (EventHeader.Unreadable unreadable) {
+            return quarantine(body, receivedAt, keyId, unreadable);
+        }
+        try {
+            Appended appended = eventLog.append(new IncomingEvent(header.eventId(), header.eventType(),
+                    header.queueKey(), body, receivedAt, keyId, Origin.LIVEKIT));
+            if (appended.duplicate()) {
+                log.debug("duplicate event {} {} room/key={}", header.eventId(), header.eventType(), header.queueKey());
+                return new Answer(Status.OK_200, "duplicate", NO_REASON);
+            }
+            log.debug("appended event {} {} room/key={} at {}", header.eventId(), header.eventType(),
+                    header.queueKey(), appended.offset());
+            return new Answer(Status.OK_200, "appended", NO_REASON);
+        } catch (LogUnavailableException e) {
+            log.warn("event {} not appended, answering 503: {}", header.eventId(), e.getMessage());
+            return Answer.unavailable("log_unavailable");
+        }
+    }
+
+    private Answer quarantine(byte[] body, Instant receivedAt, String keyId, EventHeader.Unreadable unreadable) {
+        try {
+            eventLog.quarantine(body, receivedAt, keyId, unreadable.getMessage());
+            log.warn("signed body from key {} quarantined: {}", keyId, unreadable.getMessage());
+            return new Answer(Status.ACCEPTED_202, "quarantined", unreadable.code());
+        } catch (LogUnavailableException e) {
+            log.warn("quarantine not written, answering 503: {}", e.getMessage());
+            return Answer.unavailable("log_unavailable");
+        }
+    }
+
+    static boolean acceptedContentType(String header) {
+        int semicolon = header.indexOf(';');
+        String type = (semicolon < 0 ? header : header.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+        return type.equals("application/webhook+json") || type.equals("application/json");
+    }
+
+    /** New requests get 503 from now on; requests already inside finish normally. */
+    public void stopAccepting() {
+        accepting = false;
+    }
+
+    /** Waits up to {@code grace} for requests already inside to be answered; true if none is left. */
+    public boolean awaitIdle(Duration grace) throws InterruptedException {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (inFlight.get() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    private record Answer(Status status, String outcome, String reason) {
+        static Answer unavailable(String reason) {
+            return new Answer(Status.SERVICE_UNAVAILABLE_503, "unavailable", reason);
+        }
+    }
+}

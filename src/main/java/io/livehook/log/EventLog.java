@@ -1,0 +1,36 @@
+package io.livehook.log;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The durable, ordered record of every event livehook accepted: the seam between ingest and everything
+ * after it. The embedded implementation is one SQLite file; a Kafka topic fits the same contract (a
+ * partition per key hash, offsets per partition, duplicates filtered later by event id).
+ */
+public interface EventLog extends AutoCloseable {
+
+    /** Returns once the event is on disk, or throws; never answers before it is durable. */
+    Appended append(IncomingEvent event) throws LogUnavailableException;
+
+    /** Keeps a signed body that is not a readable event, durably, before it is answered. */
+    void quarantine(byte[] body, Instant receivedAt, String keyId, String reason) throws LogUnavailableException;
+
+    int partitions();
+
+    /** Events of one partition after {@code afterOffset}, in order, at most {@code limit}. */
+    List<LoggedEvent> read(int partition, long afterOffset, int limit);
+
+    /** The offset of the newest event in the partition, or 0 when it is empty. */
+    long head(int partition);
+
+    /** Waits until the partition holds an event after {@code offset}; false on timeout. */
+    boolean awaitAfter(int partition, long offset, Duration timeout) throws InterruptedException;
+
+    List<QuarantinedBody> quarantined(int limit);
+
+    /** Stops taking appends, lets those already accepted finish, and closes cleanly. */
+    @Override
+    void close();
+}
