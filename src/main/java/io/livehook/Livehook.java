@@ -7,9 +7,12 @@ import io.helidon.webserver.http.HttpRouting;
 import io.livehook.config.LivehookConfig;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.ingest.WebhookVerifier;
+import io.livehook.log.DataDirLock;
 import io.livehook.log.EventLog;
 import io.livehook.log.SqliteEventLog;
 import io.livehook.metrics.Metrics;
+import io.livehook.process.Processor;
+import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -17,24 +20,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One livehook process, wired in the order an event travels: LiveKit's request is verified and appended
- * to the event log by ingest; everything after the log reads from it.
+ * to the event log by ingest; the processor reads the log into state; everything else reads state.
  */
 public final class Livehook implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Livehook.class);
+    private static final int PROCESS_LANES = 4;
 
     private final LivehookConfig config;
+    private final DataDirLock lock;
     private final PrometheusMeterRegistry registry;
     private final EventLog eventLog;
     private final WebhookIngest ingest;
+    private final StateStore state;
+    private final Processor processor;
     private final WebServer server;
     private volatile boolean ready;
 
     private Livehook(LivehookConfig config, Clock clock) {
         this.config = config;
+        this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
         this.eventLog = new SqliteEventLog(config.storage().logFile());
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
+        this.state = StateStore.sqlite(config.storage().stateFile());
+        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry);
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -45,6 +55,7 @@ public final class Livehook implements AutoCloseable {
 
     public static Livehook start(LivehookConfig config, Clock clock) {
         Livehook livehook = new Livehook(config, clock);
+        livehook.processor.start();
         livehook.server.start();
         livehook.ready = true;
         if (config.dev()) {
@@ -77,6 +88,14 @@ public final class Livehook implements AutoCloseable {
         return eventLog;
     }
 
+    public StateStore state() {
+        return state;
+    }
+
+    public Processor processor() {
+        return processor;
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -98,7 +117,10 @@ public final class Livehook implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        processor.close();
         eventLog.close();
+        state.close();
+        lock.close();
         log.info("livehook stopped");
     }
 }

@@ -1,0 +1,35 @@
+package io.livehook.process;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.livehook.log.LoggedEvent;
+import java.nio.charset.StandardCharsets;
+import livekit.LivekitWebhook.WebhookEvent;
+
+/**
+ * A logged event parsed with LiveKit's own protobuf types: camelCase or snake_case keys, int64 as strings
+ * or numbers, unknown fields and enum names ignored, absent fields read as zero values.
+ */
+public record LiveKitEvent(LoggedEvent logged, WebhookEvent event) {
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+
+    public static LiveKitEvent parse(LoggedEvent logged) throws InvalidProtocolBufferException {
+        WebhookEvent.Builder builder = WebhookEvent.newBuilder();
+        PARSER.merge(new String(logged.body(), StandardCharsets.UTF_8), builder);
+        return new LiveKitEvent(logged, builder.build());
+    }
+
+    public String id() {
+        return logged.eventId();
+    }
+
+    public String type() {
+        return logged.eventType();
+    }
+
+    /** When LiveKit says the event happened: {@code createdAt} (seconds), else when livehook received it. */
+    public long atMs() {
+        long createdAt = event.getCreatedAt();
+        return createdAt > 0 ? createdAt * 1000 : logged.receivedAt().toEpochMilli();
+    }
+}

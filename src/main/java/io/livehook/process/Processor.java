@@ -1,0 +1,396 @@
+package io.livehook.process;
+
+import io.livehook.log.EventLog;
+import io.livehook.log.LoggedEvent;
+import io.livehook.state.Anomaly;
+import io.livehook.state.DeadLetter;
+import io.livehook.state.StateStore;
+import io.livehook.state.StateTx;
+import io.livehook.state.StoredEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the event log into state. One reader per log partition hands each event to a lane chosen by
+ * its queue key (room name, egress id, ingress id), so one key's events apply in log order while other
+ * keys go in parallel. A lane applies what it has in one transaction; each event is recorded as applied
+ * in that same transaction, so a crash can neither lose nor double an effect. An event that cannot be
+ * applied is dead-lettered and the lane moves on.
+ */
+public final class Processor implements AutoCloseable {
+    static final String CONSUMER = "process";
+    private static final Logger log = LoggerFactory.getLogger(Processor.class);
+    private static final int READ_BATCH = 1000;
+    private static final int LANE_BATCH = 256;
+    private static final int LANE_CAPACITY = 2048;
+    private static final Duration IDLE_WAIT = Duration.ofMillis(200);
+    private static final int STORE_ATTEMPTS = 3;
+
+    private final EventLog eventLog;
+    private final StateStore store;
+    private final Clock clock;
+    private final List<Lane> lanes = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<Progress> progress = new ArrayList<>();
+    private final ProcessMetrics metrics;
+    private final AtomicLong deadLetterSignal = new AtomicLong();
+    private volatile boolean running;
+
+    public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry) {
+        this.eventLog = eventLog;
+        this.store = store;
+        this.clock = clock;
+        for (int i = 0; i < laneCount; i++) {
+            lanes.add(new Lane(i));
+        }
+        for (int p = 0; p < eventLog.partitions(); p++) {
+            progress.add(new Progress(checkpoint(p)));
+        }
+        this.metrics = new ProcessMetrics(registry);
+    }
+
+    public void start() {
+        running = true;
+        for (Lane lane : lanes) {
+            threads.add(Thread.ofPlatform().name("process-lane-" + lane.index).start(lane::run));
+        }
+        for (int p = 0; p < progress.size(); p++) {
+            int partition = p;
+            threads.add(Thread.ofPlatform().name("process-reader-" + p).start(() -> read(partition)));
+        }
+    }
+
+    /** The offset up to which every event of the partition is applied or dead-lettered. */
+    public long appliedUpTo(int partition) {
+        return progress.get(partition).watermark();
+    }
+
+    /** Waits until everything the log held when called is applied; false on timeout. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int p = 0; p < progress.size(); p++) {
+            long head = eventLog.head(p);
+            while (progress.get(p).watermark() < head) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(5);
+            }
+        }
+        return true;
+    }
+
+    /** Asks for dead letters to be applied again (after a fix); returns how many were queued. */
+    public int retryDeadLetters(List<String> eventIds) throws SQLException {
+        int marked = store.inTransaction(tx -> tx.markForRetry(eventIds).size());
+        deadLetterSignal.incrementAndGet();
+        return marked;
+    }
+
+    private long checkpoint(int partition) {
+        try {
+            return store.inTransaction(tx -> tx.checkpoint(CONSUMER, partition));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read processing checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    private void read(int partition) {
+        Progress partitionProgress = progress.get(partition);
+        long cursor = partitionProgress.watermark();
+        long savedWatermark = cursor;
+        long seenRetrySignal = -1;
+        while (running) {
+            try {
+                List<LoggedEvent> events = eventLog.read(partition, cursor, READ_BATCH);
+                for (LoggedEvent event : events) {
+                    partitionProgress.dispatched(event.offset(), event.receivedAt().toEpochMilli());
+                    laneFor(event).queue.put(new Work(event, true));
+                    cursor = event.offset();
+                }
+                long watermark = partitionProgress.watermark();
+                if (watermark != savedWatermark) {
+                    long saving = watermark;
+                    store.inTransaction(tx -> {
+                        tx.saveCheckpoint(CONSUMER, partition, saving);
+                        return null;
+                    });
+                    savedWatermark = watermark;
+                }
+                long retrySignal = deadLetterSignal.get();
+                if (retrySignal != seenRetrySignal && partition == 0) {
+                    seenRetrySignal = retrySignal;
+                    requeueDeadLetters();
+                }
+                if (events.isEmpty()) {
+                    eventLog.awaitAfter(partition, cursor, IDLE_WAIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (SQLException | RuntimeException e) {
+                log.warn("processing reader for partition {} failed, retrying: {}", partition, e.getMessage());
+                sleepQuietly(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    private void requeueDeadLetters() throws SQLException, InterruptedException {
+        List<DeadLetter> retrying = store.inTransaction(StateTx::deadLettersRetrying);
+        for (DeadLetter letter : retrying) {
+            List<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset() - 1, 1);
+            if (!found.isEmpty() && found.get(0).eventId().equals(letter.eventId())) {
+                laneFor(found.get(0)).queue.put(new Work(found.get(0), false));
+            }
+        }
+    }
+
+    private Lane laneFor(LoggedEvent event) {
+        return lanes.get(Math.floorMod(event.queueKey().hashCode(), lanes.size()));
+    }
+
+    /** One event to apply; {@code fresh} is false for a dead letter being retried. */
+    private record Work(LoggedEvent event, boolean fresh) {}
+
+    private final class Lane {
+        final int index;
+        final BlockingQueue<Work> queue = new LinkedBlockingQueue<>(LANE_CAPACITY);
+
+        Lane(int index) {
+            this.index = index;
+        }
+
+        void run() {
+            List<Work> batch = new ArrayList<>(LANE_BATCH);
+            while (running || !queue.isEmpty()) {
+                try {
+                    Work first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, LANE_BATCH - 1);
+                    for (Work work : applyBatch(batch)) {
+                        if (work.fresh()) {
+                            progress.get(work.event().partition()).done(work.event().offset());
+                        }
+                    }
+                    batch.clear();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Applies the batch; returns the work that is done (applied, duplicate or dead-lettered). */
+    private List<Work> applyBatch(List<Work> batch) throws InterruptedException {
+        try {
+            List<Outcome> outcomes = store.inTransaction(tx -> {
+                List<Outcome> results = new ArrayList<>(batch.size());
+                for (Work work : batch) {
+                    results.add(applyOne(tx, work));
+                }
+                return results;
+            });
+            outcomes.forEach(metrics::record);
+            return batch;
+        } catch (SQLException | RuntimeException batchFailure) {
+            // One event may be what breaks the store: apply them one by one to find it.
+            List<Work> done = new ArrayList<>(batch.size());
+            for (Work work : batch) {
+                if (!applyAlone(work, batchFailure)) {
+                    break; // stopping: what is not done is read again after the restart
+                }
+                done.add(work);
+            }
+            return done;
+        }
+    }
+
+    /**
+     * Retries one event while the store fails; after {@value #STORE_ATTEMPTS} failures it is dead-lettered
+     * (if the store takes even that, it keeps waiting). False if the processor stopped first.
+     */
+    private boolean applyAlone(Work work, Exception firstFailure) throws InterruptedException {
+        LoggedEvent event = work.event();
+        Exception last = firstFailure;
+        for (int attempt = 1; running; attempt++) {
+            try {
+                if (attempt <= STORE_ATTEMPTS) {
+                    metrics.record(store.inTransaction(tx -> applyOne(tx, work)));
+                } else {
+                    String error = last.getClass().getSimpleName() + ": " + last.getMessage();
+                    store.inTransaction(tx -> {
+                        tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
+                                event.queueKey(), error, clock.millis());
+                        return null;
+                    });
+                    metrics.record(new Outcome(event, Outcome.DEAD_LETTERED, List.of()));
+                    log.error("event {} dead-lettered after {} store failures: {}", event.eventId(), STORE_ATTEMPTS,
+                            error);
+                }
+                return true;
+            } catch (SQLException | RuntimeException e) {
+                last = e;
+                log.warn("state store failed on event {} (attempt {}): {}", event.eventId(), attempt, e.getMessage());
+                Thread.sleep(Math.min(5_000, 100L << Math.min(attempt, 6)));
+            }
+        }
+        return false;
+    }
+
+    private Outcome applyOne(StateTx tx, Work work) throws SQLException {
+        LoggedEvent event = work.event();
+        Savepoint savepoint = tx.savepoint();
+        try {
+            LiveKitEvent parsed = LiveKitEvent.parse(event);
+            if (!tx.recordEvent(stored(parsed))) {
+                if (!work.fresh()) {
+                    tx.resolveDeadLetter(event.eventId());
+                }
+                tx.release(savepoint);
+                return new Outcome(event, Outcome.DUPLICATE, List.of());
+            }
+            List<Anomaly> anomalies = EventRules.apply(tx, parsed);
+            if (!work.fresh()) {
+                tx.resolveDeadLetter(event.eventId());
+            }
+            tx.release(savepoint);
+            return new Outcome(event, Outcome.APPLIED, anomalies);
+        } catch (SQLException e) {
+            throw e;
+        } catch (Exception e) {
+            tx.rollbackTo(savepoint);
+            String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
+                    event.queueKey(), error, clock.millis());
+            log.warn("event {} ({}) dead-lettered: {}", event.eventId(), event.eventType(), error);
+            return new Outcome(event, Outcome.DEAD_LETTERED, List.of());
+        }
+    }
+
+    private static StoredEvent stored(LiveKitEvent e) {
+        var event = e.event();
+        LoggedEvent logged = e.logged();
+        String roomName = !event.getRoom().getName().isEmpty() ? event.getRoom().getName()
+                : !event.getEgressInfo().getRoomName().isEmpty() ? event.getEgressInfo().getRoomName()
+                : event.getIngressInfo().getRoomName();
+        String roomSid = !event.getRoom().getSid().isEmpty() ? event.getRoom().getSid() : event.getEgressInfo().getRoomId();
+        return new StoredEvent(logged.eventId(), logged.partition(), logged.offset(), logged.eventType(),
+                EventRules.KNOWN_TYPES.contains(logged.eventType()), logged.queueKey(), emptyToNull(roomSid),
+                emptyToNull(roomName), emptyToNull(event.getParticipant().getSid()),
+                emptyToNull(event.getParticipant().getIdentity()), emptyToNull(event.getTrack().getSid()),
+                emptyToNull(event.getEgressInfo().getEgressId()), emptyToNull(event.getIngressInfo().getIngressId()),
+                event.getCreatedAt() > 0 ? event.getCreatedAt() * 1000 : null, logged.receivedAt().toEpochMilli(),
+                logged.origin().label(), logged.keyId(), logged.body());
+    }
+
+    private static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What applying one event did, for metrics after the commit. */
+    record Outcome(LoggedEvent event, String result, List<Anomaly> anomalies) {
+        static final String APPLIED = "applied";
+        static final String DUPLICATE = "duplicate";
+        static final String DEAD_LETTERED = "dead_lettered";
+    }
+
+    private final class ProcessMetrics {
+        private final MeterRegistry registry;
+        private final Timer delay;
+
+        ProcessMetrics(MeterRegistry registry) {
+            this.registry = registry;
+            this.delay = Timer.builder("livehook.process.delay")
+                    .description("Time from an event's ACK to its state being committed")
+                    .publishPercentileHistogram()
+                    .register(registry);
+            for (int p = 0; p < progress.size(); p++) {
+                int partition = p;
+                Gauge.builder("livehook.process.lag.events", () -> eventLog.head(partition) - appliedUpTo(partition))
+                        .description("Events in the log not yet applied to state")
+                        .tag("partition", Integer.toString(partition))
+                        .register(registry);
+                Gauge.builder("livehook.process.lag.seconds", () -> {
+                            long oldest = progress.get(partition).oldestReceivedAtMs();
+                            return oldest < 0 ? 0 : Math.max(0, clock.millis() - oldest) / 1000.0;
+                        })
+                        .description("Age of the oldest event waiting to be applied")
+                        .tag("partition", Integer.toString(partition))
+                        .register(registry);
+            }
+        }
+
+        void record(Outcome outcome) {
+            String type = EventRules.KNOWN_TYPES.contains(outcome.event().eventType()) ? outcome.event().eventType()
+                    : "unknown";
+            Counter.builder("livehook.process.events")
+                    .description("Events processed, by outcome and event type")
+                    .tag("outcome", outcome.result())
+                    .tag("type", type)
+                    .register(registry)
+                    .increment();
+            for (Anomaly anomaly : outcome.anomalies()) {
+                Counter.builder("livehook.process.anomalies")
+                        .description("Inferences made to fill gaps or reorderings in the stream, by kind")
+                        .tag("kind", anomaly.kind())
+                        .register(registry)
+                        .increment();
+            }
+            if (Outcome.APPLIED.equals(outcome.result())) {
+                delay.record(Math.max(0, clock.millis() - outcome.event().receivedAt().toEpochMilli()),
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        for (Thread thread : threads) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        for (int p = 0; p < progress.size(); p++) {
+            long watermark = progress.get(p).watermark();
+            int partition = p;
+            try {
+                store.inTransaction(tx -> {
+                    tx.saveCheckpoint(CONSUMER, partition, watermark);
+                    return null;
+                });
+            } catch (SQLException e) {
+                log.warn("could not save the processing checkpoint on close: {}", e.getMessage());
+            }
+        }
+    }
+}
