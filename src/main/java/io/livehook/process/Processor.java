@@ -330,8 +330,19 @@ public final class Processor implements AutoCloseable {
                     .description("Time from an event's ACK to its state being committed")
                     .publishPercentileHistogram()
                     .register(registry);
+            Gauge.builder("livehook.process.dead.letters", () -> countOrNaN(
+                            "SELECT count(*) FROM dead_letters WHERE status <> 'resolved'"))
+                    .description("Events that could not be applied and are not resolved yet")
+                    .register(registry);
+            Gauge.builder("livehook.rooms.active", () -> countOrNaN("SELECT count(*) FROM rooms WHERE status = 'active'"))
+                    .description("Rooms livehook believes are active")
+                    .register(registry);
             for (int p = 0; p < progress.size(); p++) {
                 int partition = p;
+                Gauge.builder("livehook.log.head", () -> eventLog.head(partition))
+                        .description("Offset of the newest event in the log partition")
+                        .tag("partition", Integer.toString(partition))
+                        .register(registry);
                 Gauge.builder("livehook.process.lag.events", () -> eventLog.head(partition) - appliedUpTo(partition))
                         .description("Events in the log not yet applied to state")
                         .tag("partition", Integer.toString(partition))
@@ -343,6 +354,14 @@ public final class Processor implements AutoCloseable {
                         .description("Age of the oldest event waiting to be applied")
                         .tag("partition", Integer.toString(partition))
                         .register(registry);
+            }
+        }
+
+        private double countOrNaN(String sql) {
+            try {
+                return store.read(c -> io.livehook.state.Jdbc.count(c, sql));
+            } catch (RuntimeException e) {
+                return Double.NaN; // a scrape must not fail because the store is busy or down
             }
         }
 
