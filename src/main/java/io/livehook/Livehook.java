@@ -4,6 +4,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.livehook.api.ApiAuth;
+import io.livehook.api.QueryApi;
 import io.livehook.config.LivehookConfig;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.ingest.WebhookVerifier;
@@ -12,6 +14,7 @@ import io.livehook.log.EventLog;
 import io.livehook.log.SqliteEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.process.Processor;
+import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -33,6 +36,7 @@ public final class Livehook implements AutoCloseable {
     private final WebhookIngest ingest;
     private final StateStore state;
     private final Processor processor;
+    private final QueryApi queryApi;
     private final WebServer server;
     private volatile boolean ready;
 
@@ -45,6 +49,8 @@ public final class Livehook implements AutoCloseable {
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
         this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry);
+        this.queryApi = new QueryApi(new StateQueries(state, clock), eventLog, processor,
+                new ApiAuth(config.api().token(), config.dev()));
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -61,6 +67,8 @@ public final class Livehook implements AutoCloseable {
         if (config.dev()) {
             log.warn("DEV MODE: accepting webhooks signed with LiveKit's public dev key pair (devkey/secret) and "
                     + "serving the API without a token. Never run --dev where real LiveKit traffic arrives.");
+        } else if (config.api().token().isEmpty()) {
+            log.warn("No API token configured: the query API under /api answers 401 until LIVEHOOK_API_TOKEN is set.");
         }
         log.info("livehook listening on {}:{}, webhooks at {}, accepting keys {}, data in {}",
                 config.server().host(), livehook.port(), config.server().webhookPath(),
@@ -77,7 +85,8 @@ public final class Livehook implements AutoCloseable {
                 .get("/metrics", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     res.send(registry.scrape());
-                });
+                })
+                .register("/api", queryApi);
     }
 
     public int port() {

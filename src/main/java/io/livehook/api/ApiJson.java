@@ -1,0 +1,218 @@
+package io.livehook.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livehook.log.QuarantinedBody;
+import io.livehook.state.Anomaly;
+import io.livehook.state.DeadLetter;
+import io.livehook.state.Egress;
+import io.livehook.state.Room;
+import io.livehook.state.Session;
+import io.livehook.state.StateQueries.AnomalyRecord;
+import io.livehook.state.StateQueries.EventSummary;
+import io.livehook.state.StateQueries.EventTypeCount;
+import io.livehook.state.StateQueries.RoomFigures;
+import io.livehook.state.StateQueries.RoomSummary;
+import io.livehook.state.StateQueries.SessionSpan;
+import io.livehook.state.Track;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * The JSON shapes of the API, written out field by field so the wire format is stated here and does not
+ * change by accident with a record. Names are snake_case; times are Unix milliseconds ({@code *_ms});
+ * absent values are {@code null}, never omitted.
+ */
+public final class ApiJson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ApiJson() {}
+
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    public static ArrayNode array() {
+        return MAPPER.createArrayNode();
+    }
+
+    public static ObjectNode room(RoomSummary summary) {
+        Room r = summary.room();
+        ObjectNode node = object()
+                .put("sid", r.sid())
+                .put("name", r.name())
+                .put("status", r.status())
+                .put("started_at_ms", r.startedAtMs())
+                .put("start_source", r.startSource())
+                .put("finished_at_ms", r.finishedAtMs())
+                .put("end_source", r.endSource())
+                .put("metadata", r.metadata())
+                .put("last_event_ms", r.lastEventMs());
+        node.set("figures", figures(summary.figures()));
+        return node;
+    }
+
+    public static ObjectNode figures(RoomFigures f) {
+        ObjectNode node = object()
+                .put("duration_ms", f.durationMs())
+                .put("peak_participants", f.peakParticipants())
+                .put("current_participants", f.currentParticipants())
+                .put("sessions", f.sessions())
+                .put("identities", f.identities())
+                .put("participant_ms", f.participantMs())
+                .put("participant_minutes", f.participantMinutes());
+        ObjectNode egress = node.putObject("egress_by_status");
+        for (Map.Entry<String, Long> e : f.egressByStatus().entrySet()) {
+            egress.put(e.getKey(), e.getValue());
+        }
+        return node;
+    }
+
+    public static ObjectNode session(SessionSpan span) {
+        Session s = span.session();
+        return object()
+                .put("sid", s.sid())
+                .put("room_sid", s.roomSid())
+                .put("room_name", s.roomName())
+                .put("identity", s.identity())
+                .put("name", s.name())
+                .put("kind", s.kind())
+                .put("metadata", s.metadata())
+                .put("joined_at_ms", s.joinedAtMs())
+                .put("start_source", s.startSource())
+                .put("left_at_ms", s.leftAtMs())
+                .put("end_source", s.endSource())
+                .put("final_state", s.finalState())
+                .put("disconnect_reason", s.disconnectReason())
+                .put("open", s.open())
+                .put("duration_ms", span.durationMs())
+                .put("last_event_ms", s.lastEventMs());
+    }
+
+    public static ObjectNode track(Track t) {
+        return object()
+                .put("sid", t.sid())
+                .put("participant_sid", t.participantSid())
+                .put("room_sid", t.roomSid())
+                .put("type", t.type())
+                .put("source", t.source())
+                .put("mime_type", t.mimeType())
+                .put("name", t.name())
+                .put("published_at_ms", t.publishedAtMs())
+                .put("publish_source", t.publishSource())
+                .put("unpublished_at_ms", t.unpublishedAtMs())
+                .put("end_source", t.endSource())
+                .put("open", t.open());
+    }
+
+    /** LiveKit gives egress times in nanoseconds; the API gives milliseconds like everywhere else. */
+    public static ObjectNode egress(Egress e) {
+        ObjectNode node = object()
+                .put("egress_id", e.egressId())
+                .put("room_sid", e.roomSid())
+                .put("room_name", e.roomName())
+                .put("status", e.status())
+                .put("started_at_ms", nanosToMillis(e.startedAtNs()))
+                .put("ended_at_ms", nanosToMillis(e.endedAtNs()))
+                .put("updated_at_ms", e.updatedAtNs() / 1_000_000)
+                .put("error", e.error());
+        node.set("results", parsedOrText(e.results()));
+        return node;
+    }
+
+    public static ObjectNode event(EventSummary e) {
+        return object()
+                .put("event_id", e.eventId())
+                .put("type", e.eventType())
+                .put("known_type", e.knownType())
+                .put("created_at_ms", e.createdAtMs())
+                .put("received_at_ms", e.receivedAtMs())
+                .put("room_sid", e.roomSid())
+                .put("room_name", e.roomName())
+                .put("participant_sid", e.participantSid())
+                .put("participant_identity", e.participantIdentity())
+                .put("track_sid", e.trackSid())
+                .put("egress_id", e.egressId())
+                .put("ingress_id", e.ingressId())
+                .put("origin", e.origin())
+                .put("key_id", e.keyId())
+                .put("queue_key", e.queueKey())
+                .put("log_partition", e.logPartition())
+                .put("log_offset", e.logOffset())
+                .put("body_bytes", e.bodyBytes());
+    }
+
+    public static ObjectNode anomaly(AnomalyRecord record) {
+        Anomaly a = record.anomaly();
+        ObjectNode node = object()
+                .put("id", record.id())
+                .put("kind", a.kind())
+                .put("room_sid", a.roomSid())
+                .put("room_name", a.roomName())
+                .put("participant_sid", a.participantSid())
+                .put("identity", a.identity());
+        ArrayNode ids = node.putArray("event_ids");
+        a.eventIds().forEach(ids::add);
+        return node.put("detail", a.detail()).put("at_ms", a.atMs());
+    }
+
+    public static ObjectNode eventType(EventTypeCount count) {
+        return object().put("type", count.eventType()).put("known", count.known()).put("count", count.count());
+    }
+
+    public static ObjectNode deadLetter(DeadLetter d) {
+        return object()
+                .put("event_id", d.eventId())
+                .put("event_type", d.eventType())
+                .put("queue_key", d.queueKey())
+                .put("status", d.status())
+                .put("attempts", d.attempts())
+                .put("error", d.error())
+                .put("first_failed_ms", d.firstFailedMs())
+                .put("last_failed_ms", d.lastFailedMs())
+                .put("log_partition", d.logPartition())
+                .put("log_offset", d.logOffset());
+    }
+
+    public static ObjectNode quarantined(QuarantinedBody q) {
+        ObjectNode node = object()
+                .put("id", q.id())
+                .put("received_at_ms", q.receivedAt().toEpochMilli())
+                .put("key_id", q.keyId())
+                .put("reason", q.reason());
+        return withBody(node, q.body());
+    }
+
+    /** Adds {@code body_encoding} ("utf-8" or "base64") and {@code body}: text when the bytes are UTF-8. */
+    public static ObjectNode withBody(ObjectNode node, byte[] body) {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+            return node.put("body_encoding", "utf-8").put("body", text);
+        } catch (CharacterCodingException e) {
+            return node.put("body_encoding", "base64").put("body", Base64.getEncoder().encodeToString(body));
+        }
+    }
+
+    private static Long nanosToMillis(Long nanos) {
+        return nanos == null ? null : nanos / 1_000_000;
+    }
+
+    private static JsonNode parsedOrText(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            return MAPPER.getNodeFactory().textNode(json);
+        }
+    }
+}

@@ -1,0 +1,382 @@
+package io.livehook.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.livehook.log.EventLog;
+import io.livehook.log.LoggedEvent;
+import io.livehook.process.AnomalyKind;
+import io.livehook.process.Processor;
+import io.livehook.state.DeadLetter;
+import io.livehook.state.Room;
+import io.livehook.state.StateQueries;
+import io.livehook.state.StateQueries.DeadLetterKey;
+import io.livehook.state.StateQueries.EventFilter;
+import io.livehook.state.StateQueries.EventKey;
+import io.livehook.state.StateQueries.LogPosition;
+import io.livehook.state.StateQueries.Page;
+import io.livehook.state.StateQueries.RoomKey;
+import io.livehook.state.StateQueries.SessionKey;
+import io.livehook.state.StateQueries.TimelineEntry;
+import io.livehook.state.StateUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JSON query API under {@code /api}: rooms with their figures, sessions, timelines, events and their
+ * raw bytes, anomalies, dead letters (and retrying them), quarantined bodies. Read-only but for the retry.
+ * Every call needs the API token (see {@link ApiAuth}). Lists are newest first unless said otherwise, take
+ * {@code limit} (default 100, at most 1000) and answer {@code next_cursor}, to pass back as {@code cursor}
+ * for the next page (null on the last page).
+ */
+public final class QueryApi implements HttpService {
+    private static final Logger log = LoggerFactory.getLogger(QueryApi.class);
+    private static final String JSON = "application/json";
+    private static final int MAX_RETRY_BODY_BYTES = 1 << 20;
+    private static final List<String> ROOM_STATUSES = List.of(Room.ACTIVE, Room.FINISHED);
+    private static final List<String> DEAD_LETTER_STATUSES = List.of(DeadLetter.OPEN, DeadLetter.RETRYING,
+            DeadLetter.RESOLVED);
+    private static final List<String> ANOMALY_KINDS = Arrays.stream(AnomalyKind.values()).map(AnomalyKind::label)
+            .toList();
+
+    private final StateQueries queries;
+    private final EventLog eventLog;
+    private final Processor processor;
+    private final ApiAuth auth;
+
+    public QueryApi(StateQueries queries, EventLog eventLog, Processor processor, ApiAuth auth) {
+        this.queries = queries;
+        this.eventLog = eventLog;
+        this.processor = processor;
+        this.auth = auth;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.any(this::authorize)
+                .get("/rooms", json(this::rooms))
+                .get("/rooms/{room}", json(this::room))
+                .get("/rooms/{room}/timeline", json(this::timeline))
+                .get("/identities/{identity}/sessions", json(this::identitySessions))
+                .get("/events", json(this::events))
+                .get("/events/{id}", json(this::event))
+                .get("/events/{id}/raw", this::rawEvent)
+                .get("/event-types", json(this::eventTypes))
+                .get("/anomalies", json(this::anomalies))
+                .get("/dead-letters", json(this::deadLetters))
+                .post("/dead-letters/retry", json(this::retryDeadLetters))
+                .get("/dead-letters/{id}", json(this::deadLetter))
+                .get("/quarantine", json(this::quarantine))
+                .any((req, res) -> error(res, Status.NOT_FOUND_404, "no such API endpoint: " + req.prologue().method().text()
+                        + " " + req.path().absolute().path()));
+    }
+
+    private void authorize(ServerRequest req, ServerResponse res) {
+        ApiAuth.Decision decision = auth.check(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        if (decision instanceof ApiAuth.Denied denied) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"livehook\"");
+            error(res, Status.UNAUTHORIZED_401, denied.message());
+            return;
+        }
+        res.next();
+    }
+
+    // -- rooms -----------------------------------------------------------------------------------------
+
+    private JsonNode rooms(ServerRequest req) {
+        Params params = new Params(req.query(), "status", "limit", "cursor");
+        String status = params.oneOf("status", ROOM_STATUSES).orElse(null);
+        RoomKey before = params.text("cursor").map(c -> {
+            JsonNode[] key = Cursor.decode(c, "rooms", "ls");
+            return new RoomKey(key[0].longValue(), key[1].textValue());
+        }).orElse(null);
+        Page<StateQueries.RoomSummary> page = queries.rooms(status, before, params.limit());
+        return list("rooms", page, ApiJson::room,
+                last -> Cursor.encode("rooms", RoomKey.of(last).startedAtMs(), RoomKey.of(last).sid()));
+    }
+
+    private JsonNode room(ServerRequest req) {
+        new Params(req.query());
+        String room = req.path().pathParameters().get("room");
+        StateQueries.RoomDetail detail = queries.room(room).orElseThrow(() -> noRoom(room));
+        ObjectNode node = ApiJson.room(detail.summary());
+        ArrayNode present = node.putArray("current_participants");
+        detail.currentParticipants().forEach(present::add);
+        ArrayNode sessions = node.putArray("sessions");
+        detail.sessions().forEach(s -> sessions.add(ApiJson.session(s)));
+        ArrayNode tracks = node.putArray("tracks");
+        detail.tracks().forEach(t -> tracks.add(ApiJson.track(t)));
+        ArrayNode egress = node.putArray("egress");
+        detail.egress().forEach(e -> egress.add(ApiJson.egress(e)));
+        return node;
+    }
+
+    private JsonNode timeline(ServerRequest req) {
+        Params params = new Params(req.query(), "limit", "cursor");
+        String room = req.path().pathParameters().get("room");
+        LogPosition after = params.text("cursor").map(c -> {
+            JsonNode[] key = Cursor.decode(c, "timeline", "il");
+            return new LogPosition(key[0].intValue(), key[1].longValue());
+        }).orElse(null);
+        StateQueries.Timeline timeline = queries.timeline(room, after, params.limit()).orElseThrow(() -> noRoom(room));
+        Room r = timeline.room();
+        ObjectNode node = ApiJson.object();
+        node.putObject("room")
+                .put("sid", r.sid())
+                .put("name", r.name())
+                .put("status", r.status())
+                .put("started_at_ms", r.startedAtMs())
+                .put("finished_at_ms", r.finishedAtMs());
+        ArrayNode events = node.putArray("events");
+        for (TimelineEntry entry : timeline.entries().items()) {
+            ObjectNode event = ApiJson.event(entry.event());
+            ArrayNode anomalies = event.putArray("anomalies");
+            entry.anomalies().forEach(a -> anomalies.add(ApiJson.anomaly(a)));
+            events.add(event);
+        }
+        node.put("next_cursor", nextCursor(timeline.entries(), last -> Cursor.encode("timeline",
+                LogPosition.of(last).logPartition(), LogPosition.of(last).logOffset())));
+        ArrayNode anomalies = node.putArray("anomalies");
+        timeline.anomalies().forEach(a -> anomalies.add(ApiJson.anomaly(a)));
+        return node;
+    }
+
+    private static ApiException noRoom(String room) {
+        return ApiException.notFound("no room with sid or name \"" + room + "\"");
+    }
+
+    private JsonNode identitySessions(ServerRequest req) {
+        Params params = new Params(req.query(), "limit", "cursor");
+        String identity = req.path().pathParameters().get("identity");
+        SessionKey before = params.text("cursor").map(c -> {
+            JsonNode[] key = Cursor.decode(c, "sessions", "ls");
+            return new SessionKey(key[0].longValue(), key[1].textValue());
+        }).orElse(null);
+        var page = queries.identitySessions(identity, before, params.limit())
+                .orElseThrow(() -> ApiException.notFound("no session of identity \"" + identity + "\""));
+        ObjectNode node = list("sessions", page, ApiJson::session,
+                last -> Cursor.encode("sessions", SessionKey.of(last).joinedAtMs(), SessionKey.of(last).sid()));
+        return ApiJson.object().put("identity", identity).setAll(node);
+    }
+
+    // -- events ----------------------------------------------------------------------------------------
+
+    private JsonNode events(ServerRequest req) {
+        Params params = new Params(req.query(), "room", "type", "since", "until", "limit", "cursor");
+        Optional<Long> since = params.epochMs("since");
+        Optional<Long> until = params.epochMs("until");
+        if (since.isPresent() && until.isPresent() && since.get() > until.get()) {
+            throw ApiException.badRequest("since (" + since.get() + ") is after until (" + until.get() + ")");
+        }
+        EventKey before = params.text("cursor").map(c -> {
+            JsonNode[] key = Cursor.decode(c, "events", "lil");
+            return new EventKey(key[0].longValue(), key[1].intValue(), key[2].longValue());
+        }).orElse(null);
+        var filter = new EventFilter(params.text("room").orElse(null), params.text("type").orElse(null),
+                since.orElse(null), until.orElse(null));
+        return list("events", queries.events(filter, before, params.limit()), ApiJson::event, last -> {
+            EventKey key = EventKey.of(last);
+            return Cursor.encode("events", key.receivedAtMs(), key.logPartition(), key.logOffset());
+        });
+    }
+
+    private JsonNode event(ServerRequest req) {
+        new Params(req.query());
+        String id = req.path().pathParameters().get("id");
+        return ApiJson.event(queries.event(id).orElseThrow(() -> noEvent(id)));
+    }
+
+    /** The body exactly as LiveKit sent it: the bytes its signature covered. */
+    private void rawEvent(ServerRequest req, ServerResponse res) {
+        handle(res, () -> {
+            new Params(req.query());
+            String id = req.path().pathParameters().get("id");
+            byte[] body = queries.eventBody(id).orElseThrow(() -> noEvent(id));
+            res.header(HeaderNames.CONTENT_TYPE, JSON);
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            res.send(body);
+        });
+    }
+
+    private static ApiException noEvent(String id) {
+        return ApiException.notFound("no applied event with id \"" + id + "\" (dead-lettered events are under "
+                + "/api/dead-letters)");
+    }
+
+    private JsonNode eventTypes(ServerRequest req) {
+        new Params(req.query());
+        ArrayNode types = ApiJson.array();
+        queries.eventTypes().forEach(t -> types.add(ApiJson.eventType(t)));
+        ObjectNode node = ApiJson.object();
+        node.set("event_types", types);
+        return node;
+    }
+
+    // -- anomalies, dead letters, quarantine -----------------------------------------------------------
+
+    private JsonNode anomalies(ServerRequest req) {
+        Params params = new Params(req.query(), "room", "kind", "limit", "cursor");
+        String kind = params.oneOf("kind", ANOMALY_KINDS).orElse(null);
+        Long before = params.text("cursor").map(c -> Cursor.decode(c, "anomalies", "l")[0].longValue()).orElse(null);
+        return list("anomalies", queries.anomalies(params.text("room").orElse(null), kind, before, params.limit()),
+                ApiJson::anomaly, last -> Cursor.encode("anomalies", last.id()));
+    }
+
+    private JsonNode deadLetters(ServerRequest req) {
+        Params params = new Params(req.query(), "status", "limit", "cursor");
+        String status = params.oneOf("status", DEAD_LETTER_STATUSES).orElse(null);
+        DeadLetterKey before = params.text("cursor").map(c -> {
+            JsonNode[] key = Cursor.decode(c, "dead_letters", "ls");
+            return new DeadLetterKey(key[0].longValue(), key[1].textValue());
+        }).orElse(null);
+        return list("dead_letters", queries.deadLetters(status, before, params.limit()), ApiJson::deadLetter,
+                last -> Cursor.encode("dead_letters", last.lastFailedMs(), last.eventId()));
+    }
+
+    /** A dead letter with the body the log holds for it, so the failure can be understood. */
+    private JsonNode deadLetter(ServerRequest req) {
+        new Params(req.query());
+        String id = req.path().pathParameters().get("id");
+        DeadLetter letter = queries.deadLetter(id)
+                .orElseThrow(() -> ApiException.notFound("no dead letter for event \"" + id + "\""));
+        ObjectNode node = ApiJson.deadLetter(letter);
+        List<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset() - 1, 1);
+        if (!found.isEmpty() && found.get(0).eventId().equals(letter.eventId())) {
+            node.put("received_at_ms", found.get(0).receivedAt().toEpochMilli()).put("key_id", found.get(0).keyId());
+            ApiJson.withBody(node, found.get(0).body());
+        } else {
+            node.putNull("received_at_ms").putNull("key_id").putNull("body_encoding").putNull("body");
+        }
+        return node;
+    }
+
+    /** {@code {"event_ids": [...]}}: open dead letters among them are applied again. */
+    private JsonNode retryDeadLetters(ServerRequest req) {
+        new Params(req.query());
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = in.readNBytes(MAX_RETRY_BODY_BYTES + 1);
+        } catch (IOException | RuntimeException e) {
+            throw ApiException.badRequest("request body could not be read");
+        }
+        if (body.length > MAX_RETRY_BODY_BYTES) {
+            throw ApiException.badRequest("request body is larger than " + MAX_RETRY_BODY_BYTES + " bytes");
+        }
+        List<String> ids = eventIds(body);
+        int queued;
+        try {
+            queued = processor.retryDeadLetters(ids);
+        } catch (SQLException e) {
+            throw new StateUnavailableException("could not mark dead letters for retry: " + e.getMessage(), e);
+        }
+        log.info("{} of {} dead letters queued for retry through the API", queued, ids.size());
+        return ApiJson.object().put("requested", ids.size()).put("queued", queued);
+    }
+
+    private static List<String> eventIds(byte[] body) {
+        String usage = "expected a JSON object {\"event_ids\": [\"EV_...\", ...]} with 1 to " + StateQueries.MAX_LIMIT
+                + " event ids";
+        JsonNode node;
+        try {
+            node = ApiJson.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw ApiException.badRequest("request body is not valid JSON: " + usage);
+        }
+        JsonNode ids = node == null ? null : node.get("event_ids");
+        if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > StateQueries.MAX_LIMIT) {
+            throw ApiException.badRequest(usage);
+        }
+        Set<String> unique = new LinkedHashSet<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || id.textValue().isBlank()) {
+                throw ApiException.badRequest("event_ids must hold non-empty strings: " + usage);
+            }
+            unique.add(id.textValue());
+        }
+        return new ArrayList<>(unique);
+    }
+
+    private JsonNode quarantine(ServerRequest req) {
+        Params params = new Params(req.query(), "limit");
+        ArrayNode bodies = ApiJson.array();
+        eventLog.quarantined(params.limit()).forEach(q -> bodies.add(ApiJson.quarantined(q)));
+        ObjectNode node = ApiJson.object();
+        node.set("quarantined", bodies);
+        return node;
+    }
+
+    // -- plumbing --------------------------------------------------------------------------------------
+
+    private static <T> ObjectNode list(String field, Page<T> page, Function<T, ObjectNode> item,
+            Function<T, String> cursor) {
+        ObjectNode node = ApiJson.object();
+        ArrayNode items = node.putArray(field);
+        page.items().forEach(i -> items.add(item.apply(i)));
+        node.put("next_cursor", nextCursor(page, cursor));
+        return node;
+    }
+
+    private static <T> String nextCursor(Page<T> page, Function<T, String> cursor) {
+        return page.more() ? page.last().map(cursor).orElse(null) : null;
+    }
+
+    @FunctionalInterface
+    private interface Endpoint {
+        JsonNode answer(ServerRequest req);
+    }
+
+    private Handler json(Endpoint endpoint) {
+        return (req, res) -> handle(res, () -> send(res, Status.OK_200, endpoint.answer(req)));
+    }
+
+    /** Runs an endpoint, turning its failures into JSON errors. */
+    private static void handle(ServerResponse res, Runnable endpoint) {
+        try {
+            endpoint.run();
+        } catch (ApiException e) {
+            error(res, e.status(), e.getMessage());
+        } catch (StateUnavailableException e) {
+            log.warn("API request failed: {}", e.getMessage());
+            res.header(HeaderNames.RETRY_AFTER, "1");
+            error(res, Status.SERVICE_UNAVAILABLE_503, "state store unavailable, try again");
+        } catch (RuntimeException e) {
+            log.error("API request failed", e);
+            error(res, Status.INTERNAL_SERVER_ERROR_500, "internal error");
+        }
+    }
+
+    private static void error(ServerResponse res, Status status, String message) {
+        send(res, status, ApiJson.object().put("error", message));
+    }
+
+    private static void send(ServerResponse res, Status status, JsonNode body) {
+        byte[] bytes;
+        try {
+            bytes = ApiJson.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(bytes);
+    }
+}
