@@ -65,8 +65,9 @@ public final class Livehook implements AutoCloseable {
         livehook.server.start();
         livehook.ready = true;
         if (config.dev()) {
-            log.warn("DEV MODE: accepting webhooks signed with LiveKit's public dev key pair (devkey/secret) and "
-                    + "serving the API without a token. Never run --dev where real LiveKit traffic arrives.");
+            log.warn("DEV MODE: accepting webhooks signed with LiveKit's public dev key pair (devkey/secret){}. "
+                    + "Never run --dev where real LiveKit traffic arrives.",
+                    config.api().token().isPresent() ? "" : " and serving the API without a token");
         } else if (config.api().token().isEmpty()) {
             log.warn("No API token configured: the query API under /api answers 401 until LIVEHOOK_API_TOKEN is set.");
         }

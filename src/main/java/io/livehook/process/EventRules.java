@@ -359,14 +359,18 @@ final class EventRules {
                 updatedMs));
     }
 
+    private static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
     private static Long positiveOrNull(long value) {
         return value > 0 ? value : null;
     }
 
     private void anomaly(AnomalyKind kind, Room room, String participantSid, String identity, String detail)
             throws SQLException {
-        Anomaly anomaly = new Anomaly(kind.label(), room == null ? null : room.sid(),
-                room == null ? e.event().getRoom().getName() : room.name(), participantSid, identity,
+        Anomaly anomaly = new Anomaly(kind.label(), room == null ? emptyToNull(e.roomSid()) : room.sid(),
+                room == null ? emptyToNull(e.roomName()) : room.name(), participantSid, identity,
                 List.of(e.id()), detail, e.atMs());
         tx.recordAnomaly(anomaly);
         anomalies.add(anomaly);

@@ -32,4 +32,16 @@ public record LiveKitEvent(LoggedEvent logged, WebhookEvent event) {
         long createdAt = event.getCreatedAt();
         return createdAt > 0 ? createdAt * 1000 : logged.receivedAt().toEpochMilli();
     }
+
+    /** The room the event names, wherever it carries it: egress and ingress events have their own fields. */
+    public String roomName() {
+        return !event.getRoom().getName().isEmpty() ? event.getRoom().getName()
+                : !event.getEgressInfo().getRoomName().isEmpty() ? event.getEgressInfo().getRoomName()
+                : event.getIngressInfo().getRoomName();
+    }
+
+    /** The room sid if the event carries one (ingress events do not). */
+    public String roomSid() {
+        return !event.getRoom().getSid().isEmpty() ? event.getRoom().getSid() : event.getEgressInfo().getRoomId();
+    }
 }

@@ -288,13 +288,9 @@ public final class Processor implements AutoCloseable {
     private static StoredEvent stored(LiveKitEvent e) {
         var event = e.event();
         LoggedEvent logged = e.logged();
-        String roomName = !event.getRoom().getName().isEmpty() ? event.getRoom().getName()
-                : !event.getEgressInfo().getRoomName().isEmpty() ? event.getEgressInfo().getRoomName()
-                : event.getIngressInfo().getRoomName();
-        String roomSid = !event.getRoom().getSid().isEmpty() ? event.getRoom().getSid() : event.getEgressInfo().getRoomId();
         return new StoredEvent(logged.eventId(), logged.partition(), logged.offset(), logged.eventType(),
-                EventRules.KNOWN_TYPES.contains(logged.eventType()), logged.queueKey(), emptyToNull(roomSid),
-                emptyToNull(roomName), emptyToNull(event.getParticipant().getSid()),
+                EventRules.KNOWN_TYPES.contains(logged.eventType()), logged.queueKey(), emptyToNull(e.roomSid()),
+                emptyToNull(e.roomName()), emptyToNull(event.getParticipant().getSid()),
                 emptyToNull(event.getParticipant().getIdentity()), emptyToNull(event.getTrack().getSid()),
                 emptyToNull(event.getEgressInfo().getEgressId()), emptyToNull(event.getIngressInfo().getIngressId()),
                 event.getCreatedAt() > 0 ? event.getCreatedAt() * 1000 : null, logged.receivedAt().toEpochMilli(),

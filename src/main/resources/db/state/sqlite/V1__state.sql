@@ -24,6 +24,7 @@ CREATE TABLE events (
     body                 BLOB    NOT NULL
 );
 CREATE INDEX events_by_room ON events (room_name, log_partition, log_offset);
+CREATE INDEX events_by_room_sid ON events (room_sid, log_partition, log_offset);
 CREATE INDEX events_by_type ON events (event_type, received_at_ms);
 CREATE INDEX events_by_received ON events (received_at_ms);
 CREATE INDEX events_by_identity ON events (participant_identity);
