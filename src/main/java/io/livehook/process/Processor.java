@@ -330,6 +330,10 @@ public final class Processor implements AutoCloseable {
                     .description("Time from an event's ACK to its state being committed")
                     .publishPercentileHistogram()
                     .register(registry);
+            // Every anomaly kind exists from the start, at 0, so increase() sees the first one too.
+            for (AnomalyKind kind : AnomalyKind.values()) {
+                anomalies(kind.label());
+            }
             Gauge.builder("livehook.process.dead.letters", () -> countOrNaN(
                             "SELECT count(*) FROM dead_letters WHERE status <> 'resolved'"))
                     .description("Events that could not be applied and are not resolved yet")
@@ -365,6 +369,13 @@ public final class Processor implements AutoCloseable {
             }
         }
 
+        private Counter anomalies(String kind) {
+            return Counter.builder("livehook.process.anomalies")
+                    .description("Inferences made to fill gaps or reorderings in the stream, by kind")
+                    .tag("kind", kind)
+                    .register(registry);
+        }
+
         void record(Outcome outcome) {
             String type = EventRules.KNOWN_TYPES.contains(outcome.event().eventType()) ? outcome.event().eventType()
                     : "unknown";
@@ -375,11 +386,7 @@ public final class Processor implements AutoCloseable {
                     .register(registry)
                     .increment();
             for (Anomaly anomaly : outcome.anomalies()) {
-                Counter.builder("livehook.process.anomalies")
-                        .description("Inferences made to fill gaps or reorderings in the stream, by kind")
-                        .tag("kind", anomaly.kind())
-                        .register(registry)
-                        .increment();
+                anomalies(anomaly.kind()).increment();
             }
             if (Outcome.APPLIED.equals(outcome.result())) {
                 delay.record(Math.max(0, clock.millis() - outcome.event().receivedAt().toEpochMilli()),
