@@ -27,18 +27,27 @@ final class IngestMetrics {
                 .baseUnit("bytes")
                 .description("Size of webhook bodies received")
                 .register(registry);
+        // Series that exist from the start, at 0, so rate() and increase() see their first request too.
+        requests(200, "appended", "none");
+        requests(200, "duplicate", "none");
+        for (Rejection rejection : Rejection.values()) {
+            requests(401, "rejected", rejection.label());
+        }
     }
 
     void answered(int status, String outcome, String reason, long startNanos) {
-        String key = status + "|" + outcome + "|" + reason;
-        requests.computeIfAbsent(key, k -> Counter.builder("livehook.ingest.requests")
+        requests(status, outcome, reason).increment();
+        ackLatency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private Counter requests(int status, String outcome, String reason) {
+        return requests.computeIfAbsent(status + "|" + outcome + "|" + reason,
+                k -> Counter.builder("livehook.ingest.requests")
                         .description("Webhook requests answered, by HTTP status, outcome and reason")
                         .tag("status", Integer.toString(status))
                         .tag("outcome", outcome)
                         .tag("reason", reason)
-                        .register(registry))
-                .increment();
-        ackLatency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                        .register(registry));
     }
 
     void body(int bytes) {

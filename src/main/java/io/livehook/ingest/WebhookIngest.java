@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The webhook endpoint: verify the signature over the raw bytes, append to the event log, answer. The
@@ -31,6 +32,7 @@ public final class WebhookIngest implements Handler {
     private static final Logger log = LoggerFactory.getLogger(WebhookIngest.class);
     private static final String RETRY_AFTER_SECONDS = "1";
     private static final String NO_REASON = "none";
+    private static final int CLAIMED_FIELD_CHARS = 128;
 
     private final WebhookVerifier verifier;
     private final EventLog eventLog;
@@ -77,7 +79,9 @@ public final class WebhookIngest implements Handler {
         try (InputStream in = request.content().inputStream()) {
             body = in.readNBytes((int) maxBodyBytes + 1);
         } catch (IOException | RuntimeException e) {
-            log.info("webhook body could not be read: {}", e.getMessage());
+            log.atInfo().setMessage("webhook body could not be read: {}").addArgument(e.getMessage())
+                    .addKeyValue("outcome", "rejected").addKeyValue("reason", "body_unreadable")
+                    .addKeyValue("status", 400).log();
             return new Answer(Status.BAD_REQUEST_400, "rejected", "body_unreadable");
         }
         if (body.length > maxBodyBytes) {
@@ -88,7 +92,20 @@ public final class WebhookIngest implements Handler {
 
         Verification verification = verifier.verify(request.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body);
         if (verification instanceof Verification.Rejected rejected) {
-            log.info("webhook rejected: {} ({})", rejected.reason().label(), rejected.detail());
+            if (log.isInfoEnabled()) {
+                // The id and queue key are what the unverified body claims: useful to find the event in
+                // LiveKit's logs, not trusted for anything. Never the token itself.
+                LoggingEventBuilder line = log.atInfo().setMessage("webhook rejected: {} ({})")
+                        .addArgument(rejected.reason().label()).addArgument(rejected.detail());
+                EventHeader claimed = claimedHeader(body);
+                if (claimed != null) {
+                    line = withEvent(line, claimed, "rejected", rejected.reason().label(), 401);
+                } else {
+                    line = line.addKeyValue("outcome", "rejected").addKeyValue("reason", rejected.reason().label())
+                            .addKeyValue("status", 401);
+                }
+                line.log();
+            }
             return new Answer(Status.UNAUTHORIZED_401, "rejected", rejected.reason().label());
         }
         String keyId = ((Verification.Verified) verification).keyId();
@@ -103,14 +120,24 @@ public final class WebhookIngest implements Handler {
             Appended appended = eventLog.append(new IncomingEvent(header.eventId(), header.eventType(),
                     header.queueKey(), body, receivedAt, keyId, Origin.LIVEKIT));
             if (appended.duplicate()) {
-                log.debug("duplicate event {} {} room/key={}", header.eventId(), header.eventType(), header.queueKey());
+                withEvent(log.atDebug(), header, "duplicate", NO_REASON, 200)
+                        .setMessage("duplicate event {} {} room/key={}")
+                        .addArgument(header.eventId()).addArgument(header.eventType()).addArgument(header.queueKey())
+                        .log();
                 return new Answer(Status.OK_200, "duplicate", NO_REASON);
             }
-            log.debug("appended event {} {} room/key={} at {}", header.eventId(), header.eventType(),
-                    header.queueKey(), appended.offset());
+            withEvent(log.atDebug(), header, "appended", NO_REASON, 200)
+                    .addKeyValue("partition", appended.partition()).addKeyValue("offset", appended.offset())
+                    .setMessage("appended event {} {} room/key={} at {}")
+                    .addArgument(header.eventId()).addArgument(header.eventType()).addArgument(header.queueKey())
+                    .addArgument(appended.offset())
+                    .log();
             return new Answer(Status.OK_200, "appended", NO_REASON);
         } catch (LogUnavailableException e) {
-            log.warn("event {} not appended, answering 503: {}", header.eventId(), e.getMessage());
+            withEvent(log.atWarn(), header, "unavailable", "log_unavailable", 503)
+                    .setMessage("event {} not appended, answering 503: {}")
+                    .addArgument(header.eventId()).addArgument(e.getMessage())
+                    .log();
             return Answer.unavailable("log_unavailable");
         }
     }
@@ -118,12 +145,44 @@ public final class WebhookIngest implements Handler {
     private Answer quarantine(byte[] body, Instant receivedAt, String keyId, EventHeader.Unreadable unreadable) {
         try {
             eventLog.quarantine(body, receivedAt, keyId, unreadable.getMessage());
-            log.warn("signed body from key {} quarantined: {}", keyId, unreadable.getMessage());
+            log.atWarn().setMessage("signed body from key {} quarantined: {}")
+                    .addArgument(keyId).addArgument(unreadable.getMessage())
+                    .addKeyValue("outcome", "quarantined").addKeyValue("reason", unreadable.code())
+                    .addKeyValue("status", 202).addKeyValue("key_id", keyId)
+                    .log();
             return new Answer(Status.ACCEPTED_202, "quarantined", unreadable.code());
         } catch (LogUnavailableException e) {
-            log.warn("quarantine not written, answering 503: {}", e.getMessage());
+            log.atWarn().setMessage("quarantine not written, answering 503: {}").addArgument(e.getMessage())
+                    .addKeyValue("outcome", "unavailable").addKeyValue("reason", "log_unavailable")
+                    .addKeyValue("status", 503).addKeyValue("key_id", keyId)
+                    .log();
             return Answer.unavailable("log_unavailable");
         }
+    }
+
+    /** The fields every log line about a readable event carries, for JSON logs. */
+    private static LoggingEventBuilder withEvent(LoggingEventBuilder line, EventHeader header, String outcome,
+            String reason, int status) {
+        return line.addKeyValue("event_id", header.eventId())
+                .addKeyValue("event_type", header.eventType())
+                .addKeyValue("queue_key", header.queueKey())
+                .addKeyValue("outcome", outcome)
+                .addKeyValue("reason", reason)
+                .addKeyValue("status", status);
+    }
+
+    /** What a body that failed verification says about itself, cut short; null if it says nothing readable. */
+    private static EventHeader claimedHeader(byte[] body) {
+        try {
+            EventHeader header = EventHeader.read(body);
+            return new EventHeader(clip(header.eventId()), clip(header.eventType()), clip(header.queueKey()));
+        } catch (EventHeader.Unreadable | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String clip(String value) {
+        return value.length() > CLAIMED_FIELD_CHARS ? value.substring(0, CLAIMED_FIELD_CHARS) + "..." : value;
     }
 
     static boolean acceptedContentType(String header) {

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Turns the event log into state. One reader per log partition hands each event to a lane chosen by
@@ -143,7 +144,10 @@ public final class Processor implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (SQLException | RuntimeException e) {
-                log.warn("processing reader for partition {} failed, retrying: {}", partition, e.getMessage());
+                log.atWarn().setMessage("processing reader for partition {} failed, retrying: {}")
+                        .addArgument(partition).addArgument(e.getMessage())
+                        .addKeyValue("partition", partition)
+                        .log();
                 sleepQuietly(Duration.ofSeconds(1));
             }
         }
@@ -208,7 +212,7 @@ public final class Processor implements AutoCloseable {
                 }
                 return results;
             });
-            outcomes.forEach(metrics::record);
+            outcomes.forEach(this::done);
             return batch;
         } catch (SQLException | RuntimeException batchFailure) {
             // One event may be what breaks the store: apply them one by one to find it.
@@ -233,7 +237,7 @@ public final class Processor implements AutoCloseable {
         for (int attempt = 1; running; attempt++) {
             try {
                 if (attempt <= STORE_ATTEMPTS) {
-                    metrics.record(store.inTransaction(tx -> applyOne(tx, work)));
+                    done(store.inTransaction(tx -> applyOne(tx, work)));
                 } else {
                     String error = last.getClass().getSimpleName() + ": " + last.getMessage();
                     store.inTransaction(tx -> {
@@ -242,13 +246,18 @@ public final class Processor implements AutoCloseable {
                         return null;
                     });
                     metrics.record(new Outcome(event, Outcome.DEAD_LETTERED, List.of()));
-                    log.error("event {} dead-lettered after {} store failures: {}", event.eventId(), STORE_ATTEMPTS,
-                            error);
+                    withEvent(log.atError(), event, Outcome.DEAD_LETTERED)
+                            .setMessage("event {} dead-lettered after {} store failures: {}")
+                            .addArgument(event.eventId()).addArgument(STORE_ATTEMPTS).addArgument(error)
+                            .log();
                 }
                 return true;
             } catch (SQLException | RuntimeException e) {
                 last = e;
-                log.warn("state store failed on event {} (attempt {}): {}", event.eventId(), attempt, e.getMessage());
+                withEvent(log.atWarn(), event, "retrying").addKeyValue("attempt", attempt)
+                        .setMessage("state store failed on event {} (attempt {}): {}")
+                        .addArgument(event.eventId()).addArgument(attempt).addArgument(e.getMessage())
+                        .log();
                 Thread.sleep(Math.min(5_000, 100L << Math.min(attempt, 6)));
             }
         }
@@ -280,9 +289,37 @@ public final class Processor implements AutoCloseable {
             String error = e.getClass().getSimpleName() + ": " + e.getMessage();
             tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
                     event.queueKey(), error, clock.millis());
-            log.warn("event {} ({}) dead-lettered: {}", event.eventId(), event.eventType(), error);
+            withEvent(log.atWarn(), event, Outcome.DEAD_LETTERED)
+                    .setMessage("event {} ({}) dead-lettered: {}")
+                    .addArgument(event.eventId()).addArgument(event.eventType()).addArgument(error)
+                    .log();
             return new Outcome(event, Outcome.DEAD_LETTERED, List.of());
         }
+    }
+
+    /** After the commit: count the outcome, and log it at debug level. */
+    private void done(Outcome outcome) {
+        metrics.record(outcome);
+        if (log.isDebugEnabled()) {
+            LoggingEventBuilder line = withEvent(log.atDebug(), outcome.event(), outcome.result());
+            if (!outcome.anomalies().isEmpty()) {
+                line = line.addKeyValue("anomalies",
+                        String.join(",", outcome.anomalies().stream().map(Anomaly::kind).toList()));
+            }
+            line.setMessage("event {} ({}) {}").addArgument(outcome.event().eventId())
+                    .addArgument(outcome.event().eventType()).addArgument(outcome.result())
+                    .log();
+        }
+    }
+
+    /** The fields every log line about one event carries, for JSON logs. */
+    private static LoggingEventBuilder withEvent(LoggingEventBuilder line, LoggedEvent event, String outcome) {
+        return line.addKeyValue("event_id", event.eventId())
+                .addKeyValue("event_type", event.eventType())
+                .addKeyValue("queue_key", event.queueKey())
+                .addKeyValue("partition", event.partition())
+                .addKeyValue("offset", event.offset())
+                .addKeyValue("outcome", outcome);
     }
 
     private static StoredEvent stored(LiveKitEvent e) {
@@ -326,6 +363,10 @@ public final class Processor implements AutoCloseable {
                     .description("Time from an event's ACK to its state being committed")
                     .publishPercentileHistogram()
                     .register(registry);
+            // Every anomaly kind exists from the start, at 0, so increase() sees the first one too.
+            for (AnomalyKind kind : AnomalyKind.values()) {
+                anomalies(kind.label());
+            }
             Gauge.builder("livehook.process.dead.letters", () -> countOrNaN(
                             "SELECT count(*) FROM dead_letters WHERE status <> 'resolved'"))
                     .description("Events that could not be applied and are not resolved yet")
@@ -361,6 +402,13 @@ public final class Processor implements AutoCloseable {
             }
         }
 
+        private Counter anomalies(String kind) {
+            return Counter.builder("livehook.process.anomalies")
+                    .description("Inferences made to fill gaps or reorderings in the stream, by kind")
+                    .tag("kind", kind)
+                    .register(registry);
+        }
+
         void record(Outcome outcome) {
             String type = EventRules.KNOWN_TYPES.contains(outcome.event().eventType()) ? outcome.event().eventType()
                     : "unknown";
@@ -371,11 +419,7 @@ public final class Processor implements AutoCloseable {
                     .register(registry)
                     .increment();
             for (Anomaly anomaly : outcome.anomalies()) {
-                Counter.builder("livehook.process.anomalies")
-                        .description("Inferences made to fill gaps or reorderings in the stream, by kind")
-                        .tag("kind", anomaly.kind())
-                        .register(registry)
-                        .increment();
+                anomalies(anomaly.kind()).increment();
             }
             if (Outcome.APPLIED.equals(outcome.result())) {
                 delay.record(Math.max(0, clock.millis() - outcome.event().receivedAt().toEpochMilli()),

@@ -1,0 +1,153 @@
+package io.livehook.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.livehook.deliver.LiveKitSigner;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingest and processing log lines, written by the same JsonEncoder {@code LIVEHOOK_LOG_FORMAT=json} uses,
+ * carry the event id, queue key and outcome as JSON fields, and never a token or a secret.
+ */
+class JsonLogTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dataDir;
+
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private OutputStreamAppender<ILoggingEvent> appender;
+    private Logger rootLogger;
+    private Logger livehookLogger;
+    private Level previousLevel;
+
+    @BeforeEach
+    void captureJsonLogs() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        JsonEncoder encoder = new JsonEncoder();
+        encoder.setContext(context);
+        encoder.setWithFormattedMessage(true);
+        encoder.setWithMessage(false);
+        encoder.setWithArguments(false);
+        encoder.start();
+        appender = new OutputStreamAppender<>();
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setOutputStream(captured);
+        appender.start();
+        // Everything that reaches the root logger (Helidon included, at its configured level), with
+        // livehook's own loggers down to DEBUG so the per-event lines are written too.
+        rootLogger = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        rootLogger.addAppender(appender);
+        livehookLogger = context.getLogger("io.livehook");
+        previousLevel = livehookLogger.getLevel();
+        livehookLogger.setLevel(Level.DEBUG);
+    }
+
+    @AfterEach
+    void stopCapturing() {
+        rootLogger.detachAppender(appender);
+        livehookLogger.setLevel(previousLevel);
+        appender.stop();
+    }
+
+    @Test
+    void rejectedAndAcceptedEventsAreLoggedWithFieldsAndWithoutTokenOrSecret() throws Exception {
+        String body = """
+                {"id":"EV_log","event":"room_started","room":{"sid":"RM_log","name":"log-room"},"createdAt":"1700000000"}""";
+        String unparseable = """
+                {"id":"EV_log_bad","event":"room_started","room":{"sid":"RM_log_bad","name":"bad-room"},"createdAt":"not-a-number"}""";
+        String wrongSecret = "a-wrong-secret-that-must-not-be-logged-7c1e";
+        String genuineToken;
+        String forgedToken;
+        try (RunningLivehook lh = RunningLivehook.start(dataDir)) {
+            // A real, valid token for this body, sent with a body changed on the way: 401 hash_mismatch.
+            genuineToken = lh.signer.sign(body.getBytes(StandardCharsets.UTF_8));
+            assertThat(lh.post(body.replace("log-room", "tampered-room"), genuineToken).statusCode()).isEqualTo(401);
+            // A token with the right key id but signed with another secret: 401 bad_signature.
+            forgedToken = new LiveKitSigner(RunningLivehook.KEY, wrongSecret, Clock.systemUTC())
+                    .sign(body.getBytes(StandardCharsets.UTF_8));
+            assertThat(lh.post(body, forgedToken).statusCode()).isEqualTo(401);
+            assertThat(lh.post(body).statusCode()).isEqualTo(200);
+            assertThat(lh.post(unparseable).statusCode()).isEqualTo(200);
+            assertThat(lh.awaitCaughtUp()).isTrue();
+        }
+        appender.stop();
+        String output = captured.toString(StandardCharsets.UTF_8);
+        List<Line> lines = parse(output);
+
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.logger()).endsWith("WebhookIngest");
+            assertThat(line.fields()).containsEntry("outcome", "rejected").containsEntry("reason", "hash_mismatch")
+                    .containsEntry("status", "401").containsEntry("event_id", "EV_log")
+                    .containsEntry("queue_key", "tampered-room");
+        });
+        assertThat(lines).anySatisfy(line -> assertThat(line.fields())
+                .containsEntry("outcome", "rejected").containsEntry("reason", "bad_signature")
+                .containsEntry("event_id", "EV_log").containsEntry("queue_key", "log-room"));
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.logger()).endsWith("WebhookIngest");
+            assertThat(line.fields()).containsEntry("outcome", "appended").containsEntry("event_id", "EV_log")
+                    .containsEntry("queue_key", "log-room").containsEntry("event_type", "room_started");
+        });
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.logger()).endsWith("Processor");
+            assertThat(line.fields()).containsEntry("outcome", "applied").containsEntry("event_id", "EV_log")
+                    .containsEntry("queue_key", "log-room");
+        });
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.logger()).endsWith("Processor");
+            assertThat(line.level()).isEqualTo("WARN");
+            assertThat(line.fields()).containsEntry("outcome", "dead_lettered").containsEntry("event_id", "EV_log_bad")
+                    .containsEntry("queue_key", "bad-room");
+        });
+
+        for (String token : List.of(genuineToken, forgedToken)) {
+            assertThat(output).doesNotContain(token);
+            assertThat(output).doesNotContain(token.substring(token.lastIndexOf('.') + 1)); // the signature
+            assertThat(output).doesNotContain(token.substring(token.indexOf('.') + 1, token.lastIndexOf('.'))); // the claims
+        }
+        assertThat(output).doesNotContain(RunningLivehook.SECRET).doesNotContain(wrongSecret);
+    }
+
+    /** One JSON log line: level, logger, message and its key-value pairs. */
+    private record Line(String level, String logger, String message, Map<String, String> fields) {}
+
+    private static List<Line> parse(String output) throws Exception {
+        List<Line> lines = new ArrayList<>();
+        for (String text : output.split("\n")) {
+            if (text.isBlank()) {
+                continue;
+            }
+            JsonNode node = JSON.readTree(text);
+            Map<String, String> fields = new HashMap<>();
+            for (JsonNode pair : node.path("kvpList")) {
+                pair.properties().forEach(e -> fields.put(e.getKey(), e.getValue().asText()));
+            }
+            lines.add(new Line(node.path("level").asText(), node.path("loggerName").asText(),
+                    node.path("formattedMessage").asText(), fields));
+        }
+        assertThat(lines).as("captured JSON log lines").isNotEmpty();
+        return lines;
+    }
+}
