@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -313,8 +316,28 @@ class SenderTest {
         }
     }
 
+    /** Each signature is made a second after the previous one, so that signing twice shows in the token. */
     private Sender sender(URI url, DeliveryProfile profile) {
-        return new Sender(url, profile, new LiveKitSigner(KEY, SECRET, Clock.systemUTC()));
+        return new Sender(url, profile, new LiveKitSigner(KEY, SECRET, new TickingClock()));
+    }
+
+    private static final class TickingClock extends Clock {
+        private final AtomicLong reads = new AtomicLong();
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plusSeconds(reads.getAndIncrement() % 30);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private GeneratedEvent event(String room) {

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -171,8 +170,7 @@ class TrafficModelTest {
     private static void assertShape(JsonNode node, String path) {
         if (node.isObject()) {
             assertThat(node.size()).as("empty object at %s", path).isPositive();
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = it.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String key = field.getKey();
                 JsonNode value = field.getValue();
                 assertThat(key).as("key at %s", path).matches(CAMEL);
