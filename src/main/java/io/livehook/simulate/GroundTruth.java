@@ -1,0 +1,118 @@
+package io.livehook.simulate;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What really happened in the simulated LiveKit, whatever reached the receiver: every event in generation
+ * order, and the state it leaves behind (rooms, sessions by participant sid, tracks by track sid, egresses by
+ * id). A receiver that got every event, or reconciled what it missed, must end up with this state. Built by the
+ * one generating thread; read it after generation.
+ */
+public final class GroundTruth {
+
+    /** A generated event without its body. */
+    public record Event(String id, String type, String roomName, String queueKey, Instant createdAt) {}
+
+    /** {@code finishedAt} is null while the room is still open. */
+    public record RoomState(Room room, Instant finishedAt) {
+        public boolean open() {
+            return finishedAt == null;
+        }
+    }
+
+    /** One connection. {@code endedAt} and {@code disconnectReason} are null while it is connected. */
+    public record Session(String roomName, Participant participant, End end, Instant endedAt, String disconnectReason) {
+        public enum End {
+            CONNECTED,
+            LEFT,
+            /** participant_connection_aborted: the connection never became active, and no participant_joined was sent. */
+            ABORTED
+        }
+    }
+
+    /** {@code unpublishedAt} is null while the track is published. */
+    public record Publication(String roomName, Track track, Instant unpublishedAt) {}
+
+    private final List<Event> events = new ArrayList<>();
+    private final Map<String, RoomState> rooms = new LinkedHashMap<>();
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+    private final Map<String, Publication> tracks = new LinkedHashMap<>();
+    private final Map<String, Egress> egresses = new LinkedHashMap<>();
+
+    void add(GeneratedEvent event) {
+        events.add(new Event(event.id(), event.type(), event.roomName(), event.queueKey(), event.createdAt()));
+    }
+
+    void roomStarted(Room room) {
+        rooms.put(room.name(), new RoomState(room, null));
+    }
+
+    void roomFinished(Room room, Instant at) {
+        rooms.put(room.name(), new RoomState(room, at));
+    }
+
+    void joined(Room room, Participant participant) {
+        sessions.put(participant.sid(), new Session(room.name(), participant, Session.End.CONNECTED, null, null));
+    }
+
+    void left(Participant participant, Instant at, String reason) {
+        Session session = sessions.get(participant.sid());
+        sessions.put(participant.sid(), new Session(session.roomName(), participant, Session.End.LEFT, at, reason));
+    }
+
+    void aborted(Room room, Participant participant, Instant at, String reason) {
+        sessions.put(participant.sid(), new Session(room.name(), participant, Session.End.ABORTED, at, reason));
+    }
+
+    void published(Room room, Track track) {
+        tracks.put(track.sid(), new Publication(room.name(), track, null));
+    }
+
+    void unpublished(Track track, Instant at) {
+        Publication publication = tracks.get(track.sid());
+        tracks.put(track.sid(), new Publication(publication.roomName(), track, at));
+    }
+
+    void egress(Egress egress) {
+        egresses.put(egress.egressId(), egress);
+    }
+
+    /** Every event, in the order the simulated LiveKit produced them. */
+    public List<Event> events() {
+        return Collections.unmodifiableList(events);
+    }
+
+    /** Each room's events (its egresses' included) in generation order, rooms in the order they started. */
+    public Map<String, List<Event>> eventsByRoom() {
+        Map<String, List<Event>> byRoom = new LinkedHashMap<>();
+        for (Event event : events) {
+            byRoom.computeIfAbsent(event.roomName(), r -> new ArrayList<>()).add(event);
+        }
+        return byRoom;
+    }
+
+    /** By room name. */
+    public Map<String, RoomState> rooms() {
+        return Collections.unmodifiableMap(rooms);
+    }
+
+    /** By participant sid. */
+    public Map<String, Session> sessions() {
+        return Collections.unmodifiableMap(sessions);
+    }
+
+    /** By track sid. */
+    public Map<String, Publication> tracks() {
+        return Collections.unmodifiableMap(tracks);
+    }
+
+    /** The last state of each egress, by egress id. */
+    public Map<String, Egress> egresses() {
+        return Collections.unmodifiableMap(egresses);
+    }
+}

@@ -1,0 +1,241 @@
+package io.livehook.simulate;
+
+import io.livehook.deliver.LiveKitSigner;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * LiveKit's webhook sender for one URL, per its {@link DeliveryProfile}: events queue by their queue key,
+ * each queue sends one request at a time, retries only connection errors, 429 and 5xx other than 501
+ * (waiting Retry-After on 429/503, else the backoff), and treats every other answer as final. The body is
+ * signed once, when the event's turn comes, so every attempt carries the same bytes and the same token.
+ */
+public final class Sender implements AutoCloseable {
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
+    private final URI url;
+    private final DeliveryProfile profile;
+    private final LiveKitSigner signer;
+    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private final HttpClient http;
+    private final Map<String, RoomQueue> queues = new ConcurrentHashMap<>();
+    private final Queue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition settled = lock.newCondition();
+    private long outstanding;
+
+    public Sender(URI url, DeliveryProfile profile, LiveKitSigner signer) {
+        this.url = url;
+        this.profile = profile;
+        this.signer = signer;
+        // LiveKit's Go client speaks HTTP/1.1 to http:// URLs; Java's default would try an h2c upgrade.
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(httpExecutor)
+                .build();
+    }
+
+    /** Queues the event as LiveKit would; false when its queue was full and it was dropped. */
+    public boolean submit(GeneratedEvent event) {
+        begin();
+        RoomQueue queue = queues.computeIfAbsent(event.queueKey(), key -> new RoomQueue(profile.maxDepth(), this::handle));
+        if (queue.offer(event, System.nanoTime())) {
+            return true;
+        }
+        finish(new Delivery(event.id(), event.queueKey(), Outcome.QUEUE_FULL, List.of()));
+        return false;
+    }
+
+    /** Records an event the simulated LiveKit deliberately never sends. */
+    public void lose(GeneratedEvent event) {
+        begin();
+        finish(new Delivery(event.id(), event.queueKey(), Outcome.SIMULATED_LOSS, List.of()));
+    }
+
+    /** Waits until every event submitted so far has an outcome; false if {@code timeout} ran out first. */
+    public boolean awaitSettled(Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            while (outstanding > 0) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = settled.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The outcome of every settled event, in the order they settled. */
+    public List<Delivery> deliveries() {
+        return List.copyOf(deliveries);
+    }
+
+    private void handle(RoomQueue.Queued queued) {
+        GeneratedEvent event = queued.event();
+        List<Delivery.Attempt> attempts = new ArrayList<>();
+        Outcome outcome;
+        try {
+            outcome = deliver(queued, attempts);
+        } catch (InterruptedException e) {
+            outcome = Outcome.UNFINISHED;
+        }
+        finish(new Delivery(event.id(), event.queueKey(), outcome, attempts));
+    }
+
+    private Outcome deliver(RoomQueue.Queued queued, List<Delivery.Attempt> attempts) throws InterruptedException {
+        Duration waited = profile.nominal(Duration.ofNanos(System.nanoTime() - queued.enqueuedNanos()));
+        if (waited.compareTo(profile.maxAge()) > 0) {
+            return Outcome.TOO_OLD;
+        }
+        byte[] body = queued.event().body();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(url)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/webhook+json")
+                .header("Authorization", signer.sign(body))
+                .header("User-Agent", "LiveKit");
+        profile.attemptTimeout().map(profile::real).ifPresent(builder::timeout);
+        HttpRequest request = builder.build();
+
+        Duration wait = Duration.ZERO;
+        for (int attempt = 1; ; attempt++) {
+            if (attempt > 1) {
+                Thread.sleep(profile.real(wait));
+            }
+            Answer answer = send(request, wait);
+            Delivery.Attempt sent = answer.attempt();
+            attempts.add(sent);
+            if (sent.succeeded()) {
+                return Outcome.DELIVERED;
+            }
+            if (sent.answered() && !retryable(sent.status())) {
+                return sent.status() >= 400 && sent.status() < 500 ? Outcome.HTTP_4XX : Outcome.HTTP_OTHER;
+            }
+            if (attempt == profile.maxAttempts()) {
+                return sent.timedOut() ? Outcome.TIMEOUT : Outcome.RETRIES_EXHAUSTED;
+            }
+            wait = answer.retryAfter().isPresent() ? answer.retryAfter().get() : profile.backoff(attempt);
+        }
+    }
+
+    private Answer send(HttpRequest request, Duration waitedBefore) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            Duration latency = Duration.ofNanos(System.nanoTime() - start);
+            int status = response.statusCode();
+            Optional<Duration> retryAfter = status == 429 || status == 503
+                    ? response.headers().firstValue("Retry-After").flatMap(v -> retryAfter(v, Instant.now()))
+                    : Optional.empty();
+            return new Answer(new Delivery.Attempt(waitedBefore, status, null, false, latency), retryAfter);
+        } catch (HttpTimeoutException e) {
+            return failed(waitedBefore, "timed out", true, start);
+        } catch (ConnectException e) {
+            return failed(waitedBefore, "connection refused", false, start);
+        } catch (IOException e) {
+            return failed(waitedBefore, e.getClass().getSimpleName() + ": " + e.getMessage(), false, start);
+        }
+    }
+
+    private static Answer failed(Duration waitedBefore, String error, boolean timedOut, long start) {
+        Duration latency = Duration.ofNanos(System.nanoTime() - start);
+        return new Answer(new Delivery.Attempt(waitedBefore, 0, error, timedOut, latency), Optional.empty());
+    }
+
+    /** go-retryablehttp's DefaultRetryPolicy for an answer: 429, and 5xx except 501 Not Implemented. */
+    static boolean retryable(int status) {
+        return status == 429 || (status >= 500 && status != 501);
+    }
+
+    /** Retry-After as seconds or as an HTTP date; unreadable values are ignored, as go-retryablehttp does. */
+    static Optional<Duration> retryAfter(String value, Instant now) {
+        String text = value.strip();
+        try {
+            long seconds = Long.parseLong(text);
+            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant when = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration until = Duration.between(now, when);
+                return Optional.of(until.isNegative() ? Duration.ZERO : until);
+            } catch (DateTimeParseException notDate) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private void begin() {
+        lock.lock();
+        try {
+            outstanding++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void finish(Delivery delivery) {
+        deliveries.add(delivery);
+        lock.lock();
+        try {
+            outstanding--;
+            if (outstanding == 0) {
+                settled.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends delivery now, as a LiveKit restart would: events still waiting and those in flight are recorded
+     * {@link Outcome#UNFINISHED}.
+     */
+    @Override
+    public void close() {
+        for (RoomQueue queue : queues.values()) {
+            for (RoomQueue.Queued left : queue.close()) {
+                finish(new Delivery(left.event().id(), left.event().queueKey(), Outcome.UNFINISHED, List.of()));
+            }
+        }
+        try {
+            awaitSettled(CLOSE_GRACE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        http.shutdownNow();
+        httpExecutor.shutdownNow();
+        try {
+            httpExecutor.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Answer(Delivery.Attempt attempt, Optional<Duration> retryAfter) {}
+}

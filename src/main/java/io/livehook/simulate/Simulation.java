@@ -1,0 +1,85 @@
+package io.livehook.simulate;
+
+import io.livehook.deliver.LiveKitSigner;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One run: generate {@code rate * duration} events at {@code rate} per second from {@code rooms} open rooms,
+ * hand each to a {@link Sender} as LiveKit would (minus the share deliberately lost), then wait for the queues
+ * to drain, for at most what LiveKit itself could still spend on them.
+ */
+public final class Simulation {
+
+    public record Settings(URI url, DeliveryProfile profile, double rate, int rooms, Duration duration, long seed,
+            String apiKey, String apiSecret, double dropRate) {
+        public Settings {
+            if (!(rate > 0) || rooms < 1 || duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("rate, rooms and duration must be positive");
+            }
+            if (!(dropRate >= 0 && dropRate < 1)) {
+                throw new IllegalArgumentException("drop rate must be in [0, 1), not " + dropRate);
+            }
+        }
+
+        long events() {
+            return Math.max(1, Math.round(rate * duration.toNanos() / 1e9));
+        }
+    }
+
+    /** The report, what really happened (for a later comparison with livehook's state), and every event's fate. */
+    public record Result(SimulationReport report, GroundTruth truth, List<Delivery> deliveries) {}
+
+    private Simulation() {}
+
+    public static Result run(Settings settings, Clock clock) throws InterruptedException {
+        Instant start = clock.instant();
+        TrafficModel model = new TrafficModel(settings.seed(), settings.rooms(), start, settings.rate());
+        // A stream of its own, so that the drop rate does not change the traffic of a seed.
+        SplittableRandom loss = new SplittableRandom(~settings.seed());
+        long events = settings.events();
+        long began = System.nanoTime();
+        Duration generation;
+        Sender sender = new Sender(settings.url(), settings.profile(),
+                new LiveKitSigner(settings.apiKey(), settings.apiSecret(), clock));
+        try (sender) {
+            for (long n = 0; n < events; n++) {
+                GeneratedEvent event = model.next();
+                long wait = began + Math.round(n * 1e9 / settings.rate()) - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(Duration.ofNanos(wait));
+                }
+                if (loss.nextDouble() < settings.dropRate()) {
+                    sender.lose(event);
+                } else {
+                    sender.submit(event);
+                }
+            }
+            generation = Duration.ofNanos(System.nanoTime() - began);
+            sender.awaitSettled(drainLimit(settings.profile()));
+        }
+        List<Delivery> deliveries = sender.deliveries();
+        Duration total = Duration.ofNanos(System.nanoTime() - began);
+        return new Result(SimulationReport.of(settings, events, deliveries, generation, total), model.truth(),
+                deliveries);
+    }
+
+    /**
+     * The longest LiveKit could still work on a queue after the last event: its oldest waiting event may be
+     * sent up to the maximum age later, then run its whole retry schedule; plus a margin for the answers.
+     */
+    static Duration drainLimit(DeliveryProfile profile) {
+        Duration limit = profile.maxAge().plusSeconds(10);
+        for (int failed = 1; failed < profile.maxAttempts(); failed++) {
+            limit = limit.plus(profile.backoff(failed));
+        }
+        if (profile.attemptTimeout().isPresent()) {
+            limit = limit.plus(profile.attemptTimeout().get().multipliedBy(profile.maxAttempts()));
+        }
+        return profile.real(limit);
+    }
+}

@@ -1,0 +1,56 @@
+package io.livehook.simulate;
+
+import java.time.Instant;
+import java.util.SplittableRandom;
+
+/**
+ * The traffic of a LiveKit deployment with {@code rooms} rooms open at any time, as a sequence of webhook
+ * events: each event comes from one of the open rooms picked at random, and a room that finishes is replaced
+ * by a new one. Event {@code n} is stamped {@code start + n / rate}, so that the sequence, bodies included,
+ * depends only on the seed, the start and the rate, never on how fast anyone consumes it.
+ */
+public final class TrafficModel {
+    private final SplittableRandom random;
+    private final RoomScript[] slots;
+    private final Instant start;
+    private final double rate;
+    private final String runTag;
+    private final GroundTruth truth = new GroundTruth();
+    private long produced;
+    private int roomsOpened;
+
+    public TrafficModel(long seed, int rooms, Instant start, double rate) {
+        if (rooms < 1) {
+            throw new IllegalArgumentException("at least one room, not " + rooms);
+        }
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("rate must be positive, not " + rate);
+        }
+        this.random = new SplittableRandom(seed);
+        this.slots = new RoomScript[rooms];
+        this.start = start;
+        this.rate = rate;
+        // Room names carry a tag of the seed, so that runs with different seeds never share a room.
+        this.runTag = Ids.chars(random, 5);
+    }
+
+    public GeneratedEvent next() {
+        int slot = random.nextInt(slots.length);
+        if (slots[slot] == null || slots[slot].finished()) {
+            roomsOpened++;
+            slots[slot] = new RoomScript(random.split(), "sim-" + runTag + "-" + roomsOpened, truth);
+        }
+        Instant at = start.plusNanos(Math.round(produced * 1e9 / rate));
+        produced++;
+        return slots[slot].next(Ids.next(random, "EV_"), at);
+    }
+
+    public long produced() {
+        return produced;
+    }
+
+    /** Everything produced so far, and the state it describes. */
+    public GroundTruth truth() {
+        return truth;
+    }
+}

@@ -1,0 +1,122 @@
+package io.livehook.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.livehook.config.ApiKeys;
+import io.livehook.ingest.Verification;
+import io.livehook.ingest.WebhookVerifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SimulateCommandTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private HttpServer receiver;
+    private String url;
+
+    /** Accepts only what the given key pair signed, as livehook does; refuses the rest with 401. */
+    private void startReceiver(String key, String secret) throws IOException {
+        var verifier = new WebhookVerifier(new ApiKeys(Map.of(key, secret)), Duration.ofSeconds(60), Clock.systemUTC());
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        receiver.setExecutor(executor);
+        receiver.createContext("/webhook", exchange -> {
+            try (exchange; InputStream in = exchange.getRequestBody()) {
+                byte[] body = in.readAllBytes();
+                boolean valid = verifier.verify(exchange.getRequestHeaders().getFirst("Authorization"), body)
+                        instanceof Verification.Verified;
+                if (valid) {
+                    accepted.incrementAndGet();
+                }
+                exchange.sendResponseHeaders(valid ? 200 : 401, -1);
+            }
+        });
+        receiver.start();
+        url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/webhook";
+    }
+
+    @BeforeEach
+    void quiet() {
+        out.getBuffer().setLength(0);
+    }
+
+    @AfterEach
+    void stop() {
+        if (receiver != null) {
+            receiver.stop(0);
+        }
+        executor.shutdownNow();
+    }
+
+    @Test
+    void simulatesAgainstTheUrlAndWritesBothReports(@TempDir Path tmp) throws Exception {
+        startReceiver("APIk", "a-secret");
+        Path json = tmp.resolve("report.json");
+        int exit = run(Main.commandLine(), "simulate", "--url", url, "--profile", "oss", "--rate", "100", "--rooms", "5",
+                "--duration", "1", "--seed", "77", "--api-key", "APIk", "--api-secret", "a-secret", "--json", json.toString());
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("profile oss -> " + url, "seed 77", "delivered (2xx)          100");
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertThat(report.path("generated").asLong()).isEqualTo(100);
+        assertThat(report.path("delivered").asLong()).isEqualTo(100);
+        assertThat(report.path("not_delivered").asLong()).isZero();
+        assertThat(accepted.get()).isEqualTo(100);
+    }
+
+    @Test
+    void signsWithLiveKitsEnvironmentVariablesByDefault() throws Exception {
+        startReceiver("APIfromEnv", "secret-from-env");
+        var command = new CommandLine(new SimulateCommand(Map.of("LIVEKIT_API_KEY", "APIfromEnv",
+                "LIVEKIT_API_SECRET", "secret-from-env")));
+        int exit = run(command, "--url", url, "--rate", "50", "--duration", "0.5", "--rooms", "2");
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(accepted.get()).isEqualTo(25);
+    }
+
+    @Test
+    void signsWithTheDevKeyPairWithoutConfiguration() throws Exception {
+        startReceiver("devkey", "secret");
+        int exit = run(new CommandLine(new SimulateCommand(Map.of())), "--url", url, "--rate", "50", "--duration", "0.5",
+                "--rooms", "2");
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(accepted.get()).isEqualTo(25);
+    }
+
+    @Test
+    void refusesAnUnknownProfileOrAUrlThatIsNotHttp() {
+        assertThat(run(Main.commandLine(), "simulate", "--profile", "onprem")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown delivery profile \"onprem\"");
+        assertThat(run(Main.commandLine(), "simulate", "--url", "ftp://127.0.0.1/webhook")).isEqualTo(2);
+        assertThat(err.toString()).contains("--url must be an http(s) URL");
+        assertThat(run(Main.commandLine(), "simulate", "--drop-rate", "1.5")).isEqualTo(2);
+        assertThat(err.toString()).contains("drop rate must be in [0, 1)");
+    }
+
+    private int run(CommandLine command, String... args) {
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        return command.execute(args);
+    }
+}
