@@ -63,6 +63,12 @@ public final class Livehook implements AutoCloseable {
         Livehook livehook = new Livehook(config, clock);
         livehook.processor.start();
         livehook.server.start();
+        if (!livehook.server.isRunning() || livehook.port() <= 0) {
+            // Helidon logs a bind failure and returns; without this the process would run deaf.
+            livehook.close();
+            throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
+                    + config.server().port() + " (is the port in use?)");
+        }
         livehook.ready = true;
         if (config.dev()) {
             log.warn("DEV MODE: accepting webhooks signed with LiveKit's public dev key pair (devkey/secret){}. "

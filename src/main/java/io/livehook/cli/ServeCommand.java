@@ -29,7 +29,13 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("livehook: " + e.getMessage());
             return 2;
         }
-        Livehook livehook = Livehook.start(settings, Clock.systemUTC());
+        Livehook livehook;
+        try {
+            livehook = Livehook.start(settings, Clock.systemUTC());
+        } catch (IllegalStateException e) {
+            System.err.println("livehook: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             livehook.close();

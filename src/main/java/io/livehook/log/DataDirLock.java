@@ -3,6 +3,7 @@ package io.livehook.log;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,7 +26,12 @@ public final class DataDirLock implements AutoCloseable {
             Files.createDirectories(dataDir);
             FileChannel channel = FileChannel.open(dataDir.resolve("livehook.lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldInThisProcess) {
+                lock = null;
+            }
             if (lock == null) {
                 channel.close();
                 throw new IllegalStateException("another livehook process is using " + dataDir.toAbsolutePath()
