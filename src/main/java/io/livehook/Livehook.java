@@ -4,7 +4,10 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.livehook.api.ApiAuth;
+import io.livehook.api.DeliveriesApi;
 import io.livehook.config.LivehookConfig;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.ingest.WebhookVerifier;
 import io.livehook.log.DataDirLock;
@@ -32,6 +35,7 @@ public final class Livehook implements AutoCloseable {
     private final EventLog eventLog;
     private final WebhookIngest ingest;
     private final StateStore state;
+    private final DeliveryService deliveries;
     private final Processor processor;
     private final WebServer server;
     private volatile boolean ready;
@@ -44,7 +48,8 @@ public final class Livehook implements AutoCloseable {
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
-        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry);
+        this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
+        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox());
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -55,6 +60,7 @@ public final class Livehook implements AutoCloseable {
 
     public static Livehook start(LivehookConfig config, Clock clock) {
         Livehook livehook = new Livehook(config, clock);
+        livehook.deliveries.start();
         livehook.processor.start();
         livehook.server.start();
         livehook.ready = true;
@@ -70,6 +76,7 @@ public final class Livehook implements AutoCloseable {
 
     private void routes(HttpRouting.Builder routing) {
         routing.post(config.server().webhookPath(), ingest)
+                .register("/api/deliveries", new DeliveriesApi(deliveries, new ApiAuth(config.api(), config.dev())))
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
@@ -96,6 +103,10 @@ public final class Livehook implements AutoCloseable {
         return processor;
     }
 
+    public DeliveryService deliveries() {
+        return deliveries;
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -118,6 +129,7 @@ public final class Livehook implements AutoCloseable {
         }
         server.stop();
         processor.close();
+        deliveries.close(config.server().shutdownGrace());
         eventLog.close();
         state.close();
         lock.close();
