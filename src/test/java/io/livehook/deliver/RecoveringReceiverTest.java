@@ -92,4 +92,39 @@ class RecoveringReceiverTest {
             assertThat(lh.metrics()).contains("livehook_delivery_latency_seconds_bucket{destination=\"app\"");
         }
     }
+
+    @Test
+    void gives_up_after_max_attempts_and_honours_retry_after() throws Exception {
+        try (Receiver receiver = Receiver.start().behave(r -> "r-429".equals(r.room())
+                        ? new Receiver.Answer(429, 0, Map.of("Retry-After", "1"), "slow down")
+                        : Receiver.Answer.status(502));
+                TestLivehook lh = TestLivehook.start(dir, """
+                        destinations:
+                          - name: app
+                            url: %s
+                            retry: {initial_backoff_ms: 10, max_backoff_ms: 5000, max_attempts: 3}
+                            circuit: {failure_threshold: 0}
+                        """.formatted(receiver.url()))) {
+            String failing = lh.send("r-502");
+            String throttled = lh.send("r-429");
+            TestLivehook.await(Duration.ofSeconds(15), "both dead after 3 attempts",
+                    () -> lh.store().count("app", Delivery.DEAD) == 2);
+            Delivery dead = lh.store().deliveries("app", failing).get(0);
+            assertThat(dead.attempts()).isEqualTo(3);
+            assertThat(dead.lastError()).contains("HTTP 502", "gave up after 3 attempts");
+            assertThat(lh.store().attempts(dead)).extracting(DeliveryAttempt::outcome)
+                    .containsExactly("retry", "retry", "dead");
+
+            List<java.time.Instant> times = receiver.requests().stream().filter(r -> throttled.equals(r.eventId()))
+                    .map(Receiver.Request::at).toList();
+            assertThat(times).hasSize(3);
+            for (int i = 1; i < times.size(); i++) {
+                assertThat(Duration.between(times.get(i - 1), times.get(i))).as("Retry-After: 1 honoured")
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(950));
+            }
+            assertThat(DownReceiverTest.metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isEqualTo(2);
+            assertThat(DownReceiverTest.metric(lh,
+                    "livehook_delivery_attempts_total{destination=\"app\",outcome=\"dead\"}")).isEqualTo(2);
+        }
+    }
 }
