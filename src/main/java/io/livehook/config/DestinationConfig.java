@@ -18,6 +18,23 @@ public record DestinationConfig(
         Signing signing,
         Circuit circuit) {
 
+    /** The URL for logs and messages: a query string may carry a token, so it is not shown. */
+    public String redactedUrl() {
+        return redact(url.toString());
+    }
+
+    static String redact(String url) {
+        int query = url.indexOf('?');
+        return query < 0 ? url : url.substring(0, query) + "?<redacted>";
+    }
+
+    @Override
+    public String toString() {
+        return "DestinationConfig[name=" + name + ", url=" + redactedUrl() + ", events=" + events + ", timeout="
+                + timeout + ", retry=" + retry + ", concurrency=" + concurrency + ", signing=" + signing + ", circuit="
+                + circuit + "]";
+    }
+
     /** Like LiveKit's filter_params: an empty include list means every event type; exclude wins. */
     public record Events(Set<String> include, Set<String> exclude) {
         public Events {

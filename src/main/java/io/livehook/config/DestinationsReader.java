@@ -83,13 +83,13 @@ final class DestinationsReader {
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw new ConfigException(path + " is not a valid URL: " + e.getReason());
+            throw new ConfigException(path + " is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")");
         }
         String scheme = uri.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                 || uri.getHost() == null) {
             throw new ConfigException(path + " must be an absolute http:// or https:// URL with a host, got \""
-                    + text + "\"");
+                    + DestinationConfig.redact(text) + "\"");
         }
         if (uri.getUserInfo() != null) {
             throw new ConfigException(path + " must not carry credentials (user:password@); use signing instead");

@@ -68,7 +68,7 @@ public final class DeliveryService implements AutoCloseable {
         }
         senders.values().forEach(DestinationSender::start);
         senders.values().forEach(s -> log.info("delivering to {} at {} ({}, events {})", s.name(),
-                s.config().url(), s.config().signing().mode().label(), describe(s.config().events())));
+                s.config().redactedUrl(), s.config().signing().mode().label(), describe(s.config().events())));
     }
 
     public Optional<DestinationConfig> destination(String name) {

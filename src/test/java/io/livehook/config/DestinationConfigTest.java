@@ -166,6 +166,8 @@ class DestinationConfigTest {
         assertError("destinations: [{name: a, url: 'https://a.example.com', signing: {mode: standard-webhooks, "
                 + "secret: 'whsec_!!not-base64!!'}}]", "not valid base64", "not-base64");
 
+        assertError("destinations: [{name: a, url: 'b.example.com/hook?token=query-token-value'}]", "must be an absolute",
+                "query-token-value");
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, """
                 destinations:
@@ -173,11 +175,11 @@ class DestinationConfigTest {
                     url: https://a.example.com
                     signing: {mode: livekit, api_key: APIk, api_secret: very-secret-value}
                   - name: b
-                    url: https://b.example.com
+                    url: https://b.example.com/hook?token=query-token-value
                     signing: {mode: standard-webhooks, secret: "%s"}
                 """.formatted(WHSEC));
         LivehookConfig config = new ConfigLoader(ENV).load(Optional.of(file), false);
-        assertThat(config.toString()).doesNotContain("very-secret-value", WHSEC,
+        assertThat(config.toString()).doesNotContain("very-secret-value", WHSEC, "query-token-value",
                 WHSEC.substring("whsec_".length()), "livekit-secret-value").contains("APIk", "<hidden>");
     }
 
