@@ -53,16 +53,24 @@ public final class DeliveryStore {
 
     /**
      * The head of each of the destination's queues: per queue key, the pending delivery that comes first
-     * (log order, then replay number). Only a head may be sent; the rest wait behind it. Soonest due first.
+     * (log order, then replay number). Only a head may be sent; the rest wait behind it. Soonest due
+     * first. One queue key's events are always in one log partition, so the offset orders them. A queue
+     * may show twice when two replays of one event are pending: the caller takes the first.
      */
     public List<Delivery> heads(String destination, int limit) {
-        return store.read(c -> Jdbc.list(c, "SELECT " + D_COLUMNS + " FROM deliveries d "
-                + "WHERE d.destination = ? AND d.status = 'pending' AND NOT EXISTS (SELECT 1 FROM deliveries p "
-                + "WHERE p.destination = d.destination AND p.queue_key = d.queue_key AND p.status = 'pending' "
-                + "AND (p.log_partition < d.log_partition OR (p.log_partition = d.log_partition "
-                + "AND (p.log_offset < d.log_offset OR (p.log_offset = d.log_offset AND p.replay < d.replay))))) "
-                + "ORDER BY d.next_attempt_ms, d.log_partition, d.log_offset LIMIT ?", DeliveryStore::delivery,
-                destination, limit));
+        return store.read(c -> Jdbc.list(c, "SELECT " + D_COLUMNS + " FROM (SELECT queue_key AS head_key, "
+                + "min(log_offset) AS head_offset FROM deliveries WHERE destination = ? AND status = 'pending' "
+                + "GROUP BY queue_key) h CROSS JOIN deliveries d WHERE d.destination = ? AND d.status = 'pending' "
+                + "AND d.queue_key = h.head_key AND d.log_offset = h.head_offset "
+                + "ORDER BY d.next_attempt_ms, d.log_partition, d.log_offset, d.replay LIMIT ?", DeliveryStore::delivery,
+                destination, destination, limit));
+    }
+
+    /** The head of one queue, if it has anything pending. */
+    public Optional<Delivery> head(String destination, String queueKey) {
+        return store.read(c -> one(c, "SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
+                + "AND status = 'pending' AND queue_key = ? ORDER BY log_partition, log_offset, replay LIMIT 1",
+                DeliveryStore::delivery, destination, queueKey));
     }
 
     public Optional<byte[]> body(String eventId) {

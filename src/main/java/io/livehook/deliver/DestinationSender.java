@@ -5,12 +5,16 @@ import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -21,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * may go, and the next waits until that one is delivered or dead, retries included. Different rooms go
  * in parallel, at most {@code concurrency} at once, each request on a virtual thread. The dispatcher is
  * woken when deliveries commit or an attempt ends, and polls as a safety net.
+ *
+ * <p>Finding every queue's head reads the whole pending backlog, so it is done when something new may
+ * be due (new deliveries, an operator's retry, a backoff ending, the poll) or when more rooms are due
+ * than there are free slots. Otherwise, when an attempt ends, only that room's next head is looked up:
+ * a backlog of many events in few rooms drains without rescanning it after every request.
  */
 final class DestinationSender {
     private static final Logger log = LoggerFactory.getLogger(DestinationSender.class);
@@ -37,6 +46,10 @@ final class DestinationSender {
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Map<String, Thread> inFlight = new ConcurrentHashMap<>();
     private final BlockingQueue<Boolean> wake = new ArrayBlockingQueue<>(1);
+    private final Queue<String> finishedRooms = new ConcurrentLinkedQueue<>();
+    private volatile boolean scanRequested = true;
+    private long nextScanAtMs;
+    private boolean moreDueThanFetched;
     private volatile boolean running;
     private Thread dispatcher;
 
@@ -70,7 +83,14 @@ final class DestinationSender {
         dispatcher = Thread.ofVirtual().name("deliver-" + config.name()).start(this::dispatch);
     }
 
+    /** Something new may be due (deliveries committed, an operator's retry or replay): look at every queue. */
     void wake() {
+        scanRequested = true;
+        wake.offer(Boolean.TRUE);
+    }
+
+    private void roomFinished(String queueKey) {
+        finishedRooms.add(queueKey);
         wake.offer(Boolean.TRUE);
     }
 
@@ -103,22 +123,36 @@ final class DestinationSender {
         }
         int busy = inFlight.size();
         int free = config.concurrency() - busy;
-        if (free <= 0) {
-            return POLL.toMillis();
-        }
-        List<Delivery> heads = store.heads(config.name(), free + busy + 1);
         long now = clock.millis();
-        long waitMs = POLL.toMillis();
-        for (Delivery d : heads) {
-            if (!running || free == 0) {
+        if (free <= 0) {
+            return POLL.toMillis(); // every slot busy: the end of an attempt wakes us
+        }
+        List<Delivery> candidates;
+        boolean fullScan = scanRequested || moreDueThanFetched || now >= nextScanAtMs;
+        if (fullScan) {
+            scanRequested = false;
+            finishedRooms.clear();
+            int limit = free + busy + 1;
+            candidates = store.heads(config.name(), limit);
+            nextScanAtMs = now + POLL.toMillis();
+            moreDueThanFetched = candidates.size() == limit && candidates.get(limit - 1).nextAttemptMs() <= now;
+        } else {
+            candidates = new ArrayList<>();
+            for (String room; (room = finishedRooms.poll()) != null; ) {
+                store.head(config.name(), room).ifPresent(candidates::add);
+            }
+            candidates.sort(Comparator.comparingLong(Delivery::nextAttemptMs));
+        }
+        for (Delivery d : candidates) {
+            if (!running) {
                 break;
             }
-            if (inFlight.containsKey(d.queueKey())) {
+            if (d.nextAttemptMs() > now) {
+                nextScanAtMs = Math.min(nextScanAtMs, d.nextAttemptMs()); // its backoff ends: look again then
                 continue;
             }
-            if (d.nextAttemptMs() > now) {
-                waitMs = Math.min(waitMs, d.nextAttemptMs() - now);
-                break; // heads come soonest first
+            if (free == 0 || inFlight.containsKey(d.queueKey())) {
+                continue;
             }
             if (!circuit.tryAcquire()) {
                 break; // open, or half-open with its probe out: the attempt's end wakes us
@@ -128,7 +162,7 @@ final class DestinationSender {
             inFlight.put(d.queueKey(), thread);
             thread.start();
         }
-        return waitMs;
+        return Math.max(1, nextScanAtMs - now);
     }
 
     private void attempt(Delivery d) {
@@ -155,7 +189,7 @@ final class DestinationSender {
                     e.getMessage());
         } finally {
             inFlight.remove(d.queueKey());
-            wake();
+            roomFinished(d.queueKey());
         }
     }
 

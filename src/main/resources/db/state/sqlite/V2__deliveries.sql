@@ -22,7 +22,8 @@ CREATE TABLE deliveries (
     PRIMARY KEY (destination, event_id, replay)
 );
 CREATE INDEX deliveries_due ON deliveries (destination, status, next_attempt_ms);
-CREATE INDEX deliveries_by_queue ON deliveries (destination, queue_key, status, log_partition, log_offset);
+-- Finds each queue's head (its first pending delivery) without reading delivered history.
+CREATE INDEX deliveries_by_queue ON deliveries (destination, status, queue_key, log_partition, log_offset, replay);
 CREATE INDEX deliveries_by_received ON deliveries (status, received_at_ms);
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
 
