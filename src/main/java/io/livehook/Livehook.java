@@ -5,8 +5,10 @@ import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.livehook.api.ApiAuth;
+import io.livehook.api.DeliveriesApi;
 import io.livehook.api.QueryApi;
 import io.livehook.config.LivehookConfig;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.ingest.WebhookVerifier;
 import io.livehook.log.DataDirLock;
@@ -35,7 +37,9 @@ public final class Livehook implements AutoCloseable {
     private final EventLog eventLog;
     private final WebhookIngest ingest;
     private final StateStore state;
+    private final DeliveryService deliveries;
     private final Processor processor;
+    private final ApiAuth apiAuth;
     private final QueryApi queryApi;
     private final WebServer server;
     private volatile boolean ready;
@@ -48,9 +52,10 @@ public final class Livehook implements AutoCloseable {
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
-        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry);
-        this.queryApi = new QueryApi(new StateQueries(state, clock), eventLog, processor,
-                new ApiAuth(config.api().token(), config.dev()));
+        this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
+        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox());
+        this.apiAuth = new ApiAuth(config.api().token(), config.dev());
+        this.queryApi = new QueryApi(new StateQueries(state, clock), eventLog, processor, apiAuth);
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -61,6 +66,7 @@ public final class Livehook implements AutoCloseable {
 
     public static Livehook start(LivehookConfig config, Clock clock) {
         Livehook livehook = new Livehook(config, clock);
+        livehook.deliveries.start();
         livehook.processor.start();
         livehook.server.start();
         if (!livehook.server.isRunning() || livehook.port() <= 0) {
@@ -85,6 +91,7 @@ public final class Livehook implements AutoCloseable {
 
     private void routes(HttpRouting.Builder routing) {
         routing.post(config.server().webhookPath(), ingest)
+                .register("/api/deliveries", new DeliveriesApi(deliveries, apiAuth))
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
@@ -112,6 +119,10 @@ public final class Livehook implements AutoCloseable {
         return processor;
     }
 
+    public DeliveryService deliveries() {
+        return deliveries;
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -134,6 +145,7 @@ public final class Livehook implements AutoCloseable {
         }
         server.stop();
         processor.close();
+        deliveries.close(config.server().shutdownGrace());
         eventLog.close();
         state.close();
         lock.close();

@@ -32,7 +32,7 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api");
+        root.allowOnly("server", "livekit", "storage", "api", "destinations");
         Section server = root.child("server");
         server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
         Section livekit = root.child("livekit");
@@ -63,7 +63,9 @@ public final class ConfigLoader {
                 Path.of(env("LIVEHOOK_DATA_DIR").orElseGet(() -> storage.text("data_dir", "data"))));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
-        return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev);
+        var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
+        return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
+                destinations);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {

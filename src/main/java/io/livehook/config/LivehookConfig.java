@@ -2,10 +2,21 @@ package io.livehook.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
-public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
+public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev,
+        List<DestinationConfig> destinations) {
+
+    public LivehookConfig {
+        destinations = List.copyOf(destinations);
+    }
+
+    /** A configuration that forwards nowhere. */
+    public LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
+        this(server, livekit, storage, api, dev, List.of());
+    }
 
     public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
 

@@ -1,5 +1,6 @@
 package io.livehook.process;
 
+import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
 import io.livehook.state.Anomaly;
@@ -44,6 +45,7 @@ public final class Processor implements AutoCloseable {
     private final EventLog eventLog;
     private final StateStore store;
     private final Clock clock;
+    private final Outbox outbox;
     private final List<Lane> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Progress> progress = new ArrayList<>();
@@ -51,10 +53,18 @@ public final class Processor implements AutoCloseable {
     private final AtomicLong deadLetterSignal = new AtomicLong();
     private volatile boolean running;
 
+    /** A processor that queues nothing for delivery. */
     public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry) {
+        this(eventLog, store, laneCount, clock, registry, Outbox.NONE);
+    }
+
+    /** {@code outbox} gets each newly applied event inside the transaction that applies it. */
+    public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry,
+            Outbox outbox) {
         this.eventLog = eventLog;
         this.store = store;
         this.clock = clock;
+        this.outbox = outbox;
         for (int i = 0; i < laneCount; i++) {
             lanes.add(new Lane(i));
         }
@@ -213,6 +223,9 @@ public final class Processor implements AutoCloseable {
                 return results;
             });
             outcomes.forEach(this::done);
+            if (outcomes.stream().anyMatch(o -> Outcome.APPLIED.equals(o.result()))) {
+                outbox.committed();
+            }
             return batch;
         } catch (SQLException | RuntimeException batchFailure) {
             // One event may be what breaks the store: apply them one by one to find it.
@@ -237,7 +250,11 @@ public final class Processor implements AutoCloseable {
         for (int attempt = 1; running; attempt++) {
             try {
                 if (attempt <= STORE_ATTEMPTS) {
-                    done(store.inTransaction(tx -> applyOne(tx, work)));
+                    Outcome outcome = store.inTransaction(tx -> applyOne(tx, work));
+                    done(outcome);
+                    if (Outcome.APPLIED.equals(outcome.result())) {
+                        outbox.committed();
+                    }
                 } else {
                     String error = last.getClass().getSimpleName() + ": " + last.getMessage();
                     store.inTransaction(tx -> {
@@ -269,13 +286,16 @@ public final class Processor implements AutoCloseable {
         Savepoint savepoint = tx.savepoint();
         try {
             LiveKitEvent parsed = LiveKitEvent.parse(event);
-            if (!tx.recordEvent(stored(parsed))) {
+            StoredEvent stored = stored(parsed);
+            if (!tx.recordEvent(stored)) {
                 if (!work.fresh()) {
                     tx.resolveDeadLetter(event.eventId());
                 }
                 tx.release(savepoint);
                 return new Outcome(event, Outcome.DUPLICATE, List.of());
             }
+            // Newly applied, so queued for delivery now: in this transaction, never again for a duplicate.
+            outbox.enqueue(tx, stored, clock.millis());
             List<Anomaly> anomalies = EventRules.apply(tx, parsed);
             if (!work.fresh()) {
                 tx.resolveDeadLetter(event.eventId());

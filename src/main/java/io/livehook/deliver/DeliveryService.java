@@ -1,0 +1,122 @@
+package io.livehook.deliver;
+
+import io.livehook.config.DestinationConfig;
+import io.livehook.state.StateStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpClient;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards processed events to the configured destinations: owns the outbox processing writes into,
+ * one sender per destination, and the operations an operator runs on dead letters and replays.
+ */
+public final class DeliveryService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryService.class);
+
+    private final DeliveryStore store;
+    private final Clock clock;
+    private final Map<String, DestinationSender> senders = new LinkedHashMap<>();
+    private final Outbox outbox;
+    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+
+    public DeliveryService(List<DestinationConfig> destinations, StateStore state, Clock clock, MeterRegistry registry) {
+        this.store = new DeliveryStore(state);
+        this.clock = clock;
+        for (DestinationConfig destination : destinations) {
+            HttpClient client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(destination.timeout())
+                    .executor(httpExecutor)
+                    .build();
+            senders.put(destination.name(), new DestinationSender(destination, store, client, clock, registry));
+        }
+        this.outbox = new Outbox(destinations, this::wakeAll);
+    }
+
+    /** What processing hands newly applied events to. */
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    public DeliveryStore store() {
+        return store;
+    }
+
+    public void start() {
+        if (senders.isEmpty()) {
+            return;
+        }
+        try {
+            int unknown = store.recoverInFlight();
+            if (unknown > 0) {
+                log.warn("{} delivery attempts were in flight when livehook last stopped; their outcome is unknown "
+                        + "and they will be sent again", unknown);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the delivery outbox: " + e.getMessage(), e);
+        }
+        senders.values().forEach(DestinationSender::start);
+        senders.values().forEach(s -> log.info("delivering to {} at {} ({}, events {})", s.name(),
+                s.config().redactedUrl(), s.config().signing().mode().label(), describe(s.config().events())));
+    }
+
+    public Optional<DestinationConfig> destination(String name) {
+        return Optional.ofNullable(senders.get(name)).map(DestinationSender::config);
+    }
+
+    public List<String> destinationNames() {
+        return List.copyOf(senders.keySet());
+    }
+
+    /** Dead deliveries matching the filter go back to pending; returns how many. */
+    public int retry(DeliveryFilter filter) throws SQLException {
+        int retried = store.retry(filter, clock.millis());
+        wakeAll();
+        return retried;
+    }
+
+    /** New replay deliveries of the filter's events to one destination; returns how many. */
+    public int replay(String destination, DeliveryFilter filter) throws SQLException {
+        DestinationConfig config = destination(destination).orElseThrow(
+                () -> new IllegalArgumentException("no destination named \"" + destination + "\""));
+        int created = store.replay(config, filter, clock.millis());
+        wakeAll();
+        return created;
+    }
+
+    /** 0 closed, 1 half-open, 2 open. */
+    public int circuitState(String destination) {
+        return senders.get(destination).circuitState().gauge;
+    }
+
+    void wakeAll() {
+        senders.values().forEach(DestinationSender::wake);
+    }
+
+    private static String describe(DestinationConfig.Events events) {
+        String include = events.include().isEmpty() ? "all" : String.join(",", events.include());
+        return events.exclude().isEmpty() ? include : include + " except " + String.join(",", events.exclude());
+    }
+
+    /** Lets requests in flight finish within {@code grace}; those cut off read as unknown after a restart. */
+    public void close(Duration grace) {
+        senders.values().parallelStream().forEach(s -> s.close(grace));
+        httpExecutor.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+}

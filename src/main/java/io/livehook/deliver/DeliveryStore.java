@@ -1,0 +1,273 @@
+package io.livehook.deliver;
+
+
+import static io.livehook.state.Jdbc.nullableLong;
+import static io.livehook.state.Jdbc.one;
+import static io.livehook.state.Jdbc.update;
+
+import io.livehook.config.DestinationConfig;
+import io.livehook.state.Jdbc;
+import io.livehook.state.StateStore;
+import io.livehook.state.StoredEvent;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The SQL of the delivery outbox and its attempt history. Portable: runs on SQLite and PostgreSQL. */
+public final class DeliveryStore {
+    static final String COLUMNS = "destination, event_id, replay, event_type, queue_key, log_partition, log_offset, "
+            + "received_at_ms, status, attempts, round_attempts, next_attempt_ms, created_ms, queued_ms, "
+            + "delivered_ms, dead_ms, last_error";
+    private static final String D_COLUMNS = "d." + COLUMNS.replace(", ", ", d.");
+    private static final String ATTEMPT_COLUMNS = "attempt, started_ms, latency_ms, http_status, error, "
+            + "response_snippet, outcome";
+    private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
+
+    private final StateStore store;
+
+    public DeliveryStore(StateStore store) {
+        this.store = store;
+    }
+
+    // -- creation --------------------------------------------------------------------------------
+
+    /** Queues the event for one destination inside the caller's transaction (the one applying it). */
+    static void insert(Connection c, String destination, StoredEvent e, int replay, long nowMs) throws SQLException {
+        update(c, "INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, "
+                        + "NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING",
+                destination, e.eventId(), replay, e.eventType(), e.queueKey(), e.logPartition(), e.logOffset(),
+                e.receivedAtMs(), nowMs, nowMs, nowMs);
+    }
+
+    // -- the sender's side ---------------------------------------------------------------------------
+
+    /** Marks attempts left in flight by a stopped process as unknown: sent, but no answer recorded. */
+    public int recoverInFlight() throws SQLException {
+        return store.inTransaction(tx -> update(tx.connection(), "UPDATE delivery_attempts SET outcome = ?, error = ? "
+                        + "WHERE outcome = ?", DeliveryAttempt.UNKNOWN,
+                "livehook stopped after sending this request and before recording its answer", DeliveryAttempt.IN_FLIGHT));
+    }
+
+    /**
+     * The head of each of the destination's queues: per queue key, the pending delivery that comes first
+     * (log order, then replay number). Only a head may be sent; the rest wait behind it. Soonest due
+     * first. One queue key's events are always in one log partition, so the offset orders them. A queue
+     * may show twice when two replays of one event are pending: the caller takes the first.
+     */
+    public List<Delivery> heads(String destination, int limit) {
+        return store.read(c -> Jdbc.list(c, "SELECT " + D_COLUMNS + " FROM (SELECT queue_key AS head_key, "
+                + "min(log_offset) AS head_offset FROM deliveries WHERE destination = ? AND status = 'pending' "
+                + "GROUP BY queue_key) h CROSS JOIN deliveries d WHERE d.destination = ? AND d.status = 'pending' "
+                + "AND d.queue_key = h.head_key AND d.log_offset = h.head_offset "
+                + "ORDER BY d.next_attempt_ms, d.log_partition, d.log_offset, d.replay LIMIT ?", DeliveryStore::delivery,
+                destination, destination, limit));
+    }
+
+    /** The head of one queue, if it has anything pending. */
+    public Optional<Delivery> head(String destination, String queueKey) {
+        return store.read(c -> one(c, "SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
+                + "AND status = 'pending' AND queue_key = ? ORDER BY log_partition, log_offset, replay LIMIT 1",
+                DeliveryStore::delivery, destination, queueKey));
+    }
+
+    public Optional<byte[]> body(String eventId) {
+        return store.read(c -> one(c, "SELECT body FROM events WHERE event_id = ?", rs -> rs.getBytes(1), eventId));
+    }
+
+    /**
+     * Counts the attempt and records it as in flight, committed before the request goes out, so that a
+     * crash leaves a trace of a request whose answer was never seen. Returns the attempt number, or
+     * empty if the delivery changed since {@code d} was read (so a stale read never sends twice).
+     */
+    public Optional<Integer> beginAttempt(Delivery d, long nowMs) throws SQLException {
+        return store.inTransaction(tx -> {
+            Connection c = tx.connection();
+            if (update(c, "UPDATE deliveries SET attempts = attempts + 1, round_attempts = round_attempts + 1 "
+                    + "WHERE " + PK + " AND status = 'pending' AND attempts = ? AND next_attempt_ms = ?",
+                    d.destination(), d.eventId(), d.replay(), d.attempts(), d.nextAttemptMs()) != 1) {
+                return Optional.empty();
+            }
+            int attempt = (int) Jdbc.count(c, "SELECT attempts FROM deliveries WHERE " + PK, d.destination(),
+                    d.eventId(), d.replay());
+            update(c, "INSERT INTO delivery_attempts (destination, event_id, replay, " + ATTEMPT_COLUMNS + ") "
+                            + "VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?)", d.destination(), d.eventId(),
+                    d.replay(), attempt, nowMs, DeliveryAttempt.IN_FLIGHT);
+            return Optional.of(attempt);
+        });
+    }
+
+    /** Records the attempt's answer and where the delivery stands now, in one transaction. */
+    public void finishAttempt(Delivery d, DeliveryAttempt attempt, String status, long nextAttemptMs, long nowMs)
+            throws SQLException {
+        store.inTransaction(tx -> {
+            Connection c = tx.connection();
+            update(c, "UPDATE delivery_attempts SET latency_ms = ?, http_status = ?, error = ?, response_snippet = ?, "
+                            + "outcome = ? WHERE " + PK + " AND attempt = ?", attempt.latencyMs(), attempt.httpStatus(),
+                    attempt.error(), attempt.responseSnippet(), attempt.outcome(), d.destination(), d.eventId(),
+                    d.replay(), attempt.attempt());
+            String error = attempt.outcome().equals(DeliveryAttempt.DELIVERED) ? null : describe(attempt);
+            update(c, "UPDATE deliveries SET status = ?, next_attempt_ms = ?, last_error = ?, "
+                            + "delivered_ms = ?, dead_ms = ? WHERE " + PK, status, nextAttemptMs, error,
+                    Delivery.DELIVERED.equals(status) ? nowMs : null, Delivery.DEAD.equals(status) ? nowMs : null,
+                    d.destination(), d.eventId(), d.replay());
+            return null;
+        });
+    }
+
+    private static String describe(DeliveryAttempt a) {
+        if (a.httpStatus() != null) {
+            return "HTTP " + a.httpStatus() + (a.error() == null ? "" : ": " + a.error());
+        }
+        return a.error();
+    }
+
+    // -- gauges ------------------------------------------------------------------------------------
+
+    public long count(String destination, String status) {
+        return store.read(c -> Jdbc.count(c, "SELECT count(*) FROM deliveries WHERE destination = ? AND status = ?",
+                destination, status));
+    }
+
+    /** When the oldest pending delivery was queued, if any is pending. */
+    public Optional<Long> oldestPendingQueuedMs(String destination) {
+        return store.read(c -> one(c, "SELECT min(queued_ms) AS oldest FROM deliveries WHERE destination = ? "
+                + "AND status = 'pending'", rs -> nullableLong(rs, "oldest"), destination));
+    }
+
+    // -- the operator's side -------------------------------------------------------------------------
+
+    public List<Delivery> find(Optional<String> status, DeliveryFilter filter, int limit) {
+        List<Object> params = new ArrayList<>();
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        status.ifPresent(s -> {
+            where.append(" AND status = ?");
+            params.add(s);
+        });
+        appendFilter(where, params, filter);
+        params.add(limit);
+        return store.read(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM deliveries" + where
+                + " ORDER BY received_at_ms, log_partition, log_offset, destination, replay LIMIT ?",
+                DeliveryStore::delivery, params.toArray()));
+    }
+
+    /** Every delivery of the event to the destination (the original and its replays). */
+    public List<Delivery> deliveries(String destination, String eventId) {
+        return store.read(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? AND event_id = ? "
+                + "ORDER BY replay", DeliveryStore::delivery, destination, eventId));
+    }
+
+    public List<DeliveryAttempt> attempts(Delivery d) {
+        return store.read(c -> Jdbc.list(c, "SELECT " + ATTEMPT_COLUMNS + " FROM delivery_attempts WHERE " + PK
+                + " ORDER BY attempt", DeliveryStore::attempt, d.destination(), d.eventId(), d.replay()));
+    }
+
+    /** Puts matching dead deliveries back to pending, due now, with a fresh attempt and age budget. */
+    public int retry(DeliveryFilter filter, long nowMs) throws SQLException {
+        List<Object> params = new ArrayList<>(List.of(nowMs, nowMs));
+        StringBuilder where = new StringBuilder(" WHERE status = 'dead'");
+        appendFilter(where, params, filter);
+        return store.inTransaction(tx -> update(tx.connection(), "UPDATE deliveries SET status = 'pending', "
+                + "round_attempts = 0, next_attempt_ms = ?, queued_ms = ?, dead_ms = NULL" + where, params.toArray()));
+    }
+
+    /**
+     * Queues new deliveries, marked as replays, of the events received in the filter's time range to one
+     * destination: every event the destination's filter accepts, except those whose delivery to it is
+     * still pending (it is coming anyway) or dead (that is what retry is for).
+     */
+    public int replay(DestinationConfig destination, DeliveryFilter filter, long nowMs) throws SQLException {
+        List<Object> params = new ArrayList<>(List.of(destination.name()));
+        StringBuilder where = new StringBuilder(" WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE "
+                + "x.destination = ? AND x.event_id = e.event_id AND x.status IN ('pending', 'dead'))");
+        filter.room().ifPresent(room -> {
+            where.append(" AND (e.room_name = ? OR e.queue_key = ?)");
+            params.add(room);
+            params.add(room);
+        });
+        filter.eventType().ifPresent(type -> {
+            where.append(" AND e.event_type = ?");
+            params.add(type);
+        });
+        filter.sinceMs().ifPresent(since -> {
+            where.append(" AND e.received_at_ms >= ?");
+            params.add(since);
+        });
+        filter.untilMs().ifPresent(until -> {
+            where.append(" AND e.received_at_ms < ?");
+            params.add(until);
+        });
+        inList(where, params, "e.event_id", filter.eventIds());
+        return store.inTransaction(tx -> {
+            Connection c = tx.connection();
+            List<StoredEvent> events = Jdbc.list(c, "SELECT e.event_id, e.log_partition, e.log_offset, e.event_type, "
+                    + "e.queue_key, e.received_at_ms FROM events e" + where + " ORDER BY e.log_partition, e.log_offset",
+                    rs -> new StoredEvent(rs.getString("event_id"), rs.getInt("log_partition"), rs.getLong("log_offset"),
+                            rs.getString("event_type"), true, rs.getString("queue_key"), null, null, null, null, null,
+                            null, null, null, rs.getLong("received_at_ms"), null, null, null), params.toArray());
+            int created = 0;
+            for (StoredEvent e : events) {
+                if (!destination.events().accepts(e.eventType())) {
+                    continue;
+                }
+                int replay = (int) Jdbc.count(c, "SELECT coalesce(max(replay), 0) + 1 FROM deliveries "
+                        + "WHERE destination = ? AND event_id = ?", destination.name(), e.eventId());
+                insert(c, destination.name(), e, replay, nowMs);
+                created++;
+            }
+            return created;
+        });
+    }
+
+    private static void appendFilter(StringBuilder where, List<Object> params, DeliveryFilter filter) {
+        filter.destination().ifPresent(d -> {
+            where.append(" AND destination = ?");
+            params.add(d);
+        });
+        filter.room().ifPresent(room -> {
+            where.append(" AND (queue_key = ? OR event_id IN (SELECT event_id FROM events WHERE room_name = ?))");
+            params.add(room);
+            params.add(room);
+        });
+        filter.eventType().ifPresent(type -> {
+            where.append(" AND event_type = ?");
+            params.add(type);
+        });
+        filter.sinceMs().ifPresent(since -> {
+            where.append(" AND received_at_ms >= ?");
+            params.add(since);
+        });
+        filter.untilMs().ifPresent(until -> {
+            where.append(" AND received_at_ms < ?");
+            params.add(until);
+        });
+        inList(where, params, "event_id", filter.eventIds());
+    }
+
+    private static void inList(StringBuilder where, List<Object> params, String column, List<String> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        where.append(" AND ").append(column).append(" IN (")
+                .append(String.join(", ", java.util.Collections.nCopies(values.size(), "?"))).append(")");
+        params.addAll(values);
+    }
+
+    static Delivery delivery(ResultSet rs) throws SQLException {
+        return new Delivery(rs.getString("destination"), rs.getString("event_id"), rs.getInt("replay"),
+                rs.getString("event_type"), rs.getString("queue_key"), rs.getInt("log_partition"),
+                rs.getLong("log_offset"), rs.getLong("received_at_ms"), rs.getString("status"), rs.getInt("attempts"),
+                rs.getInt("round_attempts"), rs.getLong("next_attempt_ms"), rs.getLong("created_ms"),
+                rs.getLong("queued_ms"), nullableLong(rs, "delivered_ms"), nullableLong(rs, "dead_ms"),
+                rs.getString("last_error"));
+    }
+
+    static DeliveryAttempt attempt(ResultSet rs) throws SQLException {
+        Long status = nullableLong(rs, "http_status");
+        return new DeliveryAttempt(rs.getInt("attempt"), rs.getLong("started_ms"), nullableLong(rs, "latency_ms"),
+                status == null ? null : status.intValue(), rs.getString("error"), rs.getString("response_snippet"),
+                rs.getString("outcome"));
+    }
+}

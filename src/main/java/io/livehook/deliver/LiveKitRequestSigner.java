@@ -1,0 +1,25 @@
+package io.livehook.deliver;
+
+import io.livehook.config.DestinationConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+
+/** LiveKit's own scheme: a fresh HS256 token per attempt, bare in {@code Authorization}. */
+final class LiveKitRequestSigner implements RequestSigner {
+    private final LiveKitSigner signer;
+
+    LiveKitRequestSigner(DestinationConfig.Signing signing, Clock clock) {
+        this.signer = new LiveKitSigner(signing.keyId(), new String(signing.secret(), StandardCharsets.UTF_8), clock);
+    }
+
+    @Override
+    public Map<String, String> headers(String eventId, byte[] body) {
+        return Map.of("Authorization", signer.sign(body));
+    }
+
+    @Override
+    public String toString() {
+        return "LiveKitRequestSigner[" + signer.apiKey() + "]";
+    }
+}

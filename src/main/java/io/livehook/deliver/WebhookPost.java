@@ -1,0 +1,201 @@
+package io.livehook.deliver;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One POST of one event to one destination, bounded in time from the first byte sent to the last byte
+ * of the answer read, and in memory: only the first {@value #SNIPPET_BYTES} bytes of the answer are kept.
+ */
+final class WebhookPost {
+    static final int SNIPPET_BYTES = 512;
+    static final String CONTENT_TYPE = "application/webhook+json";
+    static final String ATTEMPT_HEADER = "Livehook-Attempt";
+    static final String REPLAY_HEADER = "Livehook-Replay";
+
+    enum Kind { SUCCESS, RETRYABLE_STATUS, REJECTED, TIMEOUT, CONNECTION_ERROR }
+
+    /** What came back. {@code status} is null when no HTTP answer came. */
+    record Answer(Kind kind, Integer status, String error, String snippet, long latencyMs,
+            Optional<Duration> retryAfter) {}
+
+    private final HttpClient client;
+    private final URI url;
+    private final Duration timeout;
+
+    WebhookPost(HttpClient client, URI url, Duration timeout) {
+        this.client = client;
+        this.url = url;
+        this.timeout = timeout;
+    }
+
+    Answer send(byte[] body, Map<String, String> headers, int attempt, int replay, String userAgent)
+            throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .timeout(timeout)
+                .header("Content-Type", CONTENT_TYPE)
+                .header("User-Agent", userAgent)
+                .header(ATTEMPT_HEADER, Integer.toString(attempt))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (replay > 0) {
+            request.header(REPLAY_HEADER, Integer.toString(replay));
+        }
+        headers.forEach(request::header);
+        long start = System.nanoTime();
+        CompletableFuture<HttpResponse<String>> future = client.sendAsync(request.build(), info -> snippet());
+        try {
+            HttpResponse<String> response = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return classify(response, elapsedMs(start));
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            return failure(Kind.TIMEOUT, "no complete answer within " + timeout.toSeconds() + " s", start);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
+                return failure(Kind.TIMEOUT, "no answer within " + timeout.toSeconds() + " s", start);
+            }
+            return failure(Kind.CONNECTION_ERROR, describe(cause), start);
+        }
+    }
+
+    private static Answer classify(HttpResponse<String> response, long latencyMs) {
+        int status = response.statusCode();
+        String snippet = response.body();
+        if (status >= 200 && status < 300) {
+            return new Answer(Kind.SUCCESS, status, null, snippet, latencyMs, Optional.empty());
+        }
+        if (retryable(status)) {
+            Optional<Duration> retryAfter = status == 429 || status == 503
+                    ? response.headers().firstValue("Retry-After").flatMap(WebhookPost::retryAfter)
+                    : Optional.empty();
+            return new Answer(Kind.RETRYABLE_STATUS, status, null, snippet, latencyMs, retryAfter);
+        }
+        String why = status >= 300 && status < 400 ? "redirects are not followed: point the destination at "
+                + response.headers().firstValue("Location").orElse("the final URL")
+                : "not retryable: the receiver rejects this request";
+        return new Answer(Kind.REJECTED, status, why, snippet, latencyMs, Optional.empty());
+    }
+
+    /** 408, 425, 429 and 5xx except 501 (a receiver that does not implement POST will not learn to). */
+    static boolean retryable(int status) {
+        return status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600 && status != 501);
+    }
+
+    /** Retry-After as delta-seconds or an HTTP date. */
+    static Optional<Duration> retryAfter(String value) {
+        String text = value.strip();
+        try {
+            long seconds = Long.parseLong(text);
+            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
+                return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
+            } catch (DateTimeParseException notDate) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static Answer failure(Kind kind, String error, long start) {
+        return new Answer(kind, null, error, null, elapsedMs(start), Optional.empty());
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof ConnectException) {
+            return "connection refused or unreachable" + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        }
+        String message = cause.getMessage();
+        if (message == null && cause.getCause() != null) {
+            message = cause.getCause().getMessage();
+        }
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private static long elapsedMs(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** Keeps the first bytes of the answer as text and discards the rest as it streams by. */
+    private static HttpResponse.BodySubscriber<String> snippet() {
+        SnippetSubscriber subscriber = new SnippetSubscriber();
+        return HttpResponse.BodySubscribers.fromSubscriber(subscriber, SnippetSubscriber::text);
+    }
+
+    private static final class SnippetSubscriber implements Flow.Subscriber<List<ByteBuffer>> {
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer buffer : buffers) {
+                int take = Math.min(buffer.remaining(), SNIPPET_BYTES - kept.size());
+                if (take > 0) {
+                    byte[] bytes = new byte[take];
+                    buffer.get(bytes);
+                    kept.write(bytes, 0, take);
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {}
+
+        @Override
+        public void onComplete() {}
+
+        String text() {
+            return truncate(kept.toByteArray());
+        }
+    }
+
+    /** The bytes as text, replacing what is not UTF-8, cut so the UTF-8 form stays within the limit. */
+    static String truncate(byte[] bytes) {
+        try {
+            var decoder = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE);
+            String text = decoder.decode(ByteBuffer.wrap(bytes)).toString();
+            while (text.getBytes(StandardCharsets.UTF_8).length > SNIPPET_BYTES) {
+                int cut = text.length() - 1;
+                if (cut > 0 && Character.isLowSurrogate(text.charAt(cut))) {
+                    cut--;
+                }
+                text = text.substring(0, cut);
+            }
+            return text;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.livehook.deliver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livehook.config.DestinationConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Backoff, the circuit breaker, and how answers are classified and kept. */
+class DeliveryRulesTest {
+    private static final DestinationConfig.Retry RETRY = new DestinationConfig.Retry(Duration.ofSeconds(1),
+            Duration.ofSeconds(60), 2, 0.2, 0, Duration.ofDays(1));
+
+    @Test
+    void backoff_grows_exponentially_within_jitter_and_is_capped() {
+        Random random = new Random(42);
+        for (int n = 1; n <= 12; n++) {
+            double base = Math.min(1000 * Math.pow(2, n - 1), 60_000);
+            for (int i = 0; i < 50; i++) {
+                long ms = Backoff.delay(RETRY, n, Optional.empty(), random).toMillis();
+                assertThat(ms).isBetween((long) (base * 0.8) - 1, Math.min((long) (base * 1.2) + 1, 60_000));
+            }
+        }
+        var noJitter = new DestinationConfig.Retry(Duration.ofMillis(100), Duration.ofSeconds(1), 3, 0, 0, Duration.ZERO);
+        assertThat(Backoff.delay(noJitter, 1, Optional.empty(), random)).isEqualTo(Duration.ofMillis(100));
+        assertThat(Backoff.delay(noJitter, 3, Optional.empty(), random)).isEqualTo(Duration.ofMillis(900));
+        assertThat(Backoff.delay(noJitter, 4, Optional.empty(), random)).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void retry_after_replaces_the_backoff_capped_by_the_maximum() {
+        Random random = new Random(1);
+        assertThat(Backoff.delay(RETRY, 1, Optional.of(Duration.ofSeconds(7)), random)).isEqualTo(Duration.ofSeconds(7));
+        assertThat(Backoff.delay(RETRY, 1, Optional.of(Duration.ofHours(1)), random)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(WebhookPost.retryAfter("120")).contains(Duration.ofSeconds(120));
+        assertThat(WebhookPost.retryAfter(" 0 ")).contains(Duration.ZERO);
+        assertThat(WebhookPost.retryAfter("soon")).isEmpty();
+        assertThat(WebhookPost.retryAfter("-3")).isEmpty();
+        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60));
+        assertThat(WebhookPost.retryAfter(inAMinute).orElseThrow()).isBetween(Duration.ofSeconds(55), Duration.ofSeconds(61));
+        assertThat(WebhookPost.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).contains(Duration.ZERO);
+    }
+
+    @Test
+    void which_statuses_are_retried() {
+        assertThat(WebhookPost.retryable(408)).isTrue();
+        assertThat(WebhookPost.retryable(425)).isTrue();
+        assertThat(WebhookPost.retryable(429)).isTrue();
+        assertThat(WebhookPost.retryable(500)).isTrue();
+        assertThat(WebhookPost.retryable(502)).isTrue();
+        assertThat(WebhookPost.retryable(503)).isTrue();
+        assertThat(WebhookPost.retryable(599)).isTrue();
+        assertThat(WebhookPost.retryable(501)).as("Not Implemented will not change by waiting").isFalse();
+        assertThat(WebhookPost.retryable(400)).isFalse();
+        assertThat(WebhookPost.retryable(401)).isFalse();
+        assertThat(WebhookPost.retryable(404)).isFalse();
+        assertThat(WebhookPost.retryable(410)).isFalse();
+        assertThat(WebhookPost.retryable(302)).isFalse();
+    }
+
+    @Test
+    void the_response_snippet_stays_within_512_bytes_of_utf8() {
+        assertThat(WebhookPost.truncate("ok".getBytes(StandardCharsets.UTF_8))).isEqualTo("ok");
+        byte[] euros = "€".repeat(200).getBytes(StandardCharsets.UTF_8); // 600 bytes
+        byte[] cut = java.util.Arrays.copyOf(euros, 512); // ends inside a character
+        String text = WebhookPost.truncate(cut);
+        assertThat(text.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(512);
+        assertThat(text).startsWith("€".repeat(170));
+        byte[] invalid = new byte[512];
+        java.util.Arrays.fill(invalid, (byte) 0xff);
+        assertThat(WebhookPost.truncate(invalid).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(512);
+    }
+
+    @Test
+    void circuit_opens_after_the_threshold_then_lets_one_probe_through() {
+        MutableClock clock = new MutableClock();
+        int[] opened = {0};
+        Circuit circuit = new Circuit(new DestinationConfig.Circuit(3, Duration.ofSeconds(30)), clock, () -> opened[0]++);
+        assertThat(circuit.tryAcquire()).isTrue();
+        circuit.onFailure();
+        circuit.onFailure();
+        circuit.onSuccess(); // resets the run
+        circuit.onFailure();
+        circuit.onFailure();
+        assertThat(circuit.state()).isEqualTo(Circuit.State.CLOSED);
+        circuit.onFailure();
+        assertThat(circuit.state()).isEqualTo(Circuit.State.OPEN);
+        assertThat(opened[0]).isEqualTo(1);
+        assertThat(circuit.tryAcquire()).isFalse();
+        assertThat(circuit.msUntilProbe()).isEqualTo(30_000);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(circuit.state()).isEqualTo(Circuit.State.HALF_OPEN);
+        assertThat(circuit.tryAcquire()).as("the probe").isTrue();
+        assertThat(circuit.tryAcquire()).as("only one").isFalse();
+        circuit.onFailure();
+        assertThat(circuit.state()).isEqualTo(Circuit.State.OPEN);
+        assertThat(opened[0]).isEqualTo(2);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(circuit.tryAcquire()).isTrue();
+        circuit.release(); // not used after all: another may probe
+        assertThat(circuit.tryAcquire()).isTrue();
+        circuit.onSuccess();
+        assertThat(circuit.state()).isEqualTo(Circuit.State.CLOSED);
+        assertThat(circuit.tryAcquire()).isTrue();
+        assertThat(circuit.tryAcquire()).isTrue();
+    }
+
+    @Test
+    void a_zero_threshold_disables_the_circuit() {
+        Circuit circuit = new Circuit(new DestinationConfig.Circuit(0, Duration.ofSeconds(30)), new MutableClock(), () -> {});
+        for (int i = 0; i < 100; i++) {
+            circuit.onFailure();
+        }
+        assertThat(circuit.state()).isEqualTo(Circuit.State.CLOSED);
+        assertThat(circuit.tryAcquire()).isTrue();
+    }
+
+    @Test
+    void standard_webhooks_signer_matches_the_spec_example() {
+        // The example of the Standard Webhooks specification (spec/standard-webhooks.md, "Signature scheme").
+        byte[] key = java.util.Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        Clock at = Clock.fixed(Instant.ofEpochSecond(1614265330), ZoneOffset.UTC);
+        var headers = new StandardWebhooksSigner(key, at).headers("msg_p5jXN8AQM9LWM0D4loKWxJek",
+                "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8));
+        assertThat(headers).containsEntry("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek")
+                .containsEntry("webhook-timestamp", "1614265330")
+                .containsEntry("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.livehook.deliver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livehook.log.SqliteEventLog;
+import io.livehook.process.Replay;
+import io.livehook.state.Jdbc;
+import io.livehook.state.StateStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deliveries are created once per event: rebuilding state from the log creates none and keeps the old
+ * ones with their attempts; re-reading the log after a restart (duplicates) creates none either.
+ */
+class ReplayDeliveriesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void rebuilding_state_carries_deliveries_over_and_sends_nothing_again() throws Exception {
+        Set<String> reject = ConcurrentHashMap.newKeySet();
+        String yaml;
+        List<String> ids = new ArrayList<>();
+        Map<Delivery, List<DeliveryAttempt>> before;
+        try (Receiver receiver = Receiver.start().behave(r -> reject.contains(r.eventId())
+                ? Receiver.Answer.status(422) : Receiver.Answer.ok())) {
+            yaml = """
+                    destinations:
+                      - name: app
+                        url: %s
+                    """.formatted(receiver.url());
+            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+                String rejected = TestLivehook.newEventId();
+                reject.add(rejected);
+                assertThat(lh.post(TestLivehook.event(rejected, "r"))).isEqualTo(200);
+                ids.add(rejected);
+                for (int i = 0; i < 4; i++) {
+                    ids.add(lh.send(i % 2 == 0 ? "r" : "s"));
+                }
+                TestLivehook.await(Duration.ofSeconds(10), "settled", () -> lh.store().count("app", Delivery.DELIVERED) == 4
+                        && lh.store().count("app", Delivery.DEAD) == 1);
+                before = snapshot(lh.store());
+            }
+            assertThat(receiver.requests()).hasSize(5);
+
+            Path data = dir.resolve("data");
+            try (SqliteEventLog log = new SqliteEventLog(data.resolve("events.db"))) {
+                assertThat(Replay.rebuild(log, data.resolve("state.db"), 2, Clock.systemUTC(), Duration.ofSeconds(30)))
+                        .isEqualTo(5);
+            }
+            try (StateStore state = StateStore.sqlite(data.resolve("state.db"))) {
+                assertThat(snapshot(new DeliveryStore(state))).isEqualTo(before);
+            }
+
+            // Started again: nothing pending, so nothing is sent; the dead letter is still there to retry.
+            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+                Thread.sleep(1_500);
+                assertThat(receiver.requests()).hasSize(5);
+                assertThat(lh.store().count("app", Delivery.DEAD)).isEqualTo(1);
+                reject.clear();
+                lh.apiJson("POST", "/api/deliveries/retry", "{\"event_ids\":[\"" + ids.get(0) + "\"]}");
+                TestLivehook.await(Duration.ofSeconds(10), "retried after replay",
+                        () -> lh.store().count("app", Delivery.DELIVERED) == 5);
+                assertThat(lh.store().attempts(lh.store().deliveries("app", ids.get(0)).get(0)))
+                        .extracting(DeliveryAttempt::httpStatus).containsExactly(422, 200);
+            }
+
+            // Forget how far processing got: the whole log is read again as duplicates, which queue nothing.
+            try (StateStore state = StateStore.sqlite(data.resolve("state.db"))) {
+                state.inTransaction(tx -> Jdbc.update(tx.connection(), "UPDATE checkpoints SET log_offset = 0"));
+            }
+            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+                assertThat(lh.livehook().processor().awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
+                Thread.sleep(1_000);
+                assertThat(receiver.requests()).hasSize(6);
+                assertThat(lh.store().find(Optional.empty(), DeliveryFilter.any(), 100)).hasSize(5);
+            }
+        }
+    }
+
+    private static Map<Delivery, List<DeliveryAttempt>> snapshot(DeliveryStore store) {
+        Map<Delivery, List<DeliveryAttempt>> all = new LinkedHashMap<>();
+        for (Delivery d : store.find(Optional.empty(), DeliveryFilter.any(), 1000)) {
+            all.put(d, store.attempts(d));
+        }
+        assertThat(all).isNotEmpty();
+        return all;
+    }
+}
