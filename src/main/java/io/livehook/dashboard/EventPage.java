@@ -44,7 +44,7 @@ final class EventPage {
             DeadLetter deadLetter) {}
 
     static String render(Shown e, List<AnomalyRecord> anomalies, Layout.Viewer viewer) {
-        return Layout.page("Event " + e.eventId(), null, viewer, h -> {
+        return Layout.page("Event " + e.eventId(), Layout.ROOMS, viewer, h -> {
             h.open("h1").text("Event ").el("span", e.eventType(), "class", "mono").close("h1");
 
             h.open("p", "class", "verification", "id", "verification");

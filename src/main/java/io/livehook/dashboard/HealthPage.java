@@ -25,7 +25,7 @@ final class HealthPage {
             figure(h, "dead letters", v.get("dead_letters"), "");
             figure(h, "processing lag", v.get("lag.seconds"), " s");
             figure(h, "events waiting", v.get("lag.events"), "");
-            figure(h, "ACK p99", v.get("ack.p99_ms"), " ms");
+            figure(h, "ACK p99, last " + intervalSeconds + " s", v.get("ack.p99_ms"), " ms");
             h.close("div");
             if (latest != null) {
                 h.el("p", "as of " + Fmt.dateTime(latest.atMs()) + " (" + Fmt.ago(latest.atMs(), now) + ")", "class",

@@ -87,11 +87,11 @@ final class RoomsPage {
         h.el("div", room.sid(), "class", "sub mono").close("td");
     }
 
-    /** Marks a fact not known from its own event. */
+    /** Marks a fact not known from its own event: "inferred", or which other event told it. */
     static void inferred(Html h, String source, String ownEvent) {
         if (source != null && !source.equals(ownEvent)) {
             h.raw(" ");
-            Layout.badge(h, "by " + source, "inferred");
+            Layout.badge(h, "inferred".equals(source) ? "inferred" : "from " + source, "inferred");
         }
     }
 
