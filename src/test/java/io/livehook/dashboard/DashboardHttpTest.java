@@ -232,4 +232,28 @@ class DashboardHttpTest {
         assertThat(story.get("/dashboard/static/nope.js").statusCode()).isEqualTo(404);
         assertThat(story.get("/dashboard/nope", "Cookie", login()).statusCode()).isEqualTo(404);
     }
+
+    @Test
+    void devModeWithoutATokenIsOpenAndSaysSo(@TempDir Path dir) {
+        try (Story dev = Story.start(dir, null, true)) {
+            HttpResponse<String> rooms = dev.get("/dashboard");
+            assertThat(rooms.statusCode()).isEqualTo(200);
+            assertThat(rooms.body()).contains("Dev mode without an API token").doesNotContain("Log out");
+            assertThat(dev.get("/dashboard/login").headers().firstValue("Location")).contains("/dashboard");
+            assertThat(dev.get("/dashboard/health.json").statusCode()).isEqualTo(200);
+            assertThat(dev.post("/api/dead-letters/retry", "application/json", "{\"event_ids\":[\"EV_x\"]}")
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void withoutATokenOutsideDevModeNobodyCanLogIn(@TempDir Path dir) {
+        try (Story closed = Story.start(dir, null, false)) {
+            assertThat(closed.get("/dashboard").statusCode()).isEqualTo(303);
+            assertThat(closed.get("/dashboard/login").body()).contains("no API token is configured");
+            HttpResponse<String> login = closed.post("/dashboard/login", FORM, "token=anything");
+            assertThat(login.statusCode()).isEqualTo(401);
+            assertThat(login.headers().firstValue("Set-Cookie")).isEmpty();
+        }
+    }
 }
