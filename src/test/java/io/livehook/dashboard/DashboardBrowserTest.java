@@ -83,7 +83,8 @@ class DashboardBrowserTest {
         Files.createDirectories(SCREENSHOTS);
         story = Story.start(dataDir, TOKEN, false).tell();
 
-        // Debian's binaries only: Selenium Manager is skipped when the driver is given, and nothing is fetched.
+        // Debian's binaries only: Selenium Manager is skipped when the service names the driver; were it ever
+        // run, it gets the SE_* system properties as its environment, and SE_OFFLINE keeps it from downloading.
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
         System.setProperty("SE_OFFLINE", "true");
         service = new ChromeDriverService.Builder()
