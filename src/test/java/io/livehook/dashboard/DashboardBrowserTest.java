@@ -187,7 +187,7 @@ class DashboardBrowserTest {
 
     @Test
     @Order(1)
-    void aWrongTokenIsRefused() {
+    void aWrongTokenIsRefused() throws IOException {
         open("/dashboard");
         await("the login page", () -> driver.getCurrentUrl().contains("/dashboard/login?next=%2Fdashboard"));
         find("#token").sendKeys("not-the-token");
@@ -196,6 +196,7 @@ class DashboardBrowserTest {
         assertThat(error.getText()).contains("not livehook's API token");
         assertThat(driver.getPageSource()).doesNotContain("not-the-token");
         assertThat(driver.manage().getCookieNamed("livehook_session")).isNull();
+        screenshot("login-refused");
         open("/dashboard/rooms/RM_sync");
         await("sent back to log in", () -> driver.getCurrentUrl().contains("/dashboard/login"));
         assertThat(driver.getPageSource()).doesNotContain("weekly-sync");
