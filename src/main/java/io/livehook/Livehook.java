@@ -9,12 +9,14 @@ import io.livehook.api.DeliveriesApi;
 import io.livehook.api.QueryApi;
 import io.livehook.config.LivehookConfig;
 import io.livehook.deliver.DeliveryService;
+import io.livehook.dashboard.Dashboard;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.ingest.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EventLog;
 import io.livehook.log.SqliteEventLog;
 import io.livehook.metrics.Metrics;
+import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
@@ -41,6 +43,8 @@ public final class Livehook implements AutoCloseable {
     private final Processor processor;
     private final ApiAuth apiAuth;
     private final QueryApi queryApi;
+    private final MetricsHistory history;
+    private final Dashboard dashboard;
     private final WebServer server;
     private volatile boolean ready;
 
@@ -54,8 +58,11 @@ public final class Livehook implements AutoCloseable {
         this.state = StateStore.sqlite(config.storage().stateFile());
         this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
         this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox());
-        this.apiAuth = new ApiAuth(config.api().token(), config.dev());
-        this.queryApi = new QueryApi(new StateQueries(state, clock), eventLog, processor, apiAuth);
+        this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
+        var queries = new StateQueries(state, clock);
+        this.queryApi = new QueryApi(queries, eventLog, processor, apiAuth);
+        this.history = new MetricsHistory(registry, clock);
+        this.dashboard = new Dashboard(queries, eventLog, apiAuth, history, clock);
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -75,16 +82,18 @@ public final class Livehook implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
                     + config.server().port() + " (is the port in use?)");
         }
+        livehook.history.start();
         livehook.ready = true;
         if (config.dev()) {
             log.warn("DEV MODE: accepting webhooks signed with LiveKit's public dev key pair (devkey/secret){}. "
                     + "Never run --dev where real LiveKit traffic arrives.",
-                    config.api().token().isPresent() ? "" : " and serving the API without a token");
+                    config.api().token().isPresent() ? "" : " and serving the API and dashboard without a token");
         } else if (config.api().token().isEmpty()) {
-            log.warn("No API token configured: the query API under /api answers 401 until LIVEHOOK_API_TOKEN is set.");
+            log.warn("No API token configured: the query API under /api answers 401 and the dashboard cannot be "
+                    + "logged into until LIVEHOOK_API_TOKEN is set.");
         }
-        log.info("livehook listening on {}:{}, webhooks at {}, accepting keys {}, data in {}",
-                config.server().host(), livehook.port(), config.server().webhookPath(),
+        log.info("livehook listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, data in {}",
+                config.server().host(), livehook.port(), config.server().webhookPath(), Dashboard.BASE,
                 config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
         return livehook;
     }
@@ -100,7 +109,11 @@ public final class Livehook implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     res.send(registry.scrape());
                 })
-                .register("/api", queryApi);
+                .register("/api", queryApi)
+                .register(Dashboard.BASE, dashboard)
+                .get("/", (req, res) -> {
+                    res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, Dashboard.BASE).send();
+                });
     }
 
     public int port() {
@@ -127,6 +140,11 @@ public final class Livehook implements AutoCloseable {
         return registry;
     }
 
+    /** The sampled last hour of metrics the dashboard's health page draws. */
+    public MetricsHistory history() {
+        return history;
+    }
+
     /**
      * Graceful stop: refuse new webhooks with 503 (LiveKit retries those), let requests already inside
      * finish their appends, stop the server, then close the log after its last commit.
@@ -144,6 +162,7 @@ public final class Livehook implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        history.close();
         processor.close();
         deliveries.close(config.server().shutdownGrace());
         eventLog.close();

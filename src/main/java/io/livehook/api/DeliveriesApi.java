@@ -217,9 +217,7 @@ public final class DeliveriesApi implements HttpService {
     }
 
     private void guarded(ServerRequest req, ServerResponse res, Action action) {
-        if (auth.check(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null)) instanceof ApiAuth.Denied denied) {
-            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"livehook\"");
-            send(res, Status.UNAUTHORIZED_401, Map.of("error", "unauthorized", "message", denied.message()));
+        if (!auth.admit(req, res)) {
             return;
         }
         try {

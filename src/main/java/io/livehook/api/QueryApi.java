@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSON query API under {@code /api}: rooms with their figures, sessions, timelines, events and their
  * raw bytes, anomalies, dead letters (and retrying them), quarantined bodies. Read-only but for the retry.
- * Every call needs the API token (see {@link ApiAuth}). Lists are newest first unless said otherwise, take
- * {@code limit} (default 100, at most 1000) and answer {@code next_cursor}, to pass back as {@code cursor}
- * for the next page (null on the last page).
+ * Every call needs the API token or a dashboard session (see {@link ApiAuth}). Lists are newest first
+ * unless said otherwise, take {@code limit} (default 100, at most 1000) and answer {@code next_cursor}, to
+ * pass back as {@code cursor} for the next page (null on the last page).
  */
 public final class QueryApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(QueryApi.class);
@@ -90,13 +90,9 @@ public final class QueryApi implements HttpService {
     }
 
     private void authorize(ServerRequest req, ServerResponse res) {
-        ApiAuth.Decision decision = auth.check(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
-        if (decision instanceof ApiAuth.Denied denied) {
-            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"livehook\"");
-            error(res, Status.UNAUTHORIZED_401, denied.message());
-            return;
+        if (auth.admit(req, res)) {
+            res.next();
         }
-        res.next();
     }
 
     // -- rooms -----------------------------------------------------------------------------------------
@@ -212,6 +208,8 @@ public final class QueryApi implements HttpService {
             byte[] body = queries.eventBody(id).orElseThrow(() -> noEvent(id));
             res.header(HeaderNames.CONTENT_TYPE, JSON);
             res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            // A browser with a dashboard session may open this: never let it guess the bytes are HTML.
+            res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
             res.send(body);
         });
     }
@@ -377,6 +375,7 @@ public final class QueryApi implements HttpService {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, JSON);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
         res.send(bytes);
     }
 }

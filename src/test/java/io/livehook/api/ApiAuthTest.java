@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +39,92 @@ class ApiAuthTest {
         assertThat(new ApiAuth(Optional.empty(), false).check("Bearer anything"))
                 .isEqualTo(new ApiAuth.Denied(ApiAuth.NO_TOKEN_CONFIGURED));
         assertThat(auth.toString()).doesNotContain(TOKEN);
+    }
+
+    /** A clock the test moves by hand. */
+    static final class HandClock extends Clock {
+        final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        void advance(Duration d) {
+            now.updateAndGet(i -> i.plus(d));
+        }
+    }
+
+    private static ApiAuth.Credentials cookie(String value, boolean changes, String csrf) {
+        return new ApiAuth.Credentials(null, List.of(value), changes, csrf);
+    }
+
+    @Test
+    void sessionCookiesAreSignedExpireAndNeedTheCsrfTokenForChanges() {
+        HandClock clock = new HandClock();
+        ApiAuth auth = new ApiAuth(Optional.of(TOKEN), false, clock);
+        assertThat(auth.tokenMatches(TOKEN)).isTrue();
+        assertThat(auth.tokenMatches(TOKEN + " ")).isFalse();
+        assertThat(auth.tokenMatches(null)).isFalse();
+
+        String session = auth.newSession();
+        assertThat(session).doesNotContain(TOKEN).matches("v1\\.\\d+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+        assertThat(auth.newSession()).as("every login is its own session").isNotEqualTo(session);
+        String csrf = auth.csrfToken(session).orElseThrow();
+        assertThat(csrf).doesNotContain(TOKEN).isNotEqualTo(session);
+
+        assertThat(auth.checkRequest(cookie(session, false, null)).allowed()).isTrue();
+        assertThat(auth.checkRequest(cookie(session, true, csrf)).allowed()).isTrue();
+        assertThat(auth.checkRequest(cookie(session, true, null))).isEqualTo(new ApiAuth.Forbidden(ApiAuth.CSRF_MISSING));
+        assertThat(auth.checkRequest(cookie(session, true, csrf + "x"))).isInstanceOf(ApiAuth.Forbidden.class);
+        assertThat(auth.checkRequest(cookie(session, true, auth.csrfToken(auth.newSession()).orElseThrow())))
+                .as("another session's CSRF token").isInstanceOf(ApiAuth.Forbidden.class);
+
+        // tampering with any part breaks the MAC
+        String[] parts = session.split("\\.");
+        String later = parts[0] + "." + (Long.parseLong(parts[1]) + 3600) + "." + parts[2] + "." + parts[3];
+        for (String forged : List.of(later, session + "x", session.substring(1), "v1.1.2.3", "", "garbage",
+                TOKEN)) {
+            assertThat(auth.checkRequest(cookie(forged, false, null))).as(forged)
+                    .isEqualTo(new ApiAuth.Denied(ApiAuth.SESSION_INVALID));
+            assertThat(auth.csrfToken(forged)).isEmpty();
+        }
+        // one good cookie among several (another path's stale one) is enough
+        assertThat(auth.checkRequest(new ApiAuth.Credentials(null, List.of("stale", session), false, null)).allowed())
+                .isTrue();
+        // a session made with another token is worthless here
+        String foreign = new ApiAuth(Optional.of("other-token"), false, clock).newSession();
+        assertThat(auth.checkRequest(cookie(foreign, false, null)).allowed()).isFalse();
+
+        // a bearer header wins over the cookie; a non-bearer Authorization (a proxy's Basic) does not hide it
+        assertThat(auth.checkRequest(new ApiAuth.Credentials("Bearer wrong", List.of(session), false, null)))
+                .isEqualTo(new ApiAuth.Denied(ApiAuth.INVALID));
+        assertThat(auth.checkRequest(new ApiAuth.Credentials("Bearer " + TOKEN, List.of(), true, null)).allowed())
+                .as("bearer callers need no CSRF token").isTrue();
+        assertThat(auth.checkRequest(new ApiAuth.Credentials("Basic dXNlcjpwdw==", List.of(session), false, null))
+                .allowed()).isTrue();
+
+        clock.advance(ApiAuth.SESSION_LIFETIME.minusSeconds(1));
+        assertThat(auth.checkRequest(cookie(session, false, null)).allowed()).isTrue();
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(auth.checkRequest(cookie(session, false, null))).isEqualTo(new ApiAuth.Denied(ApiAuth.SESSION_INVALID));
+        assertThat(auth.csrfToken(session)).isEmpty();
+
+        // no token configured: no sessions; open dev mode lets everything through
+        assertThat(new ApiAuth(Optional.empty(), false, clock).checkRequest(cookie(session, false, null)))
+                .isEqualTo(new ApiAuth.Denied(ApiAuth.NO_TOKEN_CONFIGURED));
+        assertThat(new ApiAuth(Optional.empty(), true, clock).checkRequest(cookie("x", true, null)).allowed()).isTrue();
+        assertThat(new ApiAuth(Optional.empty(), true, clock).tokenMatches("")).isFalse();
     }
 
     @Test

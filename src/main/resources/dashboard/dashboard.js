@@ -1,0 +1,244 @@
+// livehook dashboard: page refresh, clickable event rows, dead-letter retry, health sparklines.
+// Plain browser JavaScript, no libraries; all text goes in through textContent, never innerHTML.
+"use strict";
+
+(function () {
+  const SVG = "http://www.w3.org/2000/svg";
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="livehook-csrf"]');
+    return meta ? meta.content : "";
+  }
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // -- a page that refreshes itself (rooms) --------------------------------------------------------
+  function autoRefresh() {
+    const seconds = Number(document.body.dataset.refresh || 0);
+    if (seconds > 0) {
+      setTimeout(function reload() {
+        if (document.hidden) { setTimeout(reload, 2000); return; }
+        location.reload();
+      }, seconds * 1000);
+    }
+  }
+
+  // -- event rows open their event ------------------------------------------------------------------
+  function clickableRows() {
+    document.querySelectorAll("tr[data-href]").forEach(function (row) {
+      row.addEventListener("click", function (e) {
+        if (e.target.closest("a, button, summary") || String(window.getSelection())) return;
+        location.href = row.dataset.href;
+      });
+    });
+  }
+
+  // -- dead letters -----------------------------------------------------------------------------------
+  function flash(text, ok) {
+    const node = document.getElementById("flash");
+    if (!node) return;
+    node.textContent = text;
+    node.className = "flash " + (ok ? "ok" : "fail");
+  }
+
+  async function errorText(response) {
+    try {
+      const body = await response.json();
+      if (body && body.error) return body.error;
+    } catch (ignored) { /* not JSON */ }
+    return "HTTP " + response.status;
+  }
+
+  function showLetter(row, letter) {
+    row.dataset.status = letter.status;
+    const status = row.querySelector("td.status");
+    status.textContent = "";
+    status.appendChild(el("span", { class: "badge " + letter.status }, letter.status));
+    row.querySelector("td.attempts").textContent = String(letter.attempts);
+    const error = row.querySelector("td.error");
+    if (letter.error) { error.textContent = letter.error.slice(0, 400); error.title = letter.error.slice(0, 2000); }
+  }
+
+  async function retry(button) {
+    const id = button.dataset.retry;
+    const row = button.closest("tr");
+    button.disabled = true;
+    button.textContent = "Retrying…";
+    let response;
+    try {
+      response = await fetch("/api/dead-letters/retry", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-Livehook-Csrf": csrfToken() },
+        body: JSON.stringify({ event_ids: [id] }),
+      });
+    } catch (e) {
+      flash("Retry of " + id + " failed: " + e, false);
+      button.disabled = false; button.textContent = "Retry";
+      return;
+    }
+    if (!response.ok) {
+      flash("Retry of " + id + " refused: " + await errorText(response), false);
+      button.disabled = false; button.textContent = "Retry";
+      return;
+    }
+    const answer = await response.json();
+    if (answer.queued !== 1) {
+      flash(id + " was not queued: it is no longer open.", false);
+      button.remove();
+      return;
+    }
+    flash(id + " queued for retry…", true);
+    button.remove();
+    // follow it until the processor has tried it again
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+      await new Promise(function (r) { setTimeout(r, 400); });
+      const r = await fetch("/api/dead-letters/" + encodeURIComponent(id), { credentials: "same-origin" });
+      if (!r.ok) continue;
+      const letter = await r.json();
+      showLetter(row, letter);
+      if (letter.status === "resolved") { flash(id + " applied on retry: resolved.", true); return; }
+      if (letter.status === "open") {
+        flash(id + " failed again (attempt " + letter.attempts + "): " + letter.error, false);
+        const again = el("button", { type: "button", class: "retry", "data-retry": id }, "Retry");
+        again.addEventListener("click", function () { retry(again); });
+        row.lastElementChild.appendChild(again);
+        return;
+      }
+    }
+    flash(id + " is still queued; reload later to see how the retry went.", true);
+  }
+
+  function retryButtons() {
+    document.querySelectorAll("button[data-retry]").forEach(function (b) {
+      b.addEventListener("click", function () { retry(b); });
+    });
+  }
+
+  // -- health sparklines ------------------------------------------------------------------------------
+  const PALETTE = ["#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+  const CHARTS = [
+    { title: "Webhooks answered / s, by outcome", prefix: "ingest.", unit: "/s" },
+    { title: "ACK latency (ms)", keys: ["ack.p50_ms", "ack.p99_ms"], names: ["p50", "p99"], unit: " ms" },
+    { title: "Processing lag (oldest event waiting, s)", keys: ["lag.seconds"], names: ["lag"], unit: " s" },
+    { title: "Events waiting to be applied", keys: ["lag.events"], names: ["events"], unit: "" },
+    { title: "Events processed / s, by outcome", prefix: "processed.", unit: "/s" },
+    { title: "Anomalies recorded (per interval)", keys: ["anomalies"], names: ["anomalies"], unit: "" },
+    { title: "Dead letters (not resolved)", keys: ["dead_letters"], names: ["dead letters"], unit: "" },
+    { title: "Active rooms", keys: ["rooms.active"], names: ["rooms"], unit: "" },
+  ];
+
+  function format(v) {
+    if (v === null || v === undefined) return "—";
+    if (Math.abs(v) >= 100 || Number.isInteger(v)) return String(Math.round(v));
+    if (Math.abs(v) >= 10) return v.toFixed(1);
+    return v.toFixed(2);
+  }
+
+  function lastValue(values) {
+    for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return values[i];
+    return null;
+  }
+
+  function drawChart(def, data) {
+    const keys = def.keys || Object.keys(data.series).filter(function (k) { return k.startsWith(def.prefix); });
+    const lines = keys.filter(function (k) { return data.series[k]; }).map(function (k, i) {
+      return { name: def.names ? def.names[i] : k.slice(def.prefix.length), values: data.series[k], color: PALETTE[i % PALETTE.length] };
+    });
+    const W = 520, H = 120, L = 44, R = 8, T = 8, B = 20;
+    const end = data.now_ms, start = end - data.window_seconds * 1000;
+    let max = 0;
+    lines.forEach(function (l) { l.values.forEach(function (v) { if (v !== null && v > max) max = v; }); });
+    const top = max > 0 ? max * 1.15 : 1;
+    const x = function (t) { return L + (t - start) * (W - L - R) / (end - start); };
+    const y = function (v) { return T + (H - T - B) * (1 - v / top); };
+
+    const box = el("div", { class: "chart", "data-chart": def.title });
+    box.appendChild(el("h3", {}, def.title));
+    const s = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": def.title });
+    [0, 0.5, 1].forEach(function (f) {
+      s.appendChild(svg("line", { class: "gridline", x1: L, x2: W - R, y1: y(top * f), y2: y(top * f) }));
+    });
+    s.appendChild(svg("text", { class: "axis-text", x: L - 4, y: y(top) + 8, "text-anchor": "end" }, format(top)));
+    s.appendChild(svg("text", { class: "axis-text", x: L - 4, y: y(0), "text-anchor": "end" }, "0"));
+    [["−60 min", start], ["−30 min", start + (end - start) / 2], ["now", end]].forEach(function (p, i) {
+      s.appendChild(svg("text", { class: "axis-text", x: x(p[1]), y: H - 5, "text-anchor": ["start", "middle", "end"][i] }, p[0]));
+    });
+    lines.forEach(function (l) {
+      let points = [];
+      const flush = function () {
+        if (points.length === 1) {
+          s.appendChild(svg("circle", { cx: points[0][0], cy: points[0][1], r: 1.8, fill: l.color }));
+        } else if (points.length > 1) {
+          s.appendChild(svg("polyline", { points: points.map(function (p) { return p.join(","); }).join(" "),
+            fill: "none", stroke: l.color, "stroke-width": 1.6, "stroke-linejoin": "round" }));
+        }
+        points = [];
+      };
+      l.values.forEach(function (v, i) {
+        const t = data.times_ms[i];
+        if (v === null || t < start) { flush(); return; }
+        points.push([x(t).toFixed(1), y(v).toFixed(1)]);
+      });
+      flush();
+    });
+    box.appendChild(s);
+    const legend = el("div", { class: "chart-legend" });
+    if (lines.length === 0) legend.appendChild(el("span", {}, "no data yet"));
+    lines.forEach(function (l) {
+      const item = el("span");
+      const swatch = el("span", { class: "swatch" });
+      swatch.style.background = l.color;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(l.name + " "));
+      item.appendChild(el("span", { class: "latest" }, format(lastValue(l.values)) + def.unit));
+      legend.appendChild(item);
+    });
+    box.appendChild(legend);
+    return box;
+  }
+
+  async function charts() {
+    const holder = document.getElementById("charts");
+    if (!holder) return;
+    async function load() {
+      try {
+        const r = await fetch(holder.dataset.src, { credentials: "same-origin" });
+        if (!r.ok) throw new Error(await errorText(r));
+        const data = await r.json();
+        holder.textContent = "";
+        if (data.times_ms.length === 0) {
+          holder.appendChild(el("p", { class: "empty" }, "No samples yet: the first arrives within " + data.interval_seconds + " s."));
+        }
+        CHARTS.forEach(function (def) { holder.appendChild(drawChart(def, data)); });
+        holder.dataset.samples = String(data.times_ms.length);
+      } catch (e) {
+        holder.textContent = "";
+        holder.appendChild(el("p", { class: "error" }, "Could not load the samples: " + e.message));
+      }
+    }
+    await load();
+    setInterval(function () { if (!document.hidden) load(); }, 10000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    autoRefresh();
+    clickableRows();
+    retryButtons();
+    charts();
+  });
+})();

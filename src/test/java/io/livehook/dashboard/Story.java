@@ -1,0 +1,178 @@
+package io.livehook.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.livehook.Livehook;
+import io.livehook.config.ConfigLoader;
+import io.livehook.deliver.LiveKitSigner;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A real livehook on loopback fed one known story through its webhook endpoint, signed like LiveKit:
+ *
+ * <pre>
+ * room "weekly-sync" RM_sync (T0 = 20 minutes ago; times are T0 + seconds), still active:
+ *   +10 alice joins            +25 bob joins, with a hostile display name
+ *   +40 alice publishes her microphone      +55 bob publishes his camera
+ *   +90 carol publishes a screen share, never seen joining: anomaly track_from_unknown_participant
+ *   +200 bob unpublishes his camera         +260 bob leaves
+ * room "retro" RM_retro: +100 started, +110 dave joins, +400 finished with dave still in it
+ *   (anomaly session_ended_by_room_finished)
+ * EV_bad: a participant_joined whose createdAt is not a number: dead-lettered
+ * a signed body that is not JSON: quarantined
+ * </pre>
+ */
+final class Story implements AutoCloseable {
+    static final String KEY = "APIdashkey";
+    static final String SECRET = "dashboard-test-secret-long-enough-for-hs256";
+    static final String HOSTILE_NAME = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+    static final long T0 = System.currentTimeMillis() / 1000 - 20 * 60;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Livehook livehook;
+    final String token;
+    final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
+    /** Every body posted, by event id, exactly as sent. */
+    final Map<String, String> bodies = new LinkedHashMap<>();
+
+    private Story(Livehook livehook, String token) {
+        this.livehook = livehook;
+        this.token = token;
+    }
+
+    /** A livehook with {@code token} (null: none) in --dev or not; nothing posted yet. */
+    static Story start(Path dataDir, String token, boolean dev) {
+        Map<String, String> env = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
+                "LIVEHOOK_DATA_DIR", dataDir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET));
+        if (token != null) {
+            env.put("LIVEHOOK_API_TOKEN", token);
+        }
+        return new Story(Livehook.start(new ConfigLoader(env).load(Optional.empty(), dev), Clock.systemUTC()), token);
+    }
+
+    /** Posts the whole story and waits until it is processed. */
+    Story tell() throws InterruptedException {
+        String sync = "\"room\":{\"sid\":\"RM_sync\",\"name\":\"weekly-sync\"}";
+        post("EV_rs", "room_started", 0, "\"room\":{\"sid\":\"RM_sync\",\"name\":\"weekly-sync\",\"creationTime\":\""
+                + T0 + "\",\"metadata\":\"{\\\"topic\\\":\\\"<b>planning</b>\\\"}\"}");
+        post("EV_ja", "participant_joined", 10, sync + "," + participant("PA_alice", "alice", "Alice Liddell", 10));
+        post("EV_jb", "participant_joined", 25, sync + "," + participant("PA_bob", "bob", HOSTILE_NAME
+                .replace("\"", "\\\""), 25));
+        post("EV_pa", "track_published", 40, sync + ",\"participant\":{\"sid\":\"PA_alice\",\"identity\":\"alice\"},"
+                + "\"track\":{\"sid\":\"TR_alice_mic\",\"type\":\"AUDIO\",\"source\":\"MICROPHONE\","
+                + "\"mimeType\":\"audio/opus\",\"name\":\"mic\"}");
+        post("EV_pb", "track_published", 55, sync + ",\"participant\":{\"sid\":\"PA_bob\",\"identity\":\"bob\"},"
+                + "\"track\":{\"sid\":\"TR_bob_cam\",\"type\":\"VIDEO\",\"source\":\"CAMERA\","
+                + "\"mimeType\":\"video/vp8\",\"name\":\"cam\"}");
+        post("EV_pc", "track_published", 90, sync + ",\"participant\":{\"sid\":\"PA_carol\",\"identity\":\"carol\"},"
+                + "\"track\":{\"sid\":\"TR_carol_screen\",\"type\":\"VIDEO\",\"source\":\"SCREEN_SHARE\","
+                + "\"mimeType\":\"video/vp8\",\"name\":\"screen\"}");
+        post("EV_ub", "track_unpublished", 200, sync + ",\"participant\":{\"sid\":\"PA_bob\",\"identity\":\"bob\"},"
+                + "\"track\":{\"sid\":\"TR_bob_cam\",\"type\":\"VIDEO\",\"source\":\"CAMERA\"}");
+        post("EV_lb", "participant_left", 260, sync + ",\"participant\":{\"sid\":\"PA_bob\",\"identity\":\"bob\","
+                + "\"state\":\"DISCONNECTED\",\"disconnectReason\":\"CLIENT_INITIATED\"}");
+
+        String retro = "\"room\":{\"sid\":\"RM_retro\",\"name\":\"retro\"}";
+        post("EV_rs2", "room_started", 100, "\"room\":{\"sid\":\"RM_retro\",\"name\":\"retro\",\"creationTime\":\""
+                + (T0 + 100) + "\"}");
+        post("EV_jd", "participant_joined", 110, retro + "," + participant("PA_dave", "dave", "Dave", 110));
+        post("EV_rf2", "room_finished", 400, retro);
+
+        String bad = "{\"id\":\"EV_bad\",\"event\":\"participant_joined\",\"createdAt\":\"not-a-number\","
+                + "\"room\":{\"name\":\"weekly-sync\"}}";
+        assertThat(webhook(bad)).isEqualTo(200);
+        bodies.put("EV_bad", bad);
+        assertThat(webhook("this is not json <script>alert(3)</script>")).isEqualTo(202);
+        assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(20))).as("processor caught up").isTrue();
+        return this;
+    }
+
+    private void post(String id, String type, int atSeconds, String fields) {
+        String body = "{\"id\":\"" + id + "\",\"event\":\"" + type + "\",\"createdAt\":\"" + (T0 + atSeconds) + "\","
+                + fields + "}";
+        assertThat(webhook(body)).as("webhook %s", body).isEqualTo(200);
+        bodies.put(id, body);
+    }
+
+    private static String participant(String sid, String identity, String name, int joinedAtSeconds) {
+        return "\"participant\":{\"sid\":\"" + sid + "\",\"identity\":\"" + identity + "\",\"name\":\"" + name
+                + "\",\"state\":\"ACTIVE\",\"joinedAt\":\"" + (T0 + joinedAtSeconds) + "\"}";
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + livehook.port();
+    }
+
+    URI uri(String path) {
+        return URI.create(base() + path);
+    }
+
+    int webhook(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return send(HttpRequest.newBuilder(uri("/webhook"))
+                .header("Content-Type", "application/webhook+json")
+                .header("Authorization", signer.sign(bytes))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build()).statusCode();
+    }
+
+    /** GET with the given headers (name, value, ...). */
+    HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    HttpResponse<String> post(String path, String contentType, String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    /** An API answer read with the bearer token. */
+    JsonNode api(String path) {
+        HttpResponse<String> response = get(path, "Authorization", "Bearer " + token);
+        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError("request failed: " + request, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        livehook.close();
+    }
+}
