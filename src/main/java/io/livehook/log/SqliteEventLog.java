@@ -15,7 +15,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -146,17 +145,18 @@ public final class SqliteEventLog implements EventLog {
         }
     }
 
+    /**
+     * Waits without a timeout: a timed park of a virtual thread arms and cancels a timer on every append. The
+     * writer only exits after it has seen {@code closing} and then an empty queue, so a write enqueued before
+     * this check reads {@code closing == false} is always committed or failed by it; a write that sees
+     * {@code closing} waits for the writer to end and fails whatever it left behind.
+     */
     private Appended awaitCommit(Write write) throws InterruptedException, ExecutionException {
-        while (true) {
-            try {
-                return write.result().get(1, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                // A write queued just as the writer finished closing would wait forever: fail it instead.
-                if (!writer.isAlive()) {
-                    failAll(queue, new LogUnavailableException("event log is closed"));
-                }
-            }
+        if (closing) {
+            writer.join();
+            failAll(queue, new LogUnavailableException("event log is closed"));
         }
+        return write.result().get();
     }
 
     private void writeLoop(WriteSession initial) {
@@ -225,7 +225,9 @@ public final class SqliteEventLog implements EventLog {
                 }
             }
             connection.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            // Whatever went wrong, this batch is answered and the writer lives on: a dead writer would leave
+            // every later append waiting for a commit that never comes.
             rollback(connection);
             log.error("event log could not commit {} writes to {}: {}", batch.size(), file, e.getMessage());
             failAll(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
