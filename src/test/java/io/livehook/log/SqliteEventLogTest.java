@@ -288,6 +288,17 @@ class SqliteEventLogTest {
     }
 
     @Test
+    void aWriteThatBreaksTheWriterFailsAloneAndLaterAppendsWork() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            IncomingEvent broken = new IncomingEvent("EV_broken", "room_started", "r", new byte[] {'{', '}'}, null, "k",
+                    Origin.LIVEKIT);
+            assertThatThrownBy(() -> log.append(broken)).isInstanceOf(LogUnavailableException.class);
+            assertThat(log.append(event("EV_fine", body("EV_fine"))).duplicate()).isFalse();
+        });
+        assertThat(log.read(0, 0, 10)).extracting(LoggedEvent::eventId).containsExactly("EV_fine");
+    }
+
+    @Test
     void awaitAfterWakesOnAppend() throws Exception {
         long head = log.head(0);
         Thread appender = Thread.ofVirtual().start(() -> {
