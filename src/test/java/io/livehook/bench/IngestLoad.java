@@ -450,9 +450,10 @@ public final class IngestLoad {
             Phase warmup = closedLoop(port, generate(warmupRequests), options.concurrency(),
                     Duration.ofSeconds(options.warmupSeconds()), !dedupes);
             check(name + " warm-up", warmup);
-            // Three times what the (colder) warm-up managed, so that the measured phase does not run out.
+            // Four times what the (colder) warm-up managed, so that the measured phase does not run out.
             int closedRequests = dedupes
-                    ? (int) Math.min(MAX_POOL, Math.max(50_000, warmup.throughput() * options.durationSeconds() * 3))
+                    ? (int) Math.min(MAX_POOL, Math.max(40_000L * options.durationSeconds(),
+                            warmup.throughput() * options.durationSeconds() * 4))
                     : 100_000;
             Request[] closedPool = generate(closedRequests);
             System.gc();
@@ -535,13 +536,23 @@ public final class IngestLoad {
         }
     }
 
+    /** The 1-minute load average, to show how busy the (possibly shared) machine was. */
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
     private static void printRun(int run, String target, TargetRun r) {
         System.out.printf(Locale.ROOT, "run %d %-8s  closed: %8.0f ev/s  p50 %6.2f  p99 %6.2f  p99.9 %6.2f ms"
-                        + "  |  open: %6.0f ev/s  p50 %6.2f  p99 %6.2f  p99.9 %7.2f  max %7.2f ms (service p99 %5.2f)%n",
+                        + "  |  open: %6.0f ev/s  p50 %6.2f  p99 %6.2f  p99.9 %7.2f  max %7.2f ms (service p99 %5.2f)"
+                        + "  [load %s]%n",
                 run, target, r.closed().throughput(), r.closed().percentileMs(0.50), r.closed().percentileMs(0.99),
                 r.closed().percentileMs(0.999), r.open().throughput(), r.open().percentileMs(0.50),
                 r.open().percentileMs(0.99), r.open().percentileMs(0.999), r.open().percentileMs(1.0),
-                Phase.percentile(r.open().sortedServiceTimes(), 0.99));
+                Phase.percentile(r.open().sortedServiceTimes(), 0.99), load());
     }
 
     private static double median(List<TargetRun> runs, java.util.function.ToDoubleFunction<TargetRun> figure) {
