@@ -310,9 +310,15 @@ public final class IngestLoad {
     }
 
     record Phase(long completed, double seconds, long[] sortedLatencies, long[] sortedServiceTimes,
-            Map<String, Integer> outcomes, boolean ranOut) {
+            Map<String, Integer> outcomes, boolean ranOut, double serverCpuMicrosPerEvent,
+            double clientCpuMicrosPerEvent) {
         double throughput() {
             return completed / seconds;
+        }
+
+        Phase withCpu(Duration server, Duration client) {
+            return new Phase(completed, seconds, sortedLatencies, sortedServiceTimes, outcomes, ranOut,
+                    server.toNanos() / 1e3 / completed, client.toNanos() / 1e3 / completed);
         }
 
         double percentileMs(double q) {
@@ -373,7 +379,7 @@ public final class IngestLoad {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] latencies = Samples.merge(samples);
-        return new Phase(latencies.length, seconds, latencies, latencies, outcomes, ranOut[0]);
+        return new Phase(latencies.length, seconds, latencies, latencies, outcomes, ranOut[0], Double.NaN, Double.NaN);
     }
 
     /**
@@ -423,7 +429,8 @@ public final class IngestLoad {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] latencies = Samples.merge(latencySamples);
-        return new Phase(latencies.length, seconds, latencies, Samples.merge(serviceSamples), outcomes, false);
+        return new Phase(latencies.length, seconds, latencies, Samples.merge(serviceSamples), outcomes, false,
+                Double.NaN, Double.NaN);
     }
 
     // ------------------------------------------------------------------ one target, one run
@@ -457,17 +464,46 @@ public final class IngestLoad {
                     : 100_000;
             Request[] closedPool = generate(closedRequests);
             System.gc();
+            CpuClock cpu = new CpuClock(server.process());
             Phase closed = closedLoop(port, closedPool, options.concurrency(), Duration.ofSeconds(options.durationSeconds()),
                     !dedupes);
+            closed = cpu.charge(closed);
             check(name + " closed loop", closed);
             closedPool = null;
 
             Request[] openPool = generate(options.rate() * options.durationSeconds());
             System.gc();
             Thread.sleep(500);
-            Phase open = openLoop(port, openPool, options.openConnections(), options.rate());
+            cpu = new CpuClock(server.process());
+            Phase open = cpu.charge(openLoop(port, openPool, options.openConnections(), options.rate()));
             check(name + " open loop", open);
             return new TargetRun(closed, open);
+        }
+    }
+
+    /**
+     * CPU time used by the server process and by this load generator over a phase. Unlike wall-clock figures it
+     * stays meaningful on a machine shared with other work: it is what each event costs, not how long it waited.
+     */
+    static final class CpuClock {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        private final Process server;
+        private final Duration serverStart;
+        private final long clientStart;
+
+        CpuClock(Process server) {
+            this.server = server;
+            this.serverStart = serverCpu();
+            this.clientStart = OS.getProcessCpuTime();
+        }
+
+        private Duration serverCpu() {
+            return server.info().totalCpuDuration().orElse(Duration.ZERO);
+        }
+
+        Phase charge(Phase phase) {
+            return phase.withCpu(serverCpu().minus(serverStart), Duration.ofNanos(OS.getProcessCpuTime() - clientStart));
         }
     }
 
@@ -548,11 +584,12 @@ public final class IngestLoad {
     private static void printRun(int run, String target, TargetRun r) {
         System.out.printf(Locale.ROOT, "run %d %-8s  closed: %8.0f ev/s  p50 %6.2f  p99 %6.2f  p99.9 %6.2f ms"
                         + "  |  open: %6.0f ev/s  p50 %6.2f  p99 %6.2f  p99.9 %7.2f  max %7.2f ms (service p99 %5.2f)"
-                        + "  [load %s]%n",
+                        + "  [server CPU/event %.1f us closed, %.1f us open; load %s]%n",
                 run, target, r.closed().throughput(), r.closed().percentileMs(0.50), r.closed().percentileMs(0.99),
                 r.closed().percentileMs(0.999), r.open().throughput(), r.open().percentileMs(0.50),
                 r.open().percentileMs(0.99), r.open().percentileMs(0.999), r.open().percentileMs(1.0),
-                Phase.percentile(r.open().sortedServiceTimes(), 0.99), load());
+                Phase.percentile(r.open().sortedServiceTimes(), 0.99), r.closed().serverCpuMicrosPerEvent(),
+                r.open().serverCpuMicrosPerEvent(), load());
     }
 
     private static double median(List<TargetRun> runs, java.util.function.ToDoubleFunction<TargetRun> figure) {
@@ -571,13 +608,16 @@ public final class IngestLoad {
                 new Row("  ACK latency p50 (ms)", r -> r.closed().percentileMs(0.50), "%10.2f"),
                 new Row("  ACK latency p99 (ms)", r -> r.closed().percentileMs(0.99), "%10.2f"),
                 new Row("  ACK latency p99.9 (ms)", r -> r.closed().percentileMs(0.999), "%10.2f"),
+                new Row("  server CPU per event (us)", r -> r.closed().serverCpuMicrosPerEvent(), "%10.1f"),
+                new Row("  load generator CPU per event (us)", r -> r.closed().clientCpuMicrosPerEvent(), "%10.1f"),
                 new Row("open loop at " + o.rate() + "/s: achieved (ev/s)", r -> r.open().throughput(), "%10.0f"),
                 new Row("  latency from schedule p50 (ms)", r -> r.open().percentileMs(0.50), "%10.2f"),
                 new Row("  latency from schedule p99 (ms)", r -> r.open().percentileMs(0.99), "%10.2f"),
                 new Row("  latency from schedule p99.9 (ms)", r -> r.open().percentileMs(0.999), "%10.2f"),
                 new Row("  latency from schedule max (ms)", r -> r.open().percentileMs(1.0), "%10.2f"),
                 new Row("  service time p99 (ms, from actual send)",
-                        r -> Phase.percentile(r.open().sortedServiceTimes(), 0.99), "%10.2f"));
+                        r -> Phase.percentile(r.open().sortedServiceTimes(), 0.99), "%10.2f"),
+                new Row("  server CPU per event (us)", r -> r.open().serverCpuMicrosPerEvent(), "%10.1f"));
         int width = rows.stream().map(Row::label).max(Comparator.comparingInt(String::length)).orElseThrow().length();
         String line = "-".repeat(width + 34);
         System.out.println();
