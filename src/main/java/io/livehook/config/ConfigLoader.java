@@ -76,7 +76,15 @@ public final class ConfigLoader {
                 throw new ConfigException("livekit.keys must be a map of key: secret");
             }
             Map<String, String> map = new LinkedHashMap<>();
-            fileKeys.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+            fileKeys.fields().forEachRemaining(e -> {
+                // "key:" with no value is YAML null, whose asText() is "null": never let that become a secret.
+                JsonNode secret = e.getValue();
+                if (secret == null || secret.isNull() || !secret.isValueNode() || secret.asText().isBlank()) {
+                    throw new ConfigException("livekit.keys." + e.getKey()
+                            + " must be that key's secret, a non-empty string");
+                }
+                map.put(e.getKey(), secret.asText());
+            });
             keys = keys.withAll(new ApiKeys(map));
         }
         String fileKey = livekit.text("api_key", null);

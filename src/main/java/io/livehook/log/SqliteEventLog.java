@@ -15,7 +15,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -34,6 +33,7 @@ public final class SqliteEventLog implements EventLog {
     private static final Duration QUEUE_WAIT = Duration.ofSeconds(2);
 
     private final Path file;
+    private final int maxPages;
     private final SQLiteDataSource dataSource;
     private final BlockingQueue<Write> queue;
     private final Thread writer;
@@ -55,24 +55,63 @@ public final class SqliteEventLog implements EventLog {
     /** {@code maxPages} > 0 caps the file size, so that tests can make the disk "full". */
     SqliteEventLog(Path file, int queueCapacity, int maxPages) {
         this.file = file;
+        this.maxPages = maxPages;
         this.dataSource = Sqlite.dataSource(file);
         Sqlite.migrate(dataSource, "db/log");
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        Connection writeConnection = Sqlite.open(dataSource);
         this.reader = Sqlite.open(dataSource);
+        WriteSession session;
         try {
-            writeConnection.setAutoCommit(false);
-            if (maxPages > 0) {
-                try (Statement s = writeConnection.createStatement()) {
-                    s.execute("PRAGMA max_page_count = " + maxPages);
-                }
-            }
+            session = new WriteSession();
             this.head = queryHead();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare event log " + file + ": " + e.getMessage(), e);
         }
         this.writer = Thread.ofPlatform().name("event-log-writer").daemon(false)
-                .start(() -> writeLoop(writeConnection));
+                .start(() -> writeLoop(session));
+    }
+
+    /**
+     * The writer's connection and statements. After a failed commit it is thrown away whole: SQLite rolls a
+     * transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR), after which the driver's
+     * rollback() fails, no new transaction is begun and the failed statement is closed, so the old connection
+     * would go on autocommitting every insert while every commit() fails.
+     */
+    private final class WriteSession implements AutoCloseable {
+        final Connection connection;
+        final PreparedStatement insert;
+        final PreparedStatement quarantine;
+
+        WriteSession() throws SQLException {
+            connection = dataSource.getConnection();
+            try {
+                connection.setAutoCommit(false);
+                if (maxPages > 0) {
+                    try (Statement s = connection.createStatement()) {
+                        s.execute("PRAGMA max_page_count = " + maxPages);
+                    }
+                }
+                insert = connection.prepareStatement(
+                        "INSERT INTO events (event_id, event_type, queue_key, origin, key_id, received_at_ms, body) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                                + "ON CONFLICT (event_id) DO UPDATE SET duplicates = duplicates + 1 "
+                                + "RETURNING position, duplicates");
+                quarantine = connection.prepareStatement(
+                        "INSERT INTO quarantine (key_id, received_at_ms, reason, body) VALUES (?, ?, ?, ?)");
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.warn("closing event log writer connection: {}", e.getMessage());
+            }
+        }
     }
 
     @Override
@@ -106,29 +145,24 @@ public final class SqliteEventLog implements EventLog {
         }
     }
 
+    /**
+     * Waits without a timeout: a timed park of a virtual thread arms and cancels a timer on every append. The
+     * writer only exits after it has seen {@code closing} and then an empty queue, so a write enqueued before
+     * this check reads {@code closing == false} is always committed or failed by it; a write that sees
+     * {@code closing} waits for the writer to end and fails whatever it left behind.
+     */
     private Appended awaitCommit(Write write) throws InterruptedException, ExecutionException {
-        while (true) {
-            try {
-                return write.result().get(1, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                // A write queued just as the writer finished closing would wait forever: fail it instead.
-                if (!writer.isAlive()) {
-                    failAll(queue, new LogUnavailableException("event log is closed"));
-                }
-            }
+        if (closing) {
+            writer.join();
+            failAll(queue, new LogUnavailableException("event log is closed"));
         }
+        return write.result().get();
     }
 
-    private void writeLoop(Connection connection) {
+    private void writeLoop(WriteSession initial) {
         List<Write> batch = new ArrayList<>(MAX_BATCH);
-        try (connection;
-                PreparedStatement insert = connection.prepareStatement(
-                        "INSERT INTO events (event_id, event_type, queue_key, origin, key_id, received_at_ms, body) "
-                                + "VALUES (?, ?, ?, ?, ?, ?, ?) "
-                                + "ON CONFLICT (event_id) DO UPDATE SET duplicates = duplicates + 1 "
-                                + "RETURNING position, duplicates");
-                PreparedStatement quarantine = connection.prepareStatement(
-                        "INSERT INTO quarantine (key_id, received_at_ms, reason, body) VALUES (?, ?, ?, ?)")) {
+        WriteSession session = initial;
+        try {
             while (true) {
                 Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -139,20 +173,37 @@ public final class SqliteEventLog implements EventLog {
                 }
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
-                commit(connection, insert, quarantine, batch);
+                if (session == null) {
+                    try {
+                        session = new WriteSession();
+                    } catch (SQLException e) {
+                        log.error("event log cannot reopen {}: {}", file, e.getMessage());
+                        failAll(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
+                        batch.clear();
+                        continue;
+                    }
+                }
+                if (!commit(session, batch)) {
+                    session.close();
+                    session = null;
+                }
                 batch.clear();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (SQLException e) {
-            log.error("event log writer could not close its statements", e);
         } finally {
+            if (session != null) {
+                session.close();
+            }
             failAll(queue, new LogUnavailableException("event log is closed"));
         }
     }
 
-    private void commit(Connection connection, PreparedStatement insert, PreparedStatement quarantine,
-            List<Write> batch) {
+    /** Commits the batch as one transaction and answers its writers; false if it failed (all of it). */
+    private boolean commit(WriteSession session, List<Write> batch) {
+        Connection connection = session.connection;
+        PreparedStatement insert = session.insert;
+        PreparedStatement quarantine = session.quarantine;
         List<Appended> results = new ArrayList<>(batch.size());
         long newHead = head;
         try {
@@ -174,15 +225,15 @@ public final class SqliteEventLog implements EventLog {
                 }
             }
             connection.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            // Whatever went wrong, this batch is answered and the writer lives on: a dead writer would leave
+            // every later append waiting for a commit that never comes.
             rollback(connection);
             log.error("event log could not commit {} writes to {}: {}", batch.size(), file, e.getMessage());
             failAll(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
-            return;
+            return false;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result().complete(results.get(i));
-        }
+        // Move the head before answering: an appender that reads head() after its append returns must see it.
         if (newHead != head) {
             headLock.lock();
             try {
@@ -192,6 +243,10 @@ public final class SqliteEventLog implements EventLog {
                 headLock.unlock();
             }
         }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(results.get(i));
+        }
+        return true;
     }
 
     private static Appended insert(PreparedStatement insert, IncomingEvent event) throws SQLException {

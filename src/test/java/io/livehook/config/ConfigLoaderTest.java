@@ -1,0 +1,275 @@
+package io.livehook.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    private static final String SECRET_A = "Zq7xPw4RkT9mLc2VbN8hJd5FgY3sWe6A";
+    private static final String SECRET_B = "Hu2KoI9aTr4QmX7ZpE1cVb6NwS3yDf8G";
+
+    @TempDir
+    Path dir;
+
+    private static LivehookConfig load(Map<String, String> env) {
+        return new ConfigLoader(env).load(Optional.empty(), false);
+    }
+
+    private LivehookConfig load(Map<String, String> env, String yaml, boolean dev) throws IOException {
+        Path file = dir.resolve("livehook.yaml");
+        Files.writeString(file, yaml);
+        return new ConfigLoader(env).load(Optional.of(file), dev);
+    }
+
+    private static Map<String, String> secrets(ApiKeys keys) {
+        Map<String, String> out = new HashMap<>();
+        for (String id : keys.keyIds()) {
+            out.put(id, keys.secretFor(id).orElseThrow());
+        }
+        return out;
+    }
+
+    @Test
+    void apiKeyAndSecretFromTheEnvironment() {
+        LivehookConfig config = load(Map.of("LIVEKIT_API_KEY", "APIabc", "LIVEKIT_API_SECRET", SECRET_A));
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("APIabc", SECRET_A));
+        assertThat(config.dev()).isFalse();
+    }
+
+    @Test
+    void defaults() {
+        LivehookConfig config = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A));
+        assertThat(config.server().host()).isEqualTo("0.0.0.0");
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.server().webhookPath()).isEqualTo("/webhook");
+        assertThat(config.server().maxBodyBytes()).isEqualTo(1 << 20);
+        assertThat(config.livekit().leeway()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.storage().logFile()).isEqualTo(Path.of("data", "events.db"));
+    }
+
+    @Test
+    void liveKitKeysCommaForm() {
+        LivehookConfig config = load(Map.of("LIVEKIT_KEYS", "k1: s1, k2: s2"));
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("k1", "s1", "k2", "s2"));
+        assertThat(config.livekit().keys().primary().orElseThrow().getKey()).isEqualTo("k1");
+    }
+
+    @Test
+    void liveKitKeysNewlineForm() {
+        LivehookConfig config = load(Map.of("LIVEKIT_KEYS", "k1: s1\nk2:s2\n\n  k3 :  s3  \n"));
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("k1", "s1", "k2", "s2", "k3", "s3"));
+    }
+
+    @Test
+    void liveKitKeysAddToTheSinglePair() {
+        LivehookConfig config = load(Map.of("LIVEKIT_API_KEY", "k0", "LIVEKIT_API_SECRET", SECRET_A,
+                "LIVEKIT_KEYS", "k1: " + SECRET_B));
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("k0", SECRET_A, "k1", SECRET_B));
+    }
+
+    @Test
+    void keysFromTheYamlFile() throws IOException {
+        LivehookConfig config = load(Map.of(), """
+                livekit:
+                  api_key: main
+                  api_secret: %s
+                  keys:
+                    rotated: %s
+                """.formatted(SECRET_A, SECRET_B), false);
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("main", SECRET_A, "rotated", SECRET_B));
+    }
+
+    @Test
+    void environmentOverridesTheYamlFile() throws IOException {
+        LivehookConfig config = load(Map.of("LIVEKIT_API_KEY", "main", "LIVEKIT_API_SECRET", SECRET_B,
+                        "LIVEHOOK_PORT", "9999", "LIVEHOOK_HOST", "127.0.0.1", "LIVEHOOK_DATA_DIR", "/var/lib/x",
+                        "LIVEHOOK_LEEWAY_SECONDS", "5"), """
+                server:
+                  host: 0.0.0.0
+                  port: 8081
+                  webhook_path: /hooks/livekit
+                  max_body_bytes: 4096
+                livekit:
+                  api_key: main
+                  api_secret: %s
+                  leeway_seconds: 30
+                storage:
+                  data_dir: /tmp/from-yaml
+                """.formatted(SECRET_A), false);
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("main", SECRET_B));
+        assertThat(config.server().port()).isEqualTo(9999);
+        assertThat(config.server().host()).isEqualTo("127.0.0.1");
+        assertThat(config.storage().dataDir()).isEqualTo(Path.of("/var/lib/x"));
+        assertThat(config.livekit().leeway()).isEqualTo(Duration.ofSeconds(5));
+        // Not overridden: taken from the file.
+        assertThat(config.server().webhookPath()).isEqualTo("/hooks/livekit");
+        assertThat(config.server().maxBodyBytes()).isEqualTo(4096);
+    }
+
+    @Test
+    void devAddsLiveKitsDevKeyPair() throws IOException {
+        LivehookConfig config = new ConfigLoader(Map.of()).load(Optional.empty(), true);
+        assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("devkey", "secret"));
+        assertThat(config.dev()).isTrue();
+
+        LivehookConfig both = new ConfigLoader(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A))
+                .load(Optional.empty(), true);
+        assertThat(secrets(both.livekit().keys())).isEqualTo(Map.of("k", SECRET_A, "devkey", "secret"));
+    }
+
+    @Test
+    void noKeysAndNoDevIsAnErrorThatSaysWhatToSet() {
+        assertThatThrownBy(() -> load(Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEKIT_API_KEY")
+                .hasMessageContaining("LIVEKIT_API_SECRET")
+                .hasMessageContaining("--dev");
+        // Blank values count as unset.
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", " ", "LIVEKIT_API_SECRET", "")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEKIT_API_KEY");
+    }
+
+    @Test
+    void halfAPairIsAnError() {
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", "k")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set together");
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_SECRET", SECRET_A)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must be set together")
+                .hasMessageNotContaining(SECRET_A);
+    }
+
+    @Test
+    void unknownYamlSettingIsNamed() {
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A),
+                "server:\n  prot: 8080\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Unknown setting server.prot")
+                .hasMessageContaining("port");
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A),
+                "livekit:\n  apikey: k\n  api_secret: " + SECRET_B + "\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Unknown setting livekit.apikey")
+                .hasMessageNotContaining(SECRET_B);
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A),
+                "sever:\n  port: 8080\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Unknown setting sever");
+    }
+
+    @Test
+    void badNumbersAreNamedWithTheirSource() {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_PORT", "eighty")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_PORT must be a whole number")
+                .hasMessageContaining("eighty");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_PORT", "70000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_PORT must be between 0 and 65535");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_MAX_BODY_BYTES", "1.5")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_MAX_BODY_BYTES must be a whole number");
+        assertThatThrownBy(() -> load(keys, "server:\n  port: \"8080x\"\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("server.port must be a whole number");
+        assertThatThrownBy(() -> load(keys, "server:\n  max_body_bytes: 12.5\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("server.max_body_bytes must be a whole number");
+        assertThatThrownBy(() -> load(keys, "livekit:\n  leeway_seconds: -1\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("livekit.leeway_seconds must be between 0 and 3600");
+    }
+
+    @Test
+    void otherFileMistakesAreNamed() {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThatThrownBy(() -> load(keys, "server:\n  webhook_path: webhook\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("server.webhook_path must start with '/'");
+        assertThatThrownBy(() -> load(keys, "- a\n- b\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("the config file must be a mapping");
+        assertThatThrownBy(() -> load(keys, "livekit:\n  keys: [a, b]\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("livekit.keys must be a map");
+        assertThatThrownBy(() -> new ConfigLoader(keys).load(Optional.of(dir.resolve("missing.yaml")), false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("missing.yaml");
+    }
+
+    @Test
+    void anEmptyFileIsNoSettings() throws IOException {
+        LivehookConfig config = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A), "", false);
+        assertThat(config.server().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void yamlKeyWithoutASecretIsAnErrorNotTheSecretNull() {
+        // "mykey:" with nothing after it is YAML null. It must not become a key whose secret is "null" (or "").
+        for (String yaml : List.of("livekit:\n  keys:\n    mykey:\n", "livekit:\n  keys:\n    mykey: \"\"\n",
+                "livekit:\n  keys:\n    mykey: {a: b}\n", "livekit:\n  keys:\n    mykey: [x]\n")) {
+            ConfigException e = catchThrowableOfType(ConfigException.class,
+                    () -> load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A), yaml, false));
+            assertThat(e).as(yaml).isNotNull();
+            assertThat(e.getMessage()).contains("livekit.keys").contains("mykey").doesNotContain(SECRET_A);
+        }
+    }
+
+
+    @Test
+    void apiKeysToStringNamesKeysOnly() {
+        ApiKeys keys = ApiKeys.parseLiveKitKeys("k1: " + SECRET_A + "\nk2: " + SECRET_B);
+        assertThat(keys.toString()).contains("k1").contains("k2").doesNotContain(SECRET_A).doesNotContain(SECRET_B)
+                .doesNotContain("=");
+        LivehookConfig config = load(Map.of("LIVEKIT_KEYS", "k1: " + SECRET_A, "LIVEHOOK_API_TOKEN", SECRET_B));
+        assertThat(config.toString()).contains("k1").doesNotContain(SECRET_A).doesNotContain(SECRET_B);
+    }
+
+    @Test
+    void configErrorsNeverContainASecret() {
+        // Every malformed form we can think of, each built around a secret that must not be echoed back.
+        List<Map<String, String>> envs = List.of(
+                Map.of("LIVEKIT_API_SECRET", SECRET_A),
+                Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A, "LIVEKIT_KEYS", SECRET_B),
+                Map.of("LIVEKIT_KEYS", "k1 " + SECRET_B),
+                Map.of("LIVEKIT_KEYS", ": " + SECRET_B),
+                Map.of("LIVEKIT_KEYS", "k1: " + SECRET_A + ", " + SECRET_B),
+                Map.of("LIVEKIT_KEYS", "k1: " + SECRET_A + "\n" + SECRET_B + ":"),
+                Map.of("LIVEKIT_KEYS", "k1=" + SECRET_B),
+                Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A, "LIVEHOOK_PORT", "x"));
+        for (Map<String, String> env : envs) {
+            ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(env));
+            assertThat(e).as("%s", env.keySet()).isNotNull();
+            assertNoSecretIn(e.getMessage());
+        }
+    }
+
+    private static void assertNoSecretIn(String message) {
+        for (String secret : List.of(SECRET_A, SECRET_B)) {
+            // Not the secret, and not a recognisable piece of it either.
+            for (int i = 0; i + 6 <= secret.length(); i++) {
+                assertThat(message).doesNotContain(secret.substring(i, i + 6));
+            }
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String name, String value) {
+        Map<String, String> out = new HashMap<>(env);
+        out.put(name, value);
+        return out;
+    }
+}
