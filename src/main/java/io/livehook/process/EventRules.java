@@ -171,7 +171,8 @@ final class EventRules {
             anomaly(AnomalyKind.JOIN_AFTER_LEAVE, room, s.sid(), s.identity(),
                     "participant_joined after the session ended (" + s.endSource() + "); it stays ended");
         }
-        boolean newer = e.atMs() >= s.lastEventMs() || !"participant_joined".equals(s.startSource());
+        // Name and metadata come from the newest full participant info; a track event's partial one has neither.
+        boolean newer = e.atMs() >= s.lastEventMs() || !hasParticipantInfo(s);
         tx.saveSession(new Session(s.sid(), s.roomSid(), s.roomName(), p.getIdentity(),
                 newer ? p.getName() : s.name(), p.getKind().name(), newer ? p.getMetadata() : s.metadata(),
                 joinedMs, "participant_joined", s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(),
@@ -195,6 +196,12 @@ final class EventRules {
         // A session ended by inference (room_finished, reconciliation) gets its precise end from its own event.
         endSession(s, leftMs, endSource, stateName(p), p.getDisconnectReason().name());
         updatePresence(room);
+    }
+
+    /** Whether the session's name and metadata come from a full ParticipantInfo (a join or an end of its own). */
+    private static boolean hasParticipantInfo(Session s) {
+        return !"inferred".equals(s.startSource()) || "participant_left".equals(s.endSource())
+                || "connection_aborted".equals(s.endSource());
     }
 
     private Session newSession(Room room, ParticipantInfo p, long joinedMs, String startSource) {

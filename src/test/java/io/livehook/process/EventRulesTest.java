@@ -280,6 +280,20 @@ class EventRulesTest {
         assertThat(seenAnomalies()).containsExactly(new Seen("stale_event", null, null, List.of("EV_e2")));
     }
 
+    /**
+     * participant_left carries the participant as it was when it left; a participant_joined that
+     * arrives after it is older and must not overwrite the metadata (or name) it carries.
+     */
+    @Test
+    void aJoinArrivingAfterTheLeftDoesNotOverwriteTheLeftsNewerMetadata() {
+        f.appendAll(roomStarted("EV_rs", 0),
+                left("EV_l1", 10, "PA_1", "alice", "metadata at leave", "CLIENT_INITIATED"),
+                joined("EV_j1", 5, "PA_1", "alice", "metadata at join")).awaitCaughtUp();
+
+        assertThat(f.session("PA_1").metadata()).isEqualTo("metadata at leave");
+        assertThat(f.session("PA_1").leftAtMs()).isEqualTo(ms(10));
+    }
+
     // -- helpers ------------------------------------------------------------------------------------
 
     static long ms(long secondsAfterT0) {
