@@ -180,9 +180,7 @@ public final class SqliteEventLog implements EventLog {
             failAll(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result().complete(results.get(i));
-        }
+        // The head moves before anyone is answered: an append that has returned is within head().
         if (newHead != head) {
             headLock.lock();
             try {
@@ -191,6 +189,9 @@ public final class SqliteEventLog implements EventLog {
             } finally {
                 headLock.unlock();
             }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(results.get(i));
         }
     }
 

@@ -123,9 +123,12 @@ final class ProcessingFixture implements AutoCloseable {
         store.close();
     }
 
+    long count(String sql, Object... params) {
+        return store.<Long>read(c -> Jdbc.count(c, sql, params));
+    }
+
     long checkpoint() {
-        return store.read(c -> Jdbc.count(c, "SELECT log_offset FROM checkpoints WHERE consumer = ? AND log_partition = 0",
-                Processor.CONSUMER));
+        return count("SELECT log_offset FROM checkpoints WHERE consumer = ? AND log_partition = 0", Processor.CONSUMER);
     }
 
     List<Room> rooms() {
