@@ -173,9 +173,11 @@ final class EventRules {
         }
         // Name and metadata come from the newest full participant info; a track event's partial one has neither.
         boolean newer = e.atMs() >= s.lastEventMs() || !hasParticipantInfo(s);
+        // An open session is in the state its join says (an inferred one had none); an ended one keeps its end's.
+        String state = s.open() && (newer || s.finalState() == null) ? stateName(p) : s.finalState();
         tx.saveSession(new Session(s.sid(), s.roomSid(), s.roomName(), p.getIdentity(),
                 newer ? p.getName() : s.name(), p.getKind().name(), newer ? p.getMetadata() : s.metadata(),
-                joinedMs, "participant_joined", s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(),
+                joinedMs, "participant_joined", s.leftAtMs(), s.endSource(), state, s.disconnectReason(),
                 Math.max(s.lastEventMs(), e.atMs())));
         updatePresence(room);
     }

@@ -137,6 +137,17 @@ class EventRulesTest {
                 seen("unpublish_without_publish", "PA_2", "carol", "EV_u2"));
     }
 
+    @Test
+    void aLateJoinFillsInTheInferredSessionFromTheParticipantsOwnInfo() {
+        f.appendAll(roomStarted("EV_rs", 0),
+                published("EV_p1", 3, "PA_1", "bob", "TR_1", "VIDEO", "CAMERA"),
+                joined("EV_j1", 2, "PA_1", "bob", "m")).awaitCaughtUp();
+
+        assertThat(f.session("PA_1")).isEqualTo(new Session("PA_1", ROOM_SID, ROOM, "bob", "Bob", "STANDARD", "m",
+                joinedAtMs("PA_1"), "participant_joined", null, null, "ACTIVE", null, ms(3)));
+        assertAnomalies(seen("track_from_unknown_participant", "PA_1", "bob", "EV_p1"));
+    }
+
     // -- participant_left closes that participant's tracks -------------------------------------------
 
     @Test
