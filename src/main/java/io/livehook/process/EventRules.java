@@ -188,9 +188,13 @@ final class EventRules {
         long leftMs = e.atMs();
         Session s = tx.session(p.getSid()).orElse(null);
         if (s == null) {
-            s = newSession(room, p, joinedMs(p), "participant_left");
-            anomaly(AnomalyKind.LEFT_WITHOUT_JOIN, room, p.getSid(), p.getIdentity(),
-                    e.type() + " for a session never seen joining");
+            // connection_aborted is sent instead of participant_left for a participant that never finished
+            // connecting, and so never had a participant_joined: it is a whole session, not a gap.
+            s = newSession(room, p, joinedMs(p), endSource);
+            if (!"connection_aborted".equals(endSource)) {
+                anomaly(AnomalyKind.LEFT_WITHOUT_JOIN, room, p.getSid(), p.getIdentity(),
+                        e.type() + " for a session never seen joining");
+            }
         } else if (endSource.equals(s.endSource()) || "participant_left".equals(s.endSource())
                 || "connection_aborted".equals(s.endSource())) {
             return; // already ended by its own event; a second end changes nothing

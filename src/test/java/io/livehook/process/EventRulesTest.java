@@ -113,6 +113,25 @@ class EventRulesTest {
                 seen("join_after_leave", "PA_1", "alice", "EV_j1"));
     }
 
+    /**
+     * LiveKit sends participant_joined only once media is connected, and participant_connection_aborted
+     * instead of participant_left for a participant that never got there: an aborted connection without a
+     * join is the normal stream, so it is an ended session, known from its own event, and no anomaly.
+     */
+    @Test
+    void aConnectionAbortedWithoutJoinIsAnEndedSessionAndNoAnomaly() {
+        f.appendAll(roomStarted("EV_rs", 0),
+                event("EV_ab1", "participant_connection_aborted", T0 + 7).obj("room", room(ROOM_SID, ROOM, ROOM_CREATED_MS))
+                        .obj("participant", participant("PA_1", "alice", "JOINED", joinedAtMs("PA_1"))
+                                .str("name", "Alice").enumName("disconnectReason", "CONNECTION_TIMEOUT", "UNKNOWN_REASON")))
+                .awaitCaughtUp();
+
+        assertThat(f.sessions()).containsExactly(new Session("PA_1", ROOM_SID, ROOM, "alice", "Alice", "STANDARD", "",
+                joinedAtMs("PA_1"), "connection_aborted", ms(7), "connection_aborted", "JOINED", "CONNECTION_TIMEOUT",
+                ms(7)));
+        assertAnomalies();
+    }
+
     // -- track events for an unknown participant ----------------------------------------------------
 
     @Test
