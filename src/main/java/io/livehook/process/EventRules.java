@@ -198,10 +198,25 @@ final class EventRules {
         } else if (endSource.equals(s.endSource()) || "participant_left".equals(s.endSource())
                 || "connection_aborted".equals(s.endSource())) {
             return; // already ended by its own event; a second end changes nothing
+        } else {
+            s = withEndInfo(s, p, endSource);
         }
         // A session ended by inference (room_finished, reconciliation) gets its precise end from its own event.
         endSession(s, leftMs, endSource, stateName(p), p.getDisconnectReason().name());
         updatePresence(room);
+    }
+
+    /**
+     * The session with what its participant_left (or connection_aborted) says about the participant: the
+     * newest name and metadata, and for a session inferred from a track event, its kind and join time.
+     */
+    private Session withEndInfo(Session s, ParticipantInfo p, String endSource) {
+        boolean newer = e.atMs() >= s.lastEventMs() || !hasParticipantInfo(s);
+        boolean inferred = "inferred".equals(s.startSource()) && (p.getJoinedAtMs() > 0 || p.getJoinedAt() > 0);
+        return new Session(s.sid(), s.roomSid(), s.roomName(), s.identity(), newer ? p.getName() : s.name(),
+                inferred ? p.getKind().name() : s.kind(), newer ? p.getMetadata() : s.metadata(),
+                inferred ? joinedMs(p) : s.joinedAtMs(), inferred ? endSource : s.startSource(), s.leftAtMs(),
+                s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs());
     }
 
     /** Whether the session's name and metadata come from a full ParticipantInfo (a join or an end of its own). */

@@ -167,6 +167,34 @@ class EventRulesTest {
         assertAnomalies(seen("track_from_unknown_participant", "PA_1", "bob", "EV_p1"));
     }
 
+    /** The participant_left carries the participant as it left: its metadata is the session's latest. */
+    @Test
+    void participantLeftBringsTheParticipantsLatestMetadata() {
+        f.appendAll(roomStarted("EV_rs", 0),
+                joined("EV_j1", 1, "PA_1", "alice", "metadata at join"),
+                left("EV_l1", 10, "PA_1", "alice", "metadata at leave", "CLIENT_INITIATED")).awaitCaughtUp();
+
+        assertThat(f.session("PA_1").metadata()).isEqualTo("metadata at leave");
+        assertAnomalies();
+    }
+
+    /**
+     * A session inferred from a track event learns its join time, name and kind from its participant_left
+     * (a fact beats an inference); the start is then known from the leave, as for a leave without join.
+     */
+    @Test
+    void participantLeftOfAnInferredSessionGivesItsRealJoinTime() {
+        f.appendAll(roomStarted("EV_rs", 0),
+                published("EV_p1", 3, "PA_1", "bob", "TR_1", "AUDIO", "MICROPHONE"),
+                left("EV_l1", 10, "PA_1", "bob", "m", "CLIENT_INITIATED")).awaitCaughtUp();
+
+        assertThat(f.session("PA_1")).isEqualTo(new Session("PA_1", ROOM_SID, ROOM, "bob", "Bob", "STANDARD", "m",
+                joinedAtMs("PA_1"), "participant_left", ms(10), "participant_left", "DISCONNECTED",
+                "CLIENT_INITIATED", ms(10)));
+        assertAnomalies(seen("track_from_unknown_participant", "PA_1", "bob", "EV_p1"),
+                seen("track_ended_by_participant_left", "PA_1", "bob", "EV_l1"));
+    }
+
     // -- participant_left closes that participant's tracks -------------------------------------------
 
     @Test
