@@ -57,11 +57,29 @@ final class ProcessingFixture implements AutoCloseable {
         openProcessing();
     }
 
-    private void openProcessing() {
+    void openProcessing() {
         store = StateStore.sqlite(stateFile);
         registry = new SimpleMeterRegistry();
         processor = new Processor(log, store, lanes, clock, registry);
         processor.start();
+    }
+
+    /**
+     * Appends several streams at once, each in its own order (as LiveKit's per-room queues deliver), so
+     * that the log's group commit takes many per transaction.
+     */
+    void appendConcurrently(List<List<LiveKitBodies.Obj>> streams) {
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (List<LiveKitBodies.Obj> stream : streams) {
+                done.add(pool.submit(() -> stream.forEach(this::append)));
+            }
+            for (var future : done) {
+                future.get();
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Appends a body the way ingest does: header read from the bytes, the bytes kept as they are. */
@@ -116,6 +134,15 @@ final class ProcessingFixture implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         openProcessing();
+    }
+
+    /** The checkpoint as saved in the state file, read while processing is closed. */
+    long checkpointOnDisk() {
+        try (StateStore closed = StateStore.sqlite(stateFile)) {
+            return closed.inTransaction(tx -> tx.checkpoint(Processor.CONSUMER, 0));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     void closeProcessing() {
