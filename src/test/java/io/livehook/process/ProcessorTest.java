@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -63,6 +64,44 @@ class ProcessorTest {
                     .as("event %s at offset %d applied once awaitCaughtUp returned", id, appended.offset())
                     .isEqualTo(1);
         }
+    }
+
+    /**
+     * Each queue key's events apply in log order (the events table's rowid is the order of application),
+     * and a key is not held up by another: a small room logged after a big backlog of another room, in
+     * another lane, is done before that backlog is.
+     */
+    @Test
+    void eachKeyAppliesInLogOrder_andAQuietRoomDoesNotWaitBehindABusyOne() {
+        String busy = "busy";
+        String quiet = nameInAnotherLane(busy);
+        f.closeProcessing();
+        List<Obj> busyStream = roomStream("RM_busy", busy, 370); // 1 + 4 * 370 + 1 = 1482 events
+        List<List<Obj>> others = new ArrayList<>();
+        for (int r = 0; r < 12; r++) {
+            others.add(roomStream("RM_other" + r, "other-" + r, 5));
+        }
+        busyStream.forEach(f::append);
+        f.appendConcurrently(others);
+        List<Obj> quietStream = roomStream("RM_quiet", quiet, 2);
+        quietStream.forEach(f::append);
+        f.openProcessing();
+        f.awaitCaughtUp();
+
+        Map<String, List<Long>> appliedOrderByKey = new LinkedHashMap<>();
+        Map<String, Long> lastRowidByKey = new LinkedHashMap<>();
+        f.store.read(c -> Jdbc.list(c, "SELECT queue_key, log_offset, rowid FROM events ORDER BY rowid", rs -> {
+            appliedOrderByKey.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+            lastRowidByKey.put(rs.getString(1), rs.getLong(3));
+            return null;
+        }));
+        assertThat(appliedOrderByKey).hasSize(14);
+        appliedOrderByKey.forEach((key, offsets) ->
+                assertThat(offsets).as("offsets of %s in the order applied", key).isSorted());
+        assertThat(lastRowidByKey.get(quiet)).as("the quiet room's last event applied before the busy room's")
+                .isLessThan(lastRowidByKey.get(busy));
+        assertThat(f.anomalies()).isEmpty();
+        assertThat(f.sessions()).allMatch(s -> "participant_left".equals(s.endSource()));
     }
 
     // -- restarts and exactly-once ------------------------------------------------------------------
@@ -381,6 +420,16 @@ class ProcessorTest {
             String trackSid) {
         return event(id, "track_published", T0 + at).obj("room", partialRoom(roomSid, roomName))
                 .obj("participant", partialParticipant(sid, identity)).obj("track", track(trackSid, "VIDEO", "CAMERA"));
+    }
+
+    /** A room name whose queue key goes to another lane than {@code name}'s. */
+    static String nameInAnotherLane(String name) {
+        for (int i = 0; ; i++) {
+            String candidate = "quiet-" + i;
+            if (Math.floorMod(candidate.hashCode(), LANES) != Math.floorMod(name.hashCode(), LANES)) {
+                return candidate;
+            }
+        }
     }
 
     /** Makes the state store refuse to record that event, as a failing disk would. */
