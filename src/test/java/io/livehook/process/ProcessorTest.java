@@ -361,6 +361,41 @@ class ProcessorTest {
         assertThat(f.anomalies()).isEmpty();
     }
 
+    /**
+     * The processor is stopped while an event it cannot store yet is being retried: the lane must not
+     * apply the room's later events before it, or the restart would apply that event out of order.
+     */
+    @Test
+    void aLaneStoppedWithAnEventUnappliedAppliesNothingAfterIt_soTheRoomKeepsItsOrderAcrossARestart()
+            throws Exception {
+        f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_st", "st", T0 * 1000)));
+        f.awaitCaughtUp();
+        failInsertsOf("EV_join");
+        f.append(joined("EV_join", 1, "RM_st", "st", "PA_1", "alice"));
+        Thread.sleep(300); // the join's batch failed; it is being retried alone, with pauses
+        f.append(left("EV_left", 9, "RM_st", "st", "PA_1", "alice"));
+        Thread.sleep(100);
+        f.closeProcessing();
+
+        try (var store = io.livehook.state.StateStore.sqlite(f.stateFile)) {
+            assertThat(store.<Long>read(c -> Jdbc.count(c, "SELECT count(*) FROM events WHERE event_id = 'EV_left'")))
+                    .as("the leave applied before the join it follows").isZero();
+            store.inTransaction(tx -> {
+                try (var s = tx.connection().createStatement()) {
+                    s.execute("DROP TRIGGER simulated_failure"); // the disk is fixed
+                }
+                return null;
+            });
+        }
+        f.openProcessing();
+        f.awaitCaughtUp();
+
+        assertThat(f.deadLetters()).isEmpty();
+        assertThat(f.session("PA_1")).extracting(Session::startSource, Session::endSource)
+                .containsExactly("participant_joined", "participant_left");
+        assertThat(f.anomalies()).isEmpty();
+    }
+
     // -- metrics ------------------------------------------------------------------------------------
 
     @Test
