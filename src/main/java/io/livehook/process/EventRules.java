@@ -97,7 +97,7 @@ final class EventRules {
         if (!room.active()) {
             return;
         }
-        long finishedMs = e.atMs();
+        long finishedMs = notBefore(e.atMs(), room.startedAtMs());
         tx.saveRoom(new Room(room.sid(), room.name(), Room.FINISHED, room.startedAtMs(), room.startSource(),
                 finishedMs, "room_finished", room.metadata(), room.peakParticipants(), finishedMs));
         for (Session session : tx.openSessions(room.sid())) {
@@ -230,8 +230,9 @@ final class EventRules {
                 p.getMetadata(), joinedMs, startSource, null, null, stateName(p), null, e.atMs());
     }
 
-    private void endSession(Session s, long leftMs, String endSource, String finalState, String reason)
+    private void endSession(Session s, long endMs, String endSource, String finalState, String reason)
             throws SQLException {
+        long leftMs = notBefore(endMs, s.joinedAtMs());
         tx.saveSession(ended(s, leftMs, endSource, finalState, reason));
         for (Track track : tx.openTracksOfParticipant(s.sid())) {
             tx.saveTrack(endedTrack(track, leftMs, endSource));
@@ -246,6 +247,14 @@ final class EventRules {
         return new Session(s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(),
                 s.joinedAtMs(), s.startSource(), leftMs, endSource, finalState != null ? finalState : s.finalState(),
                 reason != null ? reason : s.disconnectReason(), Math.max(s.lastEventMs(), e.atMs()));
+    }
+
+    /**
+     * An end stamped from createdAt (whole seconds) can fall before a start known to the millisecond when
+     * both are in the same second; it cannot have happened before the start, so it is the start then.
+     */
+    private static long notBefore(long endMs, Long startMs) {
+        return startMs == null ? endMs : Math.max(endMs, startMs);
     }
 
     private long joinedMs(ParticipantInfo p) {

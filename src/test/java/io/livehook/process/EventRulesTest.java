@@ -54,6 +54,30 @@ class EventRulesTest {
         f.close();
     }
 
+    /**
+     * createdAt has whole seconds while joinedAtMs and creationTimeMs have milliseconds: a leave (or a
+     * room_finished) in the same second as the join is stamped before it. The leave cannot have
+     * happened before the join, so the end is the join time then, never a negative duration.
+     */
+    @Test
+    void nothingEndsBeforeItStarted_whenItsEndFallsInTheSameSecondAsItsStart() {
+        long roomCreatedMs = ms(50) + 100;
+        Obj fullRoom = room(ROOM_SID, ROOM, roomCreatedMs);
+        f.appendAll(event("EV_rs", "room_started", T0 + 50).obj("room", fullRoom),
+                event("EV_j1", "participant_joined", T0 + 50).obj("room", fullRoom)
+                        .obj("participant", participant("PA_1", "alice", "ACTIVE", ms(50) + 400)),
+                event("EV_j2", "participant_joined", T0 + 50).obj("room", fullRoom)
+                        .obj("participant", participant("PA_2", "bob", "ACTIVE", ms(50) + 600)),
+                event("EV_l1", "participant_left", T0 + 50).obj("room", fullRoom)
+                        .obj("participant", participant("PA_1", "alice", "DISCONNECTED", ms(50) + 400)),
+                event("EV_rf", "room_finished", T0 + 50).obj("room", fullRoom)).awaitCaughtUp();
+
+        assertThat(f.session("PA_1").leftAtMs()).isEqualTo(ms(50) + 400);
+        assertThat(f.session("PA_2").leftAtMs()).as("ended by room_finished").isEqualTo(ms(50) + 600);
+        assertThat(f.room(ROOM_SID).finishedAtMs()).isEqualTo(roomCreatedMs);
+        assertThat(f.sessions()).allSatisfy(s -> assertThat(s.leftAtMs()).isGreaterThanOrEqualTo(s.joinedAtMs()));
+    }
+
     // -- duplicates ----------------------------------------------------------------------------------
 
     @Test
