@@ -190,6 +190,32 @@ class ProcessorTest {
         assertThat(f.counterSum("livehook.process.events", "outcome", "duplicate")).isEqualTo(head - head / 2);
     }
 
+    /**
+     * An event is recorded as applied in the transaction that applies it: when its effect cannot be
+     * written, it is not recorded as applied either (and the other way round), so a retry applies it whole.
+     */
+    @Test
+    void anEventIsRecordedAsAppliedOnlyTogetherWithItsEffects() throws Exception {
+        failInserts("sessions", "NEW.sid = 'PA_1'");
+        f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_tx", "tx", T0 * 1000)));
+        f.append(joined("EV_join", 1, "RM_tx", "tx", "PA_1", "alice"));
+        f.awaitCaughtUp();
+
+        assertThat(f.deadLetter("EV_join")).isPresent();
+        assertThat(f.count("SELECT count(*) FROM events WHERE event_id = 'EV_join'")).isZero();
+        assertThat(f.count("SELECT count(*) FROM events WHERE event_id = 'EV_rs'")).isEqualTo(1);
+        assertThat(f.sessions()).isEmpty();
+        assertThat(f.room("RM_tx").peakParticipants()).isZero();
+
+        stopFailing();
+        f.processor.retryDeadLetters(List.of("EV_join"));
+        waitUntil(() -> f.deadLetter("EV_join").map(d -> d.status().equals(DeadLetter.RESOLVED)).orElse(false),
+                "the retry to apply");
+        assertThat(f.count("SELECT count(*) FROM events WHERE event_id = 'EV_join'")).isEqualTo(1);
+        assertThat(f.session("PA_1").open()).isTrue();
+        assertThat(f.room("RM_tx").peakParticipants()).isEqualTo(1);
+    }
+
     // -- parsing ------------------------------------------------------------------------------------
 
     /**
@@ -469,10 +495,14 @@ class ProcessorTest {
 
     /** Makes the state store refuse to record that event, as a failing disk would. */
     void failInsertsOf(String eventId) throws SQLException {
+        failInserts("events", "NEW.event_id = '" + eventId + "'");
+    }
+
+    void failInserts(String table, String when) throws SQLException {
         f.store.inTransaction(tx -> {
             try (var s = tx.connection().createStatement()) {
-                s.execute("CREATE TRIGGER simulated_failure BEFORE INSERT ON events WHEN NEW.event_id = '" + eventId
-                        + "' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
+                s.execute("CREATE TRIGGER simulated_failure BEFORE INSERT ON " + table + " WHEN " + when
+                        + " BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
             }
             return null;
         });
