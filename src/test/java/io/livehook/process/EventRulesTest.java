@@ -78,6 +78,24 @@ class EventRulesTest {
         assertThat(f.sessions()).allSatisfy(s -> assertThat(s.leftAtMs()).isGreaterThanOrEqualTo(s.joinedAtMs()));
     }
 
+    /** A participant seen only after its room finished is ended with the room, but not before it joined. */
+    @Test
+    void aParticipantSeenAfterItsRoomFinishedIsEndedWithTheRoom_neverBeforeItJoined() {
+        f.appendAll(roomStarted("EV_rs", 0), roomFinished("EV_rf", 10),
+                event("EV_j1", "participant_joined", T0 + 11).obj("room", room(ROOM_SID, ROOM, ROOM_CREATED_MS))
+                        .obj("participant", participant("PA_1", "alice", "ACTIVE", ms(10) + 500)),
+                published("EV_p2", 12, "PA_2", "bob", "TR_2", "AUDIO", "MICROPHONE")).awaitCaughtUp();
+
+        assertThat(f.session("PA_1")).extracting(Session::joinedAtMs, Session::leftAtMs, Session::endSource)
+                .containsExactly(ms(10) + 500, ms(10) + 500, "room_finished");
+        assertThat(f.session("PA_2")).extracting(Session::joinedAtMs, Session::leftAtMs, Session::endSource)
+                .containsExactly(ms(12), ms(12), "room_finished");
+        assertThat(f.track("TR_2").open()).isFalse();
+        assertAnomalies(seen("event_after_room_finished", "PA_1", "alice", "EV_j1"),
+                seen("track_from_unknown_participant", "PA_2", "bob", "EV_p2"),
+                seen("publish_after_end", "PA_2", "bob", "EV_p2"));
+    }
+
     // -- duplicates ----------------------------------------------------------------------------------
 
     @Test
