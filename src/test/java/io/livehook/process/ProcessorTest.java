@@ -425,7 +425,7 @@ class ProcessorTest {
     // -- metrics ------------------------------------------------------------------------------------
 
     @Test
-    void countersFollowOutcomesAndAnomalyKinds() {
+    void countersFollowOutcomesAndAnomalyKinds() throws Exception {
         f.appendAll(event("EV_rs", "room_started", T0).obj("room", room("RM_m", "m", T0 * 1000)),
                 published("EV_p1", 1, "RM_m", "m", "PA_1", "alice", "TR_1"),
                 published("EV_p2", 1, "RM_m", "m", "PA_2", "bob", "TR_2"),
@@ -439,6 +439,18 @@ class ProcessorTest {
         assertThat(f.counterSum("livehook.process.anomalies")).isEqualTo(2);
         assertThat(f.registry.find("livehook.process.delay").timer().count()).isEqualTo(4);
         assertThat(f.registry.find("livehook.process.lag.events").gauge().value()).isCloseTo(0, within(0.0));
+
+        // as Prometheus scrapes them: the same log processed again into a fresh store
+        var prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        try (var store = io.livehook.state.StateStore.sqlite(dir.resolve("scraped.db"));
+                Processor processor = new Processor(f.log, store, 2, f.clock, prometheus)) {
+            processor.start();
+            assertThat(processor.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(prometheus.scrape())
+                .contains("livehook_process_anomalies_total{kind=\"track_from_unknown_participant\"} 2.0")
+                .contains("livehook_process_events_total{outcome=\"applied\",type=\"unknown\"} 1.0");
     }
 
     // -- helpers ------------------------------------------------------------------------------------
