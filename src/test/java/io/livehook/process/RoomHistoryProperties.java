@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -217,9 +220,9 @@ class RoomHistoryProperties {
     // -- delivery -----------------------------------------------------------------------------------
 
     /**
-     * The history as LiveKit may deliver it: each queue key's events in order, keys interleaved at random,
-     * some events sent twice (a retry after a lost answer: same id, same bytes, later in its key's order),
-     * the {@code lost} ones never.
+     * The history as LiveKit may deliver it: each queue key's events in order, keys interleaved at random
+     * (and appended side by side by {@link Run#deliver}), some events sent twice (a retry after a lost
+     * answer: same id, same bytes, later in its key's order), the {@code lost} ones never.
      */
     static List<Sent> interleave(RoomHistory history, Random random, Set<String> lost) {
         List<List<Sent>> queues = new ArrayList<>();
@@ -255,10 +258,29 @@ class RoomHistoryProperties {
             f = new ProcessingFixture(dir);
         }
 
+        /**
+         * Appends each queue key's events in their order, the keys side by side (as LiveKit sends one
+         * request at a time per key, keys in parallel), and waits until all are applied.
+         */
         void deliver(List<Sent> delivered) {
-            Set<String> seen = new HashSet<>();
-            for (Sent e : delivered) {
-                assertThat(f.append(e.body()).duplicate()).as("%s logged before", e.id()).isEqualTo(!seen.add(e.id()));
+            Map<String, List<Sent>> byKey = delivered.stream()
+                    .collect(Collectors.groupingBy(Sent::queueKey, LinkedHashMap::new, Collectors.toList()));
+            try (var senders = Executors.newFixedThreadPool(Math.min(8, Math.max(1, byKey.size())))) {
+                List<Future<?>> sent = new ArrayList<>();
+                for (List<Sent> events : byKey.values()) {
+                    sent.add(senders.submit(() -> {
+                        Set<String> seen = new HashSet<>();
+                        for (Sent e : events) {
+                            assertThat(f.append(e.body()).duplicate()).as("%s logged before", e.id())
+                                    .isEqualTo(!seen.add(e.id()));
+                        }
+                    }));
+                }
+                for (Future<?> future : sent) {
+                    future.get();
+                }
+            } catch (InterruptedException | ExecutionException e) {
+                throw new AssertionError(e);
             }
             f.awaitCaughtUp();
         }
