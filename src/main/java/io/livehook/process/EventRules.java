@@ -158,7 +158,8 @@ final class EventRules {
         if (existing.isEmpty()) {
             Session session = newSession(room, p, joinedMs, "participant_joined");
             if (!room.active()) {
-                session = ended(session, notBefore(room.finishedAtMs(), session.joinedAtMs()), "room_finished", null, null);
+                session = ended(session, notBefore(room.finishedAtMs(), session.joinedAtMs()), "room_finished", null,
+                        null);
                 anomaly(AnomalyKind.EVENT_AFTER_ROOM_FINISHED, room, p.getSid(), p.getIdentity(),
                         "participant_joined after room_finished");
             }
@@ -281,7 +282,8 @@ final class EventRules {
         Session session = new Session(p.getSid(), room.sid(), room.name(), p.getIdentity(), p.getName(),
                 p.getKind().name(), p.getMetadata(), e.atMs(), "inferred", null, null, null, null, e.atMs());
         if (!room.active()) {
-            session = ended(session, notBefore(room.finishedAtMs(), session.joinedAtMs()), "room_finished", null, null);
+            session = ended(session, notBefore(room.finishedAtMs(), session.joinedAtMs()), "room_finished", null,
+                    null);
         }
         tx.saveSession(session);
         anomaly(AnomalyKind.TRACK_FROM_UNKNOWN_PARTICIPANT, room, p.getSid(), p.getIdentity(),
