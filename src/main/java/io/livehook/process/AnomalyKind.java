@@ -8,7 +8,7 @@ public enum AnomalyKind {
     ROOM_INFERRED,
     /** room_started after the room had already finished: ignored. */
     ROOM_STARTED_AFTER_FINISH,
-    /** participant_left (or connection_aborted) for a session never seen joining. */
+    /** participant_left for a session never seen joining (connection_aborted without a join is normal). */
     LEFT_WITHOUT_JOIN,
     /** participant_joined after the session had already ended: the session stays ended. */
     JOIN_AFTER_LEAVE,

@@ -97,7 +97,7 @@ final class EventRules {
         if (!room.active()) {
             return;
         }
-        long finishedMs = e.atMs();
+        long finishedMs = notBefore(e.atMs(), room.startedAtMs());
         tx.saveRoom(new Room(room.sid(), room.name(), Room.FINISHED, room.startedAtMs(), room.startSource(),
                 finishedMs, "room_finished", room.metadata(), room.peakParticipants(), finishedMs));
         for (Session session : tx.openSessions(room.sid())) {
@@ -158,7 +158,8 @@ final class EventRules {
         if (existing.isEmpty()) {
             Session session = newSession(room, p, joinedMs, "participant_joined");
             if (!room.active()) {
-                session = ended(session, room.finishedAtMs(), "room_finished", null, null);
+                session = ended(session, notBefore(room.finishedAtMs(), session.joinedAtMs()), "room_finished", null,
+                        null);
                 anomaly(AnomalyKind.EVENT_AFTER_ROOM_FINISHED, room, p.getSid(), p.getIdentity(),
                         "participant_joined after room_finished");
             }
@@ -171,10 +172,13 @@ final class EventRules {
             anomaly(AnomalyKind.JOIN_AFTER_LEAVE, room, s.sid(), s.identity(),
                     "participant_joined after the session ended (" + s.endSource() + "); it stays ended");
         }
-        boolean newer = e.atMs() >= s.lastEventMs() || !"participant_joined".equals(s.startSource());
+        // Name and metadata come from the newest full participant info; a track event's partial one has neither.
+        boolean newer = e.atMs() >= s.lastEventMs() || !hasParticipantInfo(s);
+        // An open session is in the state its join says (an inferred one had none); an ended one keeps its end's.
+        String state = s.open() && (newer || s.finalState() == null) ? stateName(p) : s.finalState();
         tx.saveSession(new Session(s.sid(), s.roomSid(), s.roomName(), p.getIdentity(),
                 newer ? p.getName() : s.name(), p.getKind().name(), newer ? p.getMetadata() : s.metadata(),
-                joinedMs, "participant_joined", s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(),
+                joinedMs, "participant_joined", s.leftAtMs(), s.endSource(), state, s.disconnectReason(),
                 Math.max(s.lastEventMs(), e.atMs())));
         updatePresence(room);
     }
@@ -185,16 +189,41 @@ final class EventRules {
         long leftMs = e.atMs();
         Session s = tx.session(p.getSid()).orElse(null);
         if (s == null) {
-            s = newSession(room, p, joinedMs(p), "participant_left");
-            anomaly(AnomalyKind.LEFT_WITHOUT_JOIN, room, p.getSid(), p.getIdentity(),
-                    e.type() + " for a session never seen joining");
+            // connection_aborted is sent instead of participant_left for a participant that never finished
+            // connecting, and so never had a participant_joined: it is a whole session, not a gap.
+            s = newSession(room, p, joinedMs(p), endSource);
+            if (!"connection_aborted".equals(endSource)) {
+                anomaly(AnomalyKind.LEFT_WITHOUT_JOIN, room, p.getSid(), p.getIdentity(),
+                        e.type() + " for a session never seen joining");
+            }
         } else if (endSource.equals(s.endSource()) || "participant_left".equals(s.endSource())
                 || "connection_aborted".equals(s.endSource())) {
             return; // already ended by its own event; a second end changes nothing
+        } else {
+            s = withEndInfo(s, p, endSource);
         }
         // A session ended by inference (room_finished, reconciliation) gets its precise end from its own event.
         endSession(s, leftMs, endSource, stateName(p), p.getDisconnectReason().name());
         updatePresence(room);
+    }
+
+    /**
+     * The session with what its participant_left (or connection_aborted) says about the participant: the
+     * newest name and metadata, and for a session inferred from a track event, its kind and join time.
+     */
+    private Session withEndInfo(Session s, ParticipantInfo p, String endSource) {
+        boolean newer = e.atMs() >= s.lastEventMs() || !hasParticipantInfo(s);
+        boolean inferred = "inferred".equals(s.startSource()) && (p.getJoinedAtMs() > 0 || p.getJoinedAt() > 0);
+        return new Session(s.sid(), s.roomSid(), s.roomName(), s.identity(), newer ? p.getName() : s.name(),
+                inferred ? p.getKind().name() : s.kind(), newer ? p.getMetadata() : s.metadata(),
+                inferred ? joinedMs(p) : s.joinedAtMs(), inferred ? endSource : s.startSource(), s.leftAtMs(),
+                s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs());
+    }
+
+    /** Whether the session's name and metadata come from a full ParticipantInfo (a join or an end of its own). */
+    private static boolean hasParticipantInfo(Session s) {
+        return !"inferred".equals(s.startSource()) || "participant_left".equals(s.endSource())
+                || "connection_aborted".equals(s.endSource());
     }
 
     private Session newSession(Room room, ParticipantInfo p, long joinedMs, String startSource) {
@@ -202,8 +231,9 @@ final class EventRules {
                 p.getMetadata(), joinedMs, startSource, null, null, stateName(p), null, e.atMs());
     }
 
-    private void endSession(Session s, long leftMs, String endSource, String finalState, String reason)
+    private void endSession(Session s, long endMs, String endSource, String finalState, String reason)
             throws SQLException {
+        long leftMs = notBefore(endMs, s.joinedAtMs());
         tx.saveSession(ended(s, leftMs, endSource, finalState, reason));
         for (Track track : tx.openTracksOfParticipant(s.sid())) {
             tx.saveTrack(endedTrack(track, leftMs, endSource));
@@ -218,6 +248,14 @@ final class EventRules {
         return new Session(s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(),
                 s.joinedAtMs(), s.startSource(), leftMs, endSource, finalState != null ? finalState : s.finalState(),
                 reason != null ? reason : s.disconnectReason(), Math.max(s.lastEventMs(), e.atMs()));
+    }
+
+    /**
+     * An end stamped from createdAt (whole seconds) can fall before a start known to the millisecond when
+     * both are in the same second; it cannot have happened before the start, so it is the start then.
+     */
+    private static long notBefore(long endMs, Long startMs) {
+        return startMs == null ? endMs : Math.max(endMs, startMs);
     }
 
     private long joinedMs(ParticipantInfo p) {
@@ -244,7 +282,8 @@ final class EventRules {
         Session session = new Session(p.getSid(), room.sid(), room.name(), p.getIdentity(), p.getName(),
                 p.getKind().name(), p.getMetadata(), e.atMs(), "inferred", null, null, null, null, e.atMs());
         if (!room.active()) {
-            session = ended(session, room.finishedAtMs(), "room_finished", null, null);
+            session = ended(session, notBefore(room.finishedAtMs(), session.joinedAtMs()), "room_finished", null,
+                    null);
         }
         tx.saveSession(session);
         anomaly(AnomalyKind.TRACK_FROM_UNKNOWN_PARTICIPANT, room, p.getSid(), p.getIdentity(),

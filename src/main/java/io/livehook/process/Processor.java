@@ -129,8 +129,17 @@ public final class Processor implements AutoCloseable {
             try {
                 List<LoggedEvent> events = eventLog.read(partition, cursor, READ_BATCH);
                 for (LoggedEvent event : events) {
+                    if (!running) {
+                        return; // what is not dispatched is read again after the restart
+                    }
                     partitionProgress.dispatched(event.offset(), event.receivedAt().toEpochMilli());
-                    laneFor(event).queue.put(new Work(event, true));
+                    // A lane that stopped takes nothing more: never wait on it for ever.
+                    BlockingQueue<Work> queue = laneFor(event).queue;
+                    while (!queue.offer(new Work(event, true), 100, TimeUnit.MILLISECONDS)) {
+                        if (!running) {
+                            return;
+                        }
+                    }
                     cursor = event.offset();
                 }
                 long watermark = partitionProgress.watermark();
@@ -198,10 +207,16 @@ public final class Processor implements AutoCloseable {
                     }
                     batch.add(first);
                     queue.drainTo(batch, LANE_BATCH - 1);
-                    for (Work work : applyBatch(batch)) {
+                    List<Work> done = applyBatch(batch);
+                    for (Work work : done) {
                         if (work.fresh()) {
                             progress.get(work.event().partition()).done(work.event().offset());
                         }
+                    }
+                    if (done.size() < batch.size()) {
+                        // Stopping with work not done: it is read again after the restart, and nothing of its
+                        // keys may be applied before it, so this lane takes nothing more.
+                        return;
                     }
                     batch.clear();
                 } catch (InterruptedException e) {

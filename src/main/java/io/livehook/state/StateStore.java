@@ -6,6 +6,7 @@ import io.livehook.log.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -16,9 +17,17 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class StateStore implements AutoCloseable {
     private final HikariDataSource dataSource;
+    /**
+     * SQLite has one writer at a time. Left to SQLite's busy handler, waiting writers sleep and poll while
+     * the one that just committed begins again at once, so a processing lane with a backlog kept the lock
+     * and every other lane waited for its whole backlog. Writers take turns here instead, in arrival order.
+     * Null for a store that takes concurrent writers.
+     */
+    private final ReentrantLock writerTurns;
 
-    private StateStore(HikariDataSource dataSource, String migrations) {
+    private StateStore(HikariDataSource dataSource, String migrations, boolean oneWriter) {
         this.dataSource = dataSource;
+        this.writerTurns = oneWriter ? new ReentrantLock(true) : null;
         Sqlite.migrate(dataSource, migrations);
     }
 
@@ -31,7 +40,7 @@ public final class StateStore implements AutoCloseable {
         hikari.setPoolName("state-sqlite");
         hikari.setMaximumPoolSize(8);
         hikari.setAutoCommit(true);
-        return new StateStore(new HikariDataSource(hikari), "db/state/sqlite");
+        return new StateStore(new HikariDataSource(hikari), "db/state/sqlite", true);
     }
 
     public DataSource dataSource() {
@@ -40,6 +49,18 @@ public final class StateStore implements AutoCloseable {
 
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
     public <T> T inTransaction(TxWork<T> work) throws SQLException {
+        if (writerTurns == null) {
+            return transaction(work);
+        }
+        writerTurns.lock();
+        try {
+            return transaction(work);
+        } finally {
+            writerTurns.unlock();
+        }
+    }
+
+    private <T> T transaction(TxWork<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
