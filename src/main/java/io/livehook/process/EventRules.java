@@ -214,10 +214,19 @@ final class EventRules {
     private Session withEndInfo(Session s, ParticipantInfo p, String endSource) {
         boolean newer = e.atMs() >= s.lastEventMs() || !hasParticipantInfo(s);
         boolean inferred = "inferred".equals(s.startSource()) && (p.getJoinedAtMs() > 0 || p.getJoinedAt() > 0);
-        return new Session(s.sid(), s.roomSid(), s.roomName(), s.identity(), newer ? p.getName() : s.name(),
-                inferred ? p.getKind().name() : s.kind(), newer ? p.getMetadata() : s.metadata(),
+        return new Session(s.sid(), s.roomSid(), s.roomName(), s.identity(),
+                newer ? known(p.getName(), s.name()) : s.name(),
+                inferred ? p.getKind().name() : s.kind(), newer ? known(p.getMetadata(), s.metadata()) : s.metadata(),
                 inferred ? joinedMs(p) : s.joinedAtMs(), inferred ? endSource : s.startSource(), s.leftAtMs(),
                 s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs());
+    }
+
+    /**
+     * LiveKit omits empty strings, so an absent name or metadata cannot be told from a cleared one; keeping
+     * what is known beats erasing it on a guess.
+     */
+    private static String known(String fromEvent, String current) {
+        return fromEvent.isEmpty() ? current : fromEvent;
     }
 
     /** Whether the session's name and metadata come from a full ParticipantInfo (a join or an end of its own). */

@@ -54,7 +54,7 @@ CREATE TABLE sessions (
     kind                 TEXT    NOT NULL DEFAULT 'STANDARD',
     metadata             TEXT    NOT NULL DEFAULT '',
     joined_at_ms         BIGINT,
-    start_source         TEXT    NOT NULL,            -- participant_joined | participant_left | inferred | reconciled
+    start_source         TEXT    NOT NULL,            -- participant_joined | participant_left | connection_aborted | inferred | reconciled
     left_at_ms           BIGINT,
     end_source           TEXT,                        -- participant_left | connection_aborted | room_finished | reconciled
     final_state          TEXT,
