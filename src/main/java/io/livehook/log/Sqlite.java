@@ -11,11 +11,16 @@ import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
-/** How livehook opens its SQLite files: WAL, full sync on commit, a busy timeout, migrations applied. */
+/** How livehook opens its SQLite files: WAL, a busy timeout, migrations applied. */
 public final class Sqlite {
     private Sqlite() {}
 
-    public static SQLiteDataSource dataSource(Path file) {
+    /**
+     * {@code durable}: every commit syncs the WAL (synchronous FULL), so a committed row survives a power cut.
+     * Otherwise (NORMAL) a commit survives a crash of the process but a power cut may take back the last
+     * transactions, which is right only for data that can be derived again from a durable source.
+     */
+    public static SQLiteDataSource dataSource(Path file, boolean durable) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -26,8 +31,7 @@ public final class Sqlite {
         }
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        // FULL: in WAL mode every commit syncs the WAL, so a committed event survives a power cut too.
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setSynchronous(durable ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
         SQLiteDataSource dataSource = new SQLiteDataSource(config);

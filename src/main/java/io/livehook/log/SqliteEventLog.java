@@ -56,7 +56,7 @@ public final class SqliteEventLog implements EventLog {
     SqliteEventLog(Path file, int queueCapacity, int maxPages) {
         this.file = file;
         this.maxPages = maxPages;
-        this.dataSource = Sqlite.dataSource(file);
+        this.dataSource = Sqlite.dataSource(file, true);
         Sqlite.migrate(dataSource, "db/log");
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.reader = Sqlite.open(dataSource);

@@ -57,7 +57,7 @@ public final class Replay {
         if (!Files.exists(oldFile)) {
             return;
         }
-        try (Connection c = Sqlite.dataSource(fresh).getConnection()) {
+        try (Connection c = Sqlite.dataSource(fresh, true).getConnection()) {
             Jdbc.update(c, "ATTACH DATABASE ? AS old", oldFile.toAbsolutePath().toString());
             try {
                 if (Jdbc.count(c, "SELECT count(*) FROM old.sqlite_master WHERE type = 'table' AND name = 'deliveries'")

@@ -19,23 +19,31 @@ public final class Jdbc {
 
     public static int update(Connection connection, String sql, Object... params) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bind(statement, params);
-            return statement.executeUpdate();
+            return update(statement, params);
         }
     }
 
     public static <T> List<T> list(Connection connection, String sql, Row<T> row, Object... params)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bind(statement, params);
-            List<T> results = new ArrayList<>();
-            try (ResultSet rs = statement.executeQuery()) {
-                while (rs.next()) {
-                    results.add(row.map(rs));
-                }
-            }
-            return results;
+            return list(statement, row, params);
         }
+    }
+
+    static int update(PreparedStatement statement, Object... params) throws SQLException {
+        bind(statement, params);
+        return statement.executeUpdate();
+    }
+
+    static <T> List<T> list(PreparedStatement statement, Row<T> row, Object... params) throws SQLException {
+        bind(statement, params);
+        List<T> results = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery()) {
+            while (rs.next()) {
+                results.add(row.map(rs));
+            }
+        }
+        return results;
     }
 
     public static <T> Optional<T> one(Connection connection, String sql, Row<T> row, Object... params)

@@ -1,9 +1,5 @@
 package io.livehook.state;
 
-import static io.livehook.state.Jdbc.list;
-import static io.livehook.state.Jdbc.one;
-import static io.livehook.state.Jdbc.update;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -16,9 +12,11 @@ import java.util.Optional;
  */
 public final class StateTx {
     private final Connection connection;
+    private final Statements sql;
 
-    StateTx(Connection connection) {
+    StateTx(Connection connection, Statements statements) {
         this.connection = connection;
+        this.sql = statements;
     }
 
     public Connection connection() {
@@ -41,7 +39,7 @@ public final class StateTx {
 
     /** Records the event as applied; false if it already was (the dedupe that makes processing idempotent). */
     public boolean recordEvent(StoredEvent e) throws SQLException {
-        return update(connection, "INSERT INTO events (" + Rows.EVENT_COLUMNS + ") "
+        return sql.update("INSERT INTO events (" + Rows.EVENT_COLUMNS + ") "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
                 e.eventId(), e.logPartition(), e.logOffset(), e.eventType(), e.knownType() ? 1 : 0, e.queueKey(),
                 e.roomSid(), e.roomName(), e.participantSid(), e.participantIdentity(), e.trackSid(), e.egressId(),
@@ -49,23 +47,23 @@ public final class StateTx {
     }
 
     public boolean eventApplied(String eventId) throws SQLException {
-        return Jdbc.count(connection, "SELECT count(*) FROM events WHERE event_id = ?", eventId) > 0;
+        return sql.count("SELECT count(*) FROM events WHERE event_id = ?", eventId) > 0;
     }
 
     // -- rooms -------------------------------------------------------------------------------------
 
     public Optional<Room> room(String sid) throws SQLException {
-        return one(connection, "SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE sid = ?", Rows::room, sid);
+        return sql.one("SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE sid = ?", Rows::room, sid);
     }
 
     /** The newest room of that name: the one a sid-less event (ingress, some egress) refers to. */
     public Optional<Room> latestRoomNamed(String name) throws SQLException {
-        return one(connection, "SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE name = ? "
+        return sql.one("SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE name = ? "
                 + "ORDER BY status = 'active' DESC, started_at_ms DESC LIMIT 1", Rows::room, name);
     }
 
     public void saveRoom(Room r) throws SQLException {
-        update(connection, "INSERT INTO rooms (" + Rows.ROOM_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        sql.update("INSERT INTO rooms (" + Rows.ROOM_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (sid) DO UPDATE SET name = excluded.name, status = excluded.status, "
                         + "started_at_ms = excluded.started_at_ms, start_source = excluded.start_source, "
                         + "finished_at_ms = excluded.finished_at_ms, end_source = excluded.end_source, "
@@ -76,29 +74,29 @@ public final class StateTx {
     }
 
     public List<Room> activeRooms() throws SQLException {
-        return list(connection, "SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE status = 'active' ORDER BY name",
+        return sql.list("SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE status = 'active' ORDER BY name",
                 Rows::room);
     }
 
     // -- sessions ----------------------------------------------------------------------------------
 
     public Optional<Session> session(String sid) throws SQLException {
-        return one(connection, "SELECT " + Rows.SESSION_COLUMNS + " FROM sessions WHERE sid = ?", Rows::session, sid);
+        return sql.one("SELECT " + Rows.SESSION_COLUMNS + " FROM sessions WHERE sid = ?", Rows::session, sid);
     }
 
     public List<Session> openSessions(String roomSid) throws SQLException {
-        return list(connection, "SELECT " + Rows.SESSION_COLUMNS + " FROM sessions "
+        return sql.list("SELECT " + Rows.SESSION_COLUMNS + " FROM sessions "
                 + "WHERE room_sid = ? AND end_source IS NULL ORDER BY sid", Rows::session, roomSid);
     }
 
     /** Who is in the room now: distinct identities with an open session (a reconnect is one person). */
     public int presentIdentities(String roomSid) throws SQLException {
-        return (int) Jdbc.count(connection, "SELECT count(DISTINCT identity) FROM sessions "
+        return (int) sql.count("SELECT count(DISTINCT identity) FROM sessions "
                 + "WHERE room_sid = ? AND end_source IS NULL", roomSid);
     }
 
     public void saveSession(Session s) throws SQLException {
-        update(connection, "INSERT INTO sessions (" + Rows.SESSION_COLUMNS + ") "
+        sql.update("INSERT INTO sessions (" + Rows.SESSION_COLUMNS + ") "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (sid) DO UPDATE SET room_sid = excluded.room_sid, room_name = excluded.room_name, "
                         + "identity = excluded.identity, name = excluded.name, kind = excluded.kind, "
@@ -113,16 +111,16 @@ public final class StateTx {
     // -- tracks ------------------------------------------------------------------------------------
 
     public Optional<Track> track(String sid) throws SQLException {
-        return one(connection, "SELECT " + Rows.TRACK_COLUMNS + " FROM tracks WHERE sid = ?", Rows::track, sid);
+        return sql.one("SELECT " + Rows.TRACK_COLUMNS + " FROM tracks WHERE sid = ?", Rows::track, sid);
     }
 
     public List<Track> openTracksOfParticipant(String participantSid) throws SQLException {
-        return list(connection, "SELECT " + Rows.TRACK_COLUMNS + " FROM tracks "
+        return sql.list("SELECT " + Rows.TRACK_COLUMNS + " FROM tracks "
                 + "WHERE participant_sid = ? AND end_source IS NULL ORDER BY sid", Rows::track, participantSid);
     }
 
     public void saveTrack(Track t) throws SQLException {
-        update(connection, "INSERT INTO tracks (" + Rows.TRACK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        sql.update("INSERT INTO tracks (" + Rows.TRACK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (sid) DO UPDATE SET participant_sid = excluded.participant_sid, "
                         + "room_sid = excluded.room_sid, type = excluded.type, source = excluded.source, "
                         + "mime_type = excluded.mime_type, name = excluded.name, "
@@ -135,12 +133,12 @@ public final class StateTx {
     // -- egress and ingress ------------------------------------------------------------------------
 
     public Optional<Egress> egress(String egressId) throws SQLException {
-        return one(connection, "SELECT " + Rows.EGRESS_COLUMNS + " FROM egress WHERE egress_id = ?", Rows::egress,
+        return sql.one("SELECT " + Rows.EGRESS_COLUMNS + " FROM egress WHERE egress_id = ?", Rows::egress,
                 egressId);
     }
 
     public void saveEgress(Egress e) throws SQLException {
-        update(connection, "INSERT INTO egress (" + Rows.EGRESS_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        sql.update("INSERT INTO egress (" + Rows.EGRESS_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (egress_id) DO UPDATE SET room_sid = excluded.room_sid, "
                         + "room_name = excluded.room_name, status = excluded.status, "
                         + "started_at_ns = excluded.started_at_ns, ended_at_ns = excluded.ended_at_ns, "
@@ -150,17 +148,17 @@ public final class StateTx {
     }
 
     public void addEgressHistory(String egressId, String eventId, String status, long updatedAtNs) throws SQLException {
-        update(connection, "INSERT INTO egress_history (egress_id, event_id, status, updated_at_ns) "
+        sql.update("INSERT INTO egress_history (egress_id, event_id, status, updated_at_ns) "
                 + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", egressId, eventId, status, updatedAtNs);
     }
 
     public Optional<Ingress> ingress(String ingressId) throws SQLException {
-        return one(connection, "SELECT " + Rows.INGRESS_COLUMNS + " FROM ingress WHERE ingress_id = ?", Rows::ingress,
+        return sql.one("SELECT " + Rows.INGRESS_COLUMNS + " FROM ingress WHERE ingress_id = ?", Rows::ingress,
                 ingressId);
     }
 
     public void saveIngress(Ingress i) throws SQLException {
-        update(connection, "INSERT INTO ingress (" + Rows.INGRESS_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        sql.update("INSERT INTO ingress (" + Rows.INGRESS_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (ingress_id) DO UPDATE SET name = excluded.name, room_name = excluded.room_name, "
                         + "participant_identity = excluded.participant_identity, status = excluded.status, "
                         + "error = excluded.error, started_at_ms = excluded.started_at_ms, "
@@ -171,21 +169,21 @@ public final class StateTx {
 
     public void addIngressHistory(String ingressId, String eventId, String status, long updatedAtMs)
             throws SQLException {
-        update(connection, "INSERT INTO ingress_history (ingress_id, event_id, status, updated_at_ms) "
+        sql.update("INSERT INTO ingress_history (ingress_id, event_id, status, updated_at_ms) "
                 + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", ingressId, eventId, status, updatedAtMs);
     }
 
     // -- anomalies, dead letters, checkpoints --------------------------------------------------------
 
     public void recordAnomaly(Anomaly a) throws SQLException {
-        update(connection, "INSERT INTO anomalies (" + Rows.ANOMALY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        sql.update("INSERT INTO anomalies (" + Rows.ANOMALY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 a.kind(), a.roomSid(), a.roomName(), a.participantSid(), a.identity(), String.join(",", a.eventIds()),
                 a.detail(), a.atMs());
     }
 
     public void recordDeadLetter(String eventId, int partition, long offset, String eventType, String queueKey,
             String error, long nowMs) throws SQLException {
-        update(connection, "INSERT INTO dead_letters (" + Rows.DEAD_LETTER_COLUMNS + ") "
+        sql.update("INSERT INTO dead_letters (" + Rows.DEAD_LETTER_COLUMNS + ") "
                         + "VALUES (?, ?, ?, ?, ?, ?, 1, 'open', ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
                         + "error = excluded.error, attempts = dead_letters.attempts + 1, status = 'open', "
                         + "last_failed_ms = excluded.last_failed_ms",
@@ -193,11 +191,11 @@ public final class StateTx {
     }
 
     public void resolveDeadLetter(String eventId) throws SQLException {
-        update(connection, "UPDATE dead_letters SET status = 'resolved' WHERE event_id = ?", eventId);
+        sql.update("UPDATE dead_letters SET status = 'resolved' WHERE event_id = ?", eventId);
     }
 
     public Optional<DeadLetter> deadLetter(String eventId) throws SQLException {
-        return one(connection, "SELECT " + Rows.DEAD_LETTER_COLUMNS + " FROM dead_letters WHERE event_id = ?",
+        return sql.one("SELECT " + Rows.DEAD_LETTER_COLUMNS + " FROM dead_letters WHERE event_id = ?",
                 Rows::deadLetter, eventId);
     }
 
@@ -205,7 +203,7 @@ public final class StateTx {
     public List<DeadLetter> markForRetry(List<String> eventIds) throws SQLException {
         List<DeadLetter> marked = new java.util.ArrayList<>();
         for (String eventId : eventIds) {
-            if (update(connection, "UPDATE dead_letters SET status = 'retrying' WHERE event_id = ? AND status = 'open'",
+            if (sql.update("UPDATE dead_letters SET status = 'retrying' WHERE event_id = ? AND status = 'open'",
                     eventId) == 1) {
                 deadLetter(eventId).ifPresent(marked::add);
             }
@@ -214,17 +212,17 @@ public final class StateTx {
     }
 
     public List<DeadLetter> deadLettersRetrying() throws SQLException {
-        return list(connection, "SELECT " + Rows.DEAD_LETTER_COLUMNS + " FROM dead_letters WHERE status = 'retrying' "
+        return sql.list("SELECT " + Rows.DEAD_LETTER_COLUMNS + " FROM dead_letters WHERE status = 'retrying' "
                 + "ORDER BY log_partition, log_offset", Rows::deadLetter);
     }
 
     public long checkpoint(String consumer, int partition) throws SQLException {
-        return Jdbc.count(connection, "SELECT log_offset FROM checkpoints WHERE consumer = ? AND log_partition = ?",
+        return sql.count("SELECT log_offset FROM checkpoints WHERE consumer = ? AND log_partition = ?",
                 consumer, partition);
     }
 
     public void saveCheckpoint(String consumer, int partition, long offset) throws SQLException {
-        update(connection, "INSERT INTO checkpoints (consumer, log_partition, log_offset) VALUES (?, ?, ?) "
+        sql.update("INSERT INTO checkpoints (consumer, log_partition, log_offset) VALUES (?, ?, ?) "
                 + "ON CONFLICT (consumer, log_partition) DO UPDATE SET log_offset = excluded.log_offset",
                 consumer, partition, offset);
     }
