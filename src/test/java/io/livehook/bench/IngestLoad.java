@@ -8,6 +8,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +61,7 @@ public final class IngestLoad {
         static Options parse(String[] args) {
             Map<String, String> o = new LinkedHashMap<>(Map.of(
                     "--jar", "target/livehook.jar", "--test-classes", "target/test-classes",
-                    "--duration", "10", "--warmup", "5", "--concurrency", "32", "--rate", "5000",
+                    "--duration", "10", "--warmup", "20", "--concurrency", "32", "--rate", "5000",
                     "--open-connections", "64", "--runs", "3", "--server-jvm", "", "--only", "both"));
             boolean keep = false;
             for (int i = 0; i < args.length; i++) {
@@ -100,7 +104,9 @@ public final class IngestLoad {
             System.err.println("""
                     usage: bench/ingest-load [options]
                       --duration S          seconds of each measured phase (default 10)
-                      --warmup S            seconds of closed-loop warm-up per server start (default 5)
+                      --warmup S            seconds of closed-loop warm-up per server start (default 20:
+                                            on 2 cores the JIT still took a third of livehook's CPU
+                                            8-14 s after its start, under 2 % after 30 s)
                       --concurrency N       closed-loop connections (default 32)
                       --rate R              open-loop events per second (default 5000)
                       --open-connections N  open-loop connections (default 64)
@@ -131,18 +137,7 @@ public final class IngestLoad {
     }
 
     private static Request request(long sequence, Instant now) {
-        String id = "EV_" + base57(sequence, 12);
-        long secs = now.getEpochSecond();
-        int room = (int) (sequence % 500);
-        String body = "{\"event\":\"participant_joined\",\"room\":{\"sid\":\"RM_" + base57(room, 12) + "\",\"name\":\"room-"
-                + room + "\",\"emptyTimeout\":300,\"departureTimeout\":20,\"creationTime\":\"" + (secs - 600)
-                + "\",\"creationTimeMs\":\"" + (secs - 600) * 1000 + "\",\"turnPassword\":\"x\",\"enabledCodecs\":[{\"mime\":"
-                + "\"audio/opus\"},{\"mime\":\"video/VP8\"}],\"numParticipants\":3},\"participant\":{\"sid\":\"PA_"
-                + base57(sequence * 7 + 3, 12) + "\",\"identity\":\"user-" + sequence + "\",\"state\":\"ACTIVE\",\"joinedAt\":\""
-                + secs + "\",\"joinedAtMs\":\"" + secs * 1000 + "\",\"name\":\"User " + sequence + "\",\"version\":2,"
-                + "\"permission\":{\"canSubscribe\":true,\"canPublish\":true,\"canPublishData\":true},\"kind\":\"STANDARD\"},"
-                + "\"id\":\"" + id + "\",\"createdAt\":\"" + secs + "\"}";
-        byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
+        byte[] bodyBytes = body(sequence, now).getBytes(StandardCharsets.UTF_8);
         String token = TestJwt.webhook(KEY, SECRET, bodyBytes, now);
         byte[] head = ("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: LiveKit\r\n"
                 + "Content-Type: application/webhook+json\r\nAuthorization: " + token + "\r\nContent-Length: "
@@ -150,6 +145,21 @@ public final class IngestLoad {
         byte[] bytes = Arrays.copyOf(head, head.length + bodyBytes.length);
         System.arraycopy(bodyBytes, 0, bytes, head.length, bodyBytes.length);
         return new Request(bytes);
+    }
+
+    /** A participant_joined body as LiveKit sends it, distinct per {@code sequence}; the benchmarks share it. */
+    static String body(long sequence, Instant now) {
+        String id = "EV_" + base57(sequence, 12);
+        long secs = now.getEpochSecond();
+        int room = (int) (sequence % 500);
+        return "{\"event\":\"participant_joined\",\"room\":{\"sid\":\"RM_" + base57(room, 12) + "\",\"name\":\"room-"
+                + room + "\",\"emptyTimeout\":300,\"departureTimeout\":20,\"creationTime\":\"" + (secs - 600)
+                + "\",\"creationTimeMs\":\"" + (secs - 600) * 1000 + "\",\"turnPassword\":\"x\",\"enabledCodecs\":[{\"mime\":"
+                + "\"audio/opus\"},{\"mime\":\"video/VP8\"}],\"numParticipants\":3},\"participant\":{\"sid\":\"PA_"
+                + base57(sequence * 7 + 3, 12) + "\",\"identity\":\"user-" + sequence + "\",\"state\":\"ACTIVE\",\"joinedAt\":\""
+                + secs + "\",\"joinedAtMs\":\"" + secs * 1000 + "\",\"name\":\"User " + sequence + "\",\"version\":2,"
+                + "\"permission\":{\"canSubscribe\":true,\"canPublish\":true,\"canPublishData\":true},\"kind\":\"STANDARD\"},"
+                + "\"id\":\"" + id + "\",\"createdAt\":\"" + secs + "\"}";
     }
 
     private static final char[] BASE57 = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".toCharArray();
@@ -435,7 +445,16 @@ public final class IngestLoad {
 
     // ------------------------------------------------------------------ one target, one run
 
-    record TargetRun(Phase closed, Phase open) {}
+    /**
+     * What processing did on livehook (NaN on the baseline): the time from ACK to state committed during the
+     * open-loop phase, from livehook's own {@code livehook_process_delay_seconds} histogram (bucket upper bounds),
+     * and the rate of a {@code livehook replay} of the whole log afterwards, which is processing alone.
+     */
+    record Processing(double delayP50Ms, double delayP99Ms, long replayedEvents, double replayPerSecond) {
+        static final Processing NONE = new Processing(Double.NaN, Double.NaN, 0, Double.NaN);
+    }
+
+    record TargetRun(Phase closed, Phase open, Processing processing) {}
 
     interface ServerStarter {
         LivehookProcess start(Path workDir) throws IOException;
@@ -474,11 +493,95 @@ public final class IngestLoad {
             Request[] openPool = generate(options.rate() * options.durationSeconds());
             System.gc();
             Thread.sleep(500);
+            if (dedupes) {
+                awaitProcessed(port);
+            }
+            Map<Double, Double> delayBefore = dedupes ? delayBuckets(port) : Map.of();
             cpu = new CpuClock(server.process());
             Phase open = cpu.charge(openLoop(port, openPool, options.openConnections(), options.rate()));
             check(name + " open loop", open);
-            return new TargetRun(closed, open);
+            if (!dedupes) {
+                return new TargetRun(closed, open, Processing.NONE);
+            }
+            awaitProcessed(port);
+            Map<Double, Double> delayAfter = delayBuckets(port);
+            server.close();
+            double[] replay = replay(options, workDir);
+            return new TargetRun(closed, open, new Processing(bucketQuantileMs(delayBefore, delayAfter, 0.50),
+                    bucketQuantileMs(delayBefore, delayAfter, 0.99), (long) replay[0], replay[1]));
         }
+    }
+
+    // ------------------------------------------------------------------ processing figures
+
+    private static final HttpClient METRICS = HttpClient.newHttpClient();
+
+    private static String metrics(int port) throws IOException, InterruptedException {
+        return METRICS.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Waits (at most two minutes) until processing has applied everything in the log. */
+    private static void awaitProcessed(int port) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < deadline) {
+            double lag = metrics(port).lines().filter(l -> l.startsWith("livehook_process_lag_events{"))
+                    .mapToDouble(IngestLoad::sampleValue).sum();
+            if (lag == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        System.out.println("  WARNING processing did not catch up within two minutes");
+    }
+
+    /** Cumulative counts of the ACK-to-applied histogram, by bucket upper bound in seconds. */
+    private static Map<Double, Double> delayBuckets(int port) throws IOException, InterruptedException {
+        Map<Double, Double> buckets = new TreeMap<>();
+        for (String line : metrics(port).lines().filter(l -> l.startsWith("livehook_process_delay_seconds_bucket{")).toList()) {
+            int le = line.indexOf("le=\"") + 4;
+            String bound = line.substring(le, line.indexOf('"', le));
+            buckets.merge(bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound),
+                    sampleValue(line), Double::sum);
+        }
+        return buckets;
+    }
+
+    private static double sampleValue(String line) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    /** The upper bound of the bucket holding quantile {@code q} of what was observed between the two scrapes. */
+    static double bucketQuantileMs(Map<Double, Double> before, Map<Double, Double> after, double q) {
+        double total = after.getOrDefault(Double.POSITIVE_INFINITY, 0.0) - before.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+        if (total <= 0) {
+            return Double.NaN;
+        }
+        for (Map.Entry<Double, Double> bucket : new TreeMap<>(after).entrySet()) {
+            if (bucket.getValue() - before.getOrDefault(bucket.getKey(), 0.0) >= q * total) {
+                return bucket.getKey() * 1000;
+            }
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    /** {@code livehook replay} of the run's log into fresh state: [events, events per second]. */
+    private static double[] replay(Options options, Path workDir) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(LivehookProcess.javaBinary(), "-jar",
+                options.jar().toAbsolutePath().toString(), "replay");
+        builder.environment().keySet().removeIf(k -> k.startsWith("LIVEKIT_") || k.startsWith("LIVEHOOK_"));
+        builder.environment().putAll(Map.of("LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET,
+                "LIVEHOOK_DATA_DIR", workDir.resolve("data").toString()));
+        builder.redirectErrorStream(true);
+        Process replay = builder.start();
+        String output = new String(replay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        var matcher = java.util.regex.Pattern.compile("replayed (\\d+) events into .* in ([0-9.]+) s").matcher(output);
+        if (replay.waitFor() != 0 || !matcher.find()) {
+            System.out.println("  WARNING replay failed: " + output.lines().reduce((a, b) -> b).orElse(""));
+            return new double[] {0, Double.NaN};
+        }
+        double events = Double.parseDouble(matcher.group(1));
+        return new double[] {events, events / Double.parseDouble(matcher.group(2))};
     }
 
     /**
@@ -590,6 +693,11 @@ public final class IngestLoad {
                 r.open().percentileMs(0.99), r.open().percentileMs(0.999), r.open().percentileMs(1.0),
                 Phase.percentile(r.open().sortedServiceTimes(), 0.99), r.closed().serverCpuMicrosPerEvent(),
                 r.open().serverCpuMicrosPerEvent(), load());
+        if (!Double.isNaN(r.processing().replayPerSecond()) || !Double.isNaN(r.processing().delayP99Ms())) {
+            System.out.printf(Locale.ROOT, "      processing: ACK to applied at %d/s p50 <= %.1f ms, p99 <= %.1f ms;"
+                            + " replay of %d events %.0f ev/s%n", Math.round(r.open().throughput()), r.processing().delayP50Ms(),
+                    r.processing().delayP99Ms(), r.processing().replayedEvents(), r.processing().replayPerSecond());
+        }
     }
 
     private static double median(List<TargetRun> runs, java.util.function.ToDoubleFunction<TargetRun> figure) {
@@ -617,7 +725,10 @@ public final class IngestLoad {
                 new Row("  latency from schedule max (ms)", r -> r.open().percentileMs(1.0), "%10.2f"),
                 new Row("  service time p99 (ms, from actual send)",
                         r -> Phase.percentile(r.open().sortedServiceTimes(), 0.99), "%10.2f"),
-                new Row("  server CPU per event (us)", r -> r.open().serverCpuMicrosPerEvent(), "%10.1f"));
+                new Row("  server CPU per event (us)", r -> r.open().serverCpuMicrosPerEvent(), "%10.1f"),
+                new Row("  processing: ACK to applied p50 (ms, bucket bound)", r -> r.processing().delayP50Ms(), "%10.1f"),
+                new Row("  processing: ACK to applied p99 (ms, bucket bound)", r -> r.processing().delayP99Ms(), "%10.1f"),
+                new Row("processing alone: replay of the log (ev/s)", r -> r.processing().replayPerSecond(), "%10.0f"));
         int width = rows.stream().map(Row::label).max(Comparator.comparingInt(String::length)).orElseThrow().length();
         String line = "-".repeat(width + 34);
         System.out.println();

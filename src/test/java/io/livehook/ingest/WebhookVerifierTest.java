@@ -235,6 +235,20 @@ class WebhookVerifierTest {
         assertRejected(verifyNow("a.b.c", utf8(BODY)), Rejection.MALFORMED_TOKEN);
         String noIss = hs256(SECRET, "{\"exp\":" + (NOW + 300) + ",\"sha256\":\"" + sha256Base64(utf8(BODY)) + "\"}");
         assertRejected(verifyNow(noIss, utf8(BODY)), Rejection.MALFORMED_TOKEN);
+        String textExp = hs256(SECRET, "{\"iss\":\"" + KEY + "\",\"exp\":\"" + (NOW + 300) + "\"}");
+        assertRejected(verifyNow(textExp, utf8(BODY)), Rejection.MALFORMED_TOKEN);
+        String fourParts = liveKitToken(utf8(BODY)) + ".x";
+        assertRejected(verifyNow(fourParts, utf8(BODY)), Rejection.MALFORMED_TOKEN);
+        String arrayClaims = hs256(SECRET, "[1]");
+        assertRejected(verifyNow(arrayClaims, utf8(BODY)), Rejection.MALFORMED_TOKEN);
+    }
+
+    @Test
+    void issuedInTheFutureBeyondTheLeewayIsNotYetValid() {
+        long iat = NOW + 1000;
+        String token = hs256(SECRET, claims(KEY, iat + 300, null, iat, sha256Base64(utf8(BODY))));
+        assertVerified(verifier(Map.of(KEY, SECRET), at(iat - 59)).verify(token, utf8(BODY)), KEY);
+        assertRejected(verifier(Map.of(KEY, SECRET), at(iat - 61)).verify(token, utf8(BODY)), Rejection.NOT_YET_VALID);
     }
 
     @Test
