@@ -90,6 +90,10 @@ public final class GroundTruth {
 
     /** Who is connected to the room now, in the order they joined: what LiveKit's ListParticipants answers. */
     public synchronized List<Participant> connected(String roomName) {
+        RoomState room = rooms.get(roomName);
+        if (room == null || !room.open()) {
+            return List.of();
+        }
         return sessions.values().stream()
                 .filter(s -> s.roomName().equals(roomName) && s.end() == Session.End.CONNECTED)
                 .map(Session::participant)
