@@ -66,7 +66,7 @@ public final class ReconcileApi implements HttpService {
         } catch (RuntimeException e) {
             log.warn("reconcile API request failed: {}", e.toString());
             send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable",
-                    "message", "the state store could not answer; try again"));
+                    "message", "livehook's state or log could not complete the pass; try again"));
         }
     }
 

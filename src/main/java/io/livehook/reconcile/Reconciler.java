@@ -128,7 +128,7 @@ public final class Reconciler implements AutoCloseable {
                                 .collect(Collectors.joining(", ")));
             }
             return summary;
-        } catch (RoomServiceException e) {
+        } catch (RoomServiceException | RuntimeException e) {
             metrics.run("error");
             throw e;
         } finally {
@@ -251,7 +251,7 @@ public final class Reconciler implements AutoCloseable {
             try {
                 eventLog.append(c.incoming(clock.instant()));
             } catch (LogUnavailableException e) {
-                throw new RoomServiceException("the event log cannot take corrections now: " + e.getMessage(), e);
+                throw new IllegalStateException("the event log cannot take corrections now: " + e.getMessage(), e);
             }
             metrics.correction(c.kind());
             done.add(new Done(c.kind().label(), c.eventId(), c.roomName(), c.roomSid(), c.participantSid(),
