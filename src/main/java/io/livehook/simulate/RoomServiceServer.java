@@ -20,7 +20,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import livekit.LivekitModels.ParticipantInfo;
 import livekit.LivekitRoom.ListParticipantsRequest;
 import livekit.LivekitRoom.ListParticipantsResponse;
@@ -48,7 +47,6 @@ public final class RoomServiceServer implements AutoCloseable {
     private final String apiKey;
     private final Algorithm algorithm;
     private final WebServer server;
-    private final AtomicLong calls = new AtomicLong();
 
     private RoomServiceServer(GroundTruth truth, String host, int port, String apiKey, String apiSecret) {
         this.truth = truth;
@@ -81,13 +79,7 @@ public final class RoomServiceServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port());
     }
 
-    /** Calls answered so far, refused ones included. */
-    public long calls() {
-        return calls.get();
-    }
-
     private void handle(ServerRequest req, ServerResponse res) {
-        calls.incrementAndGet();
         String method = req.path().pathParameters().get("method");
         boolean protobuf = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("").startsWith(PROTOBUF);
         byte[] body;
