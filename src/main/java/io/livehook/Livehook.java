@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.livehook.api.ApiAuth;
 import io.livehook.api.DeliveriesApi;
 import io.livehook.api.QueryApi;
+import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
 import io.livehook.deliver.DeliveryService;
 import io.livehook.dashboard.Dashboard;
@@ -18,10 +19,14 @@ import io.livehook.log.SqliteEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
+import io.livehook.reconcile.Reconciler;
+import io.livehook.reconcile.TwirpRoomService;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +46,7 @@ public final class Livehook implements AutoCloseable {
     private final StateStore state;
     private final DeliveryService deliveries;
     private final Processor processor;
+    private final Optional<Reconciler> reconciler;
     private final ApiAuth apiAuth;
     private final QueryApi queryApi;
     private final MetricsHistory history;
@@ -58,6 +64,7 @@ public final class Livehook implements AutoCloseable {
         this.state = StateStore.sqlite(config.storage().stateFile());
         this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
         this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox());
+        this.reconciler = reconciler(config, clock);
         this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
         var queries = new StateQueries(state, clock);
         this.queryApi = new QueryApi(queries, eventLog, processor, apiAuth);
@@ -71,10 +78,25 @@ public final class Livehook implements AutoCloseable {
                 .build();
     }
 
+    /** Corrections go into the log like webhooks; on only with LiveKit's address and not switched off. */
+    private Optional<Reconciler> reconciler(LivehookConfig config, Clock clock) {
+        var settings = config.reconcile();
+        if (config.livekit().url().isEmpty() || !settings.enabled()) {
+            return Optional.empty();
+        }
+        var key = config.livekit().keys().primary().orElseThrow();
+        var service = new TwirpRoomService(config.livekit().url().get(), key.getKey(), key.getValue(),
+                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(10), clock);
+        return Optional.of(new Reconciler(service, eventLog, state, clock, new Reconciler.Settings(settings.interval(),
+                settings.anomalyDelay(), settings.grace(), settings.settle(), settings.requestsPerSecond(),
+                Duration.ofSeconds(1), settings.maxBackoff()), registry));
+    }
+
     public static Livehook start(LivehookConfig config, Clock clock) {
         Livehook livehook = new Livehook(config, clock);
         livehook.deliveries.start();
         livehook.processor.start();
+        livehook.reconciler.ifPresent(Reconciler::start);
         livehook.server.start();
         if (!livehook.server.isRunning() || livehook.port() <= 0) {
             // Helidon logs a bind failure and returns; without this the process would run deaf.
@@ -95,12 +117,27 @@ public final class Livehook implements AutoCloseable {
         log.info("livehook listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, data in {}",
                 config.server().host(), livehook.port(), config.server().webhookPath(), Dashboard.BASE,
                 config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
+        livehook.logReconcile();
         return livehook;
+    }
+
+    private void logReconcile() {
+        var settings = config.reconcile();
+        if (reconciler.isPresent()) {
+            log.info("reconciliation on: LiveKit's RoomService at {} every {} s (sooner after an anomaly), grace {} s, "
+                    + "settle {} ms, at most {} calls/s", config.livekit().url().get(), settings.interval().toSeconds(),
+                    settings.grace().toSeconds(), settings.settle().toMillis(), settings.requestsPerSecond());
+        } else {
+            log.info("reconciliation off: {}", config.livekit().url().isEmpty()
+                    ? "set LIVEKIT_URL to let livehook correct lost events from LiveKit's RoomService"
+                    : "reconcile.enabled is false");
+        }
     }
 
     private void routes(HttpRouting.Builder routing) {
         routing.post(config.server().webhookPath(), ingest)
                 .register("/api/deliveries", new DeliveriesApi(deliveries, apiAuth))
+                .register("/api/reconcile", new ReconcileApi(reconciler, apiAuth))
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
@@ -130,6 +167,11 @@ public final class Livehook implements AutoCloseable {
 
     public Processor processor() {
         return processor;
+    }
+
+    /** Present when reconciliation is on. */
+    public Optional<Reconciler> reconciler() {
+        return reconciler;
     }
 
     public DeliveryService deliveries() {
@@ -163,6 +205,7 @@ public final class Livehook implements AutoCloseable {
         }
         server.stop();
         history.close();
+        reconciler.ifPresent(Reconciler::close);
         processor.close();
         deliveries.close(config.server().shutdownGrace());
         eventLog.close();

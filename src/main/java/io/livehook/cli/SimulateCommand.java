@@ -2,6 +2,8 @@ package io.livehook.cli;
 
 import io.livehook.config.ConfigLoader;
 import io.livehook.simulate.DeliveryProfile;
+import io.livehook.simulate.GroundTruth;
+import io.livehook.simulate.RoomServiceServer;
 import io.livehook.simulate.Simulation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -58,6 +60,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the report as JSON to this file.")
     Path json;
 
+    @Option(names = "--room-service-port", description = "Also answer LiveKit's RoomService (ListRooms, ListParticipants) "
+            + "on 127.0.0.1 at this port, from the simulated rooms as they are; point livehook's LIVEKIT_URL at it.")
+    Integer roomServicePort;
+
+    @Option(names = "--room-service-linger", defaultValue = "60",
+            description = "Seconds the room service keeps answering after the traffic ends, for livehook's next "
+                    + "reconciliation (default ${DEFAULT-VALUE}).")
+    double roomServiceLinger;
+
     private final Map<String, String> env;
 
     SimulateCommand() {
@@ -82,9 +93,31 @@ final class SimulateCommand implements Callable<Integer> {
             err.println("livehook simulate: " + e.getMessage());
             return 2;
         }
-        Simulation.Result result = Simulation.run(settings, Clock.systemUTC());
-        out.print(result.report().text());
-        out.flush();
+        GroundTruth truth = new GroundTruth();
+        Simulation.Result result;
+        if (roomServicePort == null) {
+            result = Simulation.run(settings, Clock.systemUTC(), truth);
+            out.print(result.report().text());
+            out.flush();
+        } else {
+            RoomServiceServer roomService;
+            try {
+                roomService = RoomServiceServer.start(truth, "127.0.0.1", roomServicePort, settings.apiKey(),
+                        settings.apiSecret());
+            } catch (IllegalStateException e) {
+                err.println("livehook simulate: " + e.getMessage());
+                return 1;
+            }
+            try (roomService) {
+                out.println("room service: LIVEKIT_URL=" + roomService.url());
+                out.flush();
+                result = Simulation.run(settings, Clock.systemUTC(), truth);
+                out.print(result.report().text());
+                out.printf("room service answers for %.0f s more (Ctrl-C to stop)%n", roomServiceLinger);
+                out.flush();
+                Thread.sleep(Duration.ofMillis(Math.round(roomServiceLinger * 1000)));
+            }
+        }
         if (json != null) {
             try {
                 Files.writeString(json, result.report().json(), StandardCharsets.UTF_8);

@@ -32,7 +32,7 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api", "destinations");
+        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile");
         Section server = root.child("server");
         server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
         Section livekit = root.child("livekit");
@@ -41,6 +41,9 @@ public final class ConfigLoader {
         storage.allowOnly("data_dir");
         Section api = root.child("api");
         api.allowOnly("token");
+        Section reconcile = root.child("reconcile");
+        reconcile.allowOnly("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds", "settle_ms",
+                "requests_per_second", "max_backoff_seconds");
 
         String webhookPath = env("LIVEHOOK_WEBHOOK_PATH").orElseGet(() -> server.text("webhook_path", "/webhook"));
         if (!webhookPath.startsWith("/")) {
@@ -57,15 +60,25 @@ public final class ConfigLoader {
         var livekitConfig = new LivehookConfig.LiveKit(
                 keys,
                 Duration.ofSeconds(intSetting("LIVEHOOK_LEEWAY_SECONDS", livekit, "leeway_seconds", 60, 0, 3600)),
-                env("LIVEKIT_URL").or(() -> Optional.ofNullable(livekit.text("url", null))));
+                liveKitUrl(env("LIVEKIT_URL").or(() -> Optional.ofNullable(livekit.text("url", null)))));
 
         var storageConfig = new LivehookConfig.Storage(
                 Path.of(env("LIVEHOOK_DATA_DIR").orElseGet(() -> storage.text("data_dir", "data"))));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
         var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
+        var reconcileConfig = new LivehookConfig.Reconcile(
+                boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", true),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_INTERVAL", reconcile, "interval_seconds", 60, 1, 86_400)),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_ANOMALY_DELAY", reconcile, "anomaly_delay_seconds",
+                        5, 0, 3600)),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_GRACE", reconcile, "grace_seconds", 10, 0, 3600)),
+                Duration.ofMillis(longSetting("LIVEHOOK_RECONCILE_SETTLE_MS", reconcile, "settle_ms", 2000, 0, 60_000)),
+                intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second", 10, 1, 1000),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_MAX_BACKOFF", reconcile, "max_backoff_seconds",
+                        300, 1, 86_400)));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
-                destinations);
+                destinations, reconcileConfig);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {
@@ -119,6 +132,33 @@ public final class ConfigLoader {
 
     private Optional<String> env(String name) {
         return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
+    }
+
+    private static Optional<String> liveKitUrl(Optional<String> url) {
+        if (url.isPresent() && !url.get().strip().matches("(?i)(https?|wss?)://[^/\\s]+.*")) {
+            throw new ConfigException("LIVEKIT_URL (livekit.url) must be an http(s) or ws(s) URL such as "
+                    + "https://project.livekit.cloud, got \"" + url.get() + "\"");
+        }
+        return url.map(String::strip);
+    }
+
+    private boolean boolSetting(String envName, Section section, String field, boolean fallback) {
+        Optional<String> fromEnv = env(envName);
+        if (fromEnv.isPresent()) {
+            return switch (fromEnv.get().strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "1", "on", "yes" -> true;
+                case "false", "0", "off", "no" -> false;
+                default -> throw new ConfigException(envName + " must be true or false, got \"" + fromEnv.get() + "\"");
+            };
+        }
+        JsonNode node = section.node(field);
+        if (node == null) {
+            return fallback;
+        }
+        if (!node.isBoolean()) {
+            throw new ConfigException(section.path(field) + " must be true or false, got " + node);
+        }
+        return node.asBoolean();
     }
 
     private int intSetting(String envName, Section section, String field, int fallback, int min, int max) {

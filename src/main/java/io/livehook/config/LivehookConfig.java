@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
 public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev,
-        List<DestinationConfig> destinations) {
+        List<DestinationConfig> destinations, Reconcile reconcile) {
 
     public LivehookConfig {
         destinations = List.copyOf(destinations);
@@ -15,13 +15,25 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /** A configuration that forwards nowhere. */
     public LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
-        this(server, livekit, storage, api, dev, List.of());
+        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults());
     }
 
     public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
 
     /** {@code url} is LiveKit's server address, used only to call its RoomService API. */
     public record LiveKit(ApiKeys keys, Duration leeway, Optional<String> url) {}
+
+    /**
+     * Reconciliation with LiveKit's RoomService: runs only when {@code livekit.url} is set and {@code enabled}.
+     * {@code grace} and {@code settle} guard against ending what a webhook in flight is about to confirm.
+     */
+    public record Reconcile(boolean enabled, Duration interval, Duration anomalyDelay, Duration grace,
+            Duration settle, int requestsPerSecond, Duration maxBackoff) {
+        public static Reconcile defaults() {
+            return new Reconcile(true, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                    Duration.ofSeconds(2), 10, Duration.ofMinutes(5));
+        }
+    }
 
     public record Storage(Path dataDir) {
         public Path logFile() {

@@ -73,8 +73,12 @@ public final class DeliveryStore {
                 DeliveryStore::delivery, destination, queueKey));
     }
 
-    public Optional<byte[]> body(String eventId) {
-        return store.read(c -> one(c, "SELECT body FROM events WHERE event_id = ?", rs -> rs.getBytes(1), eventId));
+    /** What is forwarded of an event: its exact bytes, and who produced it (livekit, or livehook's corrections). */
+    public record Forwarded(byte[] body, String origin) {}
+
+    public Optional<Forwarded> forwarded(String eventId) {
+        return store.read(c -> one(c, "SELECT body, origin FROM events WHERE event_id = ?",
+                rs -> new Forwarded(rs.getBytes(1), rs.getString(2)), eventId));
     }
 
     /**

@@ -173,10 +173,11 @@ final class DestinationSender {
                 return;
             }
             int attempt = begun.get();
-            Optional<byte[]> body = store.body(d.eventId());
+            Optional<DeliveryStore.Forwarded> event = store.forwarded(d.eventId());
             long startedMs = clock.millis();
-            WebhookPost.Answer answer = body.isPresent()
-                    ? post.send(body.get(), signer.headers(d.eventId(), body.get()), attempt, d.replay(), USER_AGENT)
+            WebhookPost.Answer answer = event.isPresent()
+                    ? post.send(event.get().body(), signer.headers(d.eventId(), event.get().body()),
+                            event.get().origin(), attempt, d.replay(), USER_AGENT)
                     : new WebhookPost.Answer(WebhookPost.Kind.REJECTED, null,
                             "the event's body is missing from state", null, 0, Optional.empty());
             settle(d, attempt, startedMs, answer);

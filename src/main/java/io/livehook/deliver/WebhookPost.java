@@ -34,6 +34,11 @@ final class WebhookPost {
     static final String CONTENT_TYPE = "application/webhook+json";
     static final String ATTEMPT_HEADER = "Livehook-Attempt";
     static final String REPLAY_HEADER = "Livehook-Replay";
+    /**
+     * {@code livekit} for LiveKit's events, {@code livehook} for livehook's own corrections (ids {@code LH_...}),
+     * which a receiver may want to treat differently: LiveKit never sent them.
+     */
+    static final String ORIGIN_HEADER = "Livehook-Origin";
 
     enum Kind { SUCCESS, RETRYABLE_STATUS, REJECTED, TIMEOUT, CONNECTION_ERROR }
 
@@ -51,13 +56,14 @@ final class WebhookPost {
         this.timeout = timeout;
     }
 
-    Answer send(byte[] body, Map<String, String> headers, int attempt, int replay, String userAgent)
+    Answer send(byte[] body, Map<String, String> headers, String origin, int attempt, int replay, String userAgent)
             throws InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", CONTENT_TYPE)
                 .header("User-Agent", userAgent)
                 .header(ATTEMPT_HEADER, Integer.toString(attempt))
+                .header(ORIGIN_HEADER, origin)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (replay > 0) {
             request.header(REPLAY_HEADER, Integer.toString(replay));

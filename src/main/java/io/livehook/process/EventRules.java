@@ -1,5 +1,6 @@
 package io.livehook.process;
 
+import io.livehook.log.Origin;
 import io.livehook.state.Anomaly;
 import io.livehook.state.Egress;
 import io.livehook.state.Ingress;
@@ -24,6 +25,11 @@ import livekit.LivekitModels.TrackInfo;
  * any order: an end is never undone by a late start, facts from an event's own kind beat inferences,
  * and each inference is written down as an anomaly. Rules use only event times, never the wall clock,
  * so replaying the log gives the same state.
+ *
+ * <p>Events livehook wrote itself ({@link Origin#LIVEHOOK}: reconciliation's corrections, made from
+ * LiveKit's RoomService answers) only fill gaps: each applies only if the state is still as it was
+ * when the correction was decided, is marked {@value #RECONCILED}, and gives way to LiveKit's own
+ * event for the same fact whenever that arrives.
  */
 final class EventRules {
     static final Set<String> KNOWN_TYPES = Set.of("room_started", "room_finished", "participant_joined",
@@ -32,6 +38,7 @@ final class EventRules {
 
     private static final Set<EgressStatus> EGRESS_TERMINAL = Set.of(EgressStatus.EGRESS_COMPLETE,
             EgressStatus.EGRESS_FAILED, EgressStatus.EGRESS_ABORTED, EgressStatus.EGRESS_LIMIT_REACHED);
+    static final String RECONCILED = "reconciled";
     private static final JsonFormat.Printer RESULTS = JsonFormat.printer().omittingInsignificantWhitespace();
 
     private final StateTx tx;
@@ -51,6 +58,10 @@ final class EventRules {
     }
 
     private void apply() throws SQLException {
+        if (e.logged().origin() == Origin.LIVEHOOK) {
+            correction();
+            return;
+        }
         switch (e.type()) {
             case "room_started" -> roomStarted();
             case "room_finished" -> roomFinished();
@@ -95,11 +106,22 @@ final class EventRules {
             anomaly(AnomalyKind.ROOM_INFERRED, room, null, null, "room_finished for a room never seen starting");
         }
         if (!room.active()) {
+            if (RECONCILED.equals(room.endSource())) {
+                // Reconciliation knew only that the room was gone by the time it asked; this is when it ended.
+                long finishedMs = notBefore(e.atMs(), room.startedAtMs());
+                tx.saveRoom(new Room(room.sid(), room.name(), room.status(), room.startedAtMs(), room.startSource(),
+                        finishedMs, "room_finished", room.metadata(), room.peakParticipants(),
+                        Math.max(room.lastEventMs(), e.atMs())));
+            }
             return;
         }
+        finishRoom(room, "room_finished");
+    }
+
+    private void finishRoom(Room room, String endSource) throws SQLException {
         long finishedMs = notBefore(e.atMs(), room.startedAtMs());
         tx.saveRoom(new Room(room.sid(), room.name(), Room.FINISHED, room.startedAtMs(), room.startSource(),
-                finishedMs, "room_finished", room.metadata(), room.peakParticipants(), finishedMs));
+                finishedMs, endSource, room.metadata(), room.peakParticipants(), finishedMs));
         for (Session session : tx.openSessions(room.sid())) {
             endSession(session, finishedMs, "room_finished", null, null);
             anomaly(AnomalyKind.SESSION_ENDED_BY_ROOM_FINISHED, room, session.sid(), session.identity(),
@@ -299,6 +321,59 @@ final class EventRules {
                 e.type() + " from a participant never seen joining");
         updatePresence(room);
         return session;
+    }
+
+    // -- corrections from reconciliation ------------------------------------------------------------
+
+    /**
+     * A correction's time is when LiveKit's list proved it; an event of the session or room stamped later
+     * means the list was already stale when the correction applied, so the correction is dropped.
+     */
+    private void correction() throws SQLException {
+        switch (e.type()) {
+            case "participant_left" -> reconciledLeave();
+            case "participant_joined" -> reconciledJoin();
+            case "room_finished" -> reconciledRoomEnd();
+            default -> { } // livehook writes no other kind
+        }
+    }
+
+    private void reconciledLeave() throws SQLException {
+        Session s = tx.session(e.event().getParticipant().getSid()).orElse(null);
+        if (s == null || !s.open() || Math.max(s.lastEventMs(), tx.lastEventMsOfParticipant(s.identity(), s.sid()))
+                > e.atMs()) {
+            return;
+        }
+        Room room = tx.room(s.roomSid()).orElse(null);
+        endSession(s, e.atMs(), RECONCILED, null, null);
+        anomaly(AnomalyKind.RECONCILED, room, s.sid(), s.identity(),
+                "LiveKit no longer lists the participant: ended without its participant_left");
+        if (room != null) {
+            updatePresence(room);
+        }
+    }
+
+    private void reconciledJoin() throws SQLException {
+        ParticipantInfo p = e.event().getParticipant();
+        Room room = tx.room(roomSid()).orElse(null);
+        if (room == null || !room.active() || tx.session(p.getSid()).isPresent()) {
+            return;
+        }
+        tx.saveSession(newSession(room, p, joinedMs(p), RECONCILED));
+        anomaly(AnomalyKind.RECONCILED, room, p.getSid(), p.getIdentity(),
+                "LiveKit lists a participant never seen joining: opened without its participant_joined");
+        updatePresence(room);
+    }
+
+    private void reconciledRoomEnd() throws SQLException {
+        Room room = tx.room(roomSid()).orElse(null);
+        if (room == null || !room.active()
+                || Math.max(room.lastEventMs(), tx.lastEventMsOfRoom(room.sid())) > e.atMs()) {
+            return;
+        }
+        anomaly(AnomalyKind.RECONCILED, room, null, null,
+                "LiveKit no longer lists the room: finished without its room_finished");
+        finishRoom(room, RECONCILED);
     }
 
     // -- tracks ------------------------------------------------------------------------------------

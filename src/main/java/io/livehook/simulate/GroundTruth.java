@@ -11,7 +11,8 @@ import java.util.Map;
  * What really happened in the simulated LiveKit, whatever reached the receiver: every event in generation
  * order, and the state it leaves behind (rooms, sessions by participant sid, tracks by track sid, egresses by
  * id). A receiver that got every event, or reconciled what it missed, must end up with this state. Built by the
- * one generating thread; read it after generation.
+ * one generating thread; readers may look while it is being built (the simulated RoomService answers from it),
+ * so every read takes a copy under the same lock as the writes.
  */
 public final class GroundTruth {
 
@@ -44,51 +45,68 @@ public final class GroundTruth {
     private final Map<String, Publication> tracks = new LinkedHashMap<>();
     private final Map<String, Egress> egresses = new LinkedHashMap<>();
 
-    void add(GeneratedEvent event) {
+    synchronized void add(GeneratedEvent event) {
         events.add(new Event(event.id(), event.type(), event.roomName(), event.queueKey(), event.createdAt()));
     }
 
-    void roomStarted(Room room) {
+    synchronized void roomStarted(Room room) {
         rooms.put(room.name(), new RoomState(room, null));
     }
 
-    void roomFinished(Room room, Instant at) {
+    synchronized void roomFinished(Room room, Instant at) {
         rooms.put(room.name(), new RoomState(room, at));
     }
 
-    void joined(Room room, Participant participant) {
+    synchronized void joined(Room room, Participant participant) {
         sessions.put(participant.sid(), new Session(room.name(), participant, Session.End.CONNECTED, null, null));
     }
 
-    void left(Participant participant, Instant at, String reason) {
+    synchronized void left(Participant participant, Instant at, String reason) {
         Session session = sessions.get(participant.sid());
         sessions.put(participant.sid(), new Session(session.roomName(), participant, Session.End.LEFT, at, reason));
     }
 
-    void aborted(Room room, Participant participant, Instant at, String reason) {
+    synchronized void aborted(Room room, Participant participant, Instant at, String reason) {
         sessions.put(participant.sid(), new Session(room.name(), participant, Session.End.ABORTED, at, reason));
     }
 
-    void published(Room room, Track track) {
+    synchronized void published(Room room, Track track) {
         tracks.put(track.sid(), new Publication(room.name(), track, null));
     }
 
-    void unpublished(Track track, Instant at) {
+    synchronized void unpublished(Track track, Instant at) {
         Publication publication = tracks.get(track.sid());
         tracks.put(track.sid(), new Publication(publication.roomName(), track, at));
     }
 
-    void egress(Egress egress) {
+    synchronized void egress(Egress egress) {
         egresses.put(egress.egressId(), egress);
     }
 
+    /** The rooms open now, in the order they started: what LiveKit's ListRooms answers. */
+    public synchronized List<Room> openRooms() {
+        return rooms.values().stream().filter(RoomState::open).map(RoomState::room).toList();
+    }
+
+    /** Who is connected to the room now, in the order they joined: what LiveKit's ListParticipants answers. */
+    public synchronized List<Participant> connected(String roomName) {
+        RoomState room = rooms.get(roomName);
+        if (room == null || !room.open()) {
+            return List.of();
+        }
+        return sessions.values().stream()
+                .filter(s -> s.roomName().equals(roomName) && s.end() == Session.End.CONNECTED)
+                .map(Session::participant)
+                .toList();
+    }
+
     /** Every event, in the order the simulated LiveKit produced them. */
-    public List<Event> events() {
-        return Collections.unmodifiableList(events);
+    public synchronized List<Event> events() {
+        return List.copyOf(events);
     }
 
     /** Each room's events (its egresses' included) in generation order, rooms in the order they started. */
-    public Map<String, List<Event>> eventsByRoom() {
+    public synchronized Map<String, List<Event>> eventsByRoom() {
         Map<String, List<Event>> byRoom = new LinkedHashMap<>();
         for (Event event : events) {
             byRoom.computeIfAbsent(event.roomName(), r -> new ArrayList<>()).add(event);
@@ -97,22 +115,22 @@ public final class GroundTruth {
     }
 
     /** By room name. */
-    public Map<String, RoomState> rooms() {
-        return Collections.unmodifiableMap(rooms);
+    public synchronized Map<String, RoomState> rooms() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(rooms));
     }
 
     /** By participant sid. */
-    public Map<String, Session> sessions() {
-        return Collections.unmodifiableMap(sessions);
+    public synchronized Map<String, Session> sessions() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(sessions));
     }
 
     /** By track sid. */
-    public Map<String, Publication> tracks() {
-        return Collections.unmodifiableMap(tracks);
+    public synchronized Map<String, Publication> tracks() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(tracks));
     }
 
     /** The last state of each egress, by egress id. */
-    public Map<String, Egress> egresses() {
-        return Collections.unmodifiableMap(egresses);
+    public synchronized Map<String, Egress> egresses() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(egresses));
     }
 }

@@ -37,8 +37,13 @@ public final class Simulation {
     private Simulation() {}
 
     public static Result run(Settings settings, Clock clock) throws InterruptedException {
+        return run(settings, clock, new GroundTruth());
+    }
+
+    /** A run that records into {@code truth} as it goes, for a simulated RoomService to answer from. */
+    public static Result run(Settings settings, Clock clock, GroundTruth truth) throws InterruptedException {
         Instant start = clock.instant();
-        TrafficModel model = new TrafficModel(settings.seed(), settings.rooms(), start, settings.rate());
+        TrafficModel model = new TrafficModel(settings.seed(), settings.rooms(), start, settings.rate(), truth);
         // A stream of its own, so that the drop rate does not change the traffic of a seed.
         SplittableRandom loss = new SplittableRandom(~settings.seed());
         long events = settings.events();

@@ -15,17 +15,23 @@ public final class TrafficModel {
     private final Instant start;
     private final double rate;
     private final String runTag;
-    private final GroundTruth truth = new GroundTruth();
+    private final GroundTruth truth;
     private long produced;
     private int roomsOpened;
 
     public TrafficModel(long seed, int rooms, Instant start, double rate) {
+        this(seed, rooms, start, rate, new GroundTruth());
+    }
+
+    /** A model that records what happens into {@code truth}, which others may read while it runs. */
+    public TrafficModel(long seed, int rooms, Instant start, double rate, GroundTruth truth) {
         if (rooms < 1) {
             throw new IllegalArgumentException("at least one room, not " + rooms);
         }
         if (!(rate > 0)) {
             throw new IllegalArgumentException("rate must be positive, not " + rate);
         }
+        this.truth = truth;
         this.random = new SplittableRandom(seed);
         this.slots = new RoomScript[rooms];
         this.start = start;

@@ -89,6 +89,21 @@ public final class StateTx {
                 + "WHERE room_sid = ? AND end_source IS NULL ORDER BY sid", Rows::session, roomSid);
     }
 
+    /** When the newest applied event of the room happened, as {@link #lastEventMsOfParticipant}; 0 if none. */
+    public long lastEventMsOfRoom(String roomSid) throws SQLException {
+        return Jdbc.count(connection, "SELECT coalesce(max(coalesce(created_at_ms, received_at_ms)), 0) FROM events "
+                + "WHERE room_sid = ?", roomSid);
+    }
+
+    /**
+     * When the newest applied event about the participant happened, by LiveKit's clock (received time for an
+     * event without one); 0 if there is none. Track events count, though they do not touch the session row.
+     */
+    public long lastEventMsOfParticipant(String identity, String sid) throws SQLException {
+        return Jdbc.count(connection, "SELECT coalesce(max(coalesce(created_at_ms, received_at_ms)), 0) FROM events "
+                + "WHERE participant_identity = ? AND participant_sid = ?", identity, sid);
+    }
+
     /** Who is in the room now: distinct identities with an open session (a reconnect is one person). */
     public int presentIdentities(String roomSid) throws SQLException {
         return (int) sql.count("SELECT count(DISTINCT identity) FROM sessions "

@@ -104,6 +104,37 @@ class SimulateCommandTest {
         assertThat(accepted.get()).isEqualTo(25);
     }
 
+    /** During the run and the linger after it, LiveKit's RoomService answers from the simulated rooms. */
+    @Test
+    void answersRoomServiceCallsWhileItRunsAndLingers() throws Exception {
+        startReceiver("APIk", "a-secret");
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var command = Main.commandLine();
+        var finished = executor.submit(() -> run(command, "simulate", "--url", url, "--rate", "50", "--rooms", "3",
+                "--duration", "1", "--api-key", "APIk", "--api-secret", "a-secret", "--room-service-port",
+                Integer.toString(port), "--room-service-linger", "2"));
+        var liveKit = new io.livehook.reconcile.TwirpRoomService("http://127.0.0.1:" + port, "APIk", "a-secret",
+                io.livehook.reconcile.TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        java.util.List<livekit.LivekitModels.Room> rooms = java.util.List.of();
+        for (int i = 0; i < 100 && rooms.isEmpty(); i++) {
+            Thread.sleep(50);
+            try {
+                rooms = liveKit.listRooms(java.util.List.of());
+            } catch (io.livehook.reconcile.RoomServiceException notYet) {
+                // the server is starting, or no room has started yet
+            }
+        }
+        assertThat(rooms).isNotEmpty().allSatisfy(r -> assertThat(r.getName()).startsWith("sim-"));
+        assertThat(liveKit.listParticipants(rooms.get(0).getName())).allSatisfy(p ->
+                assertThat(p.getSid()).startsWith("PA_"));
+
+        assertThat(finished.get()).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("room service: LIVEKIT_URL=http://127.0.0.1:" + port);
+    }
+
     @Test
     void refusesAnUnknownProfileOrAUrlThatIsNotHttp() {
         assertThat(run(Main.commandLine(), "simulate", "--profile", "onprem")).isEqualTo(2);

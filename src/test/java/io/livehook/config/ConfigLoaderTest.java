@@ -59,6 +59,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void reconcileSettingsDefaultFromYamlAndFromTheEnvironment() throws IOException {
+        var defaults = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A)).reconcile();
+        assertThat(defaults).isEqualTo(LivehookConfig.Reconcile.defaults());
+        assertThat(defaults.enabled()).isTrue();
+        assertThat(defaults.interval()).isEqualTo(Duration.ofSeconds(60));
+
+        var fromYaml = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A,
+                "LIVEHOOK_RECONCILE_INTERVAL", "15"), """
+                livekit:
+                  url: wss://demo.livekit.cloud
+                reconcile:
+                  enabled: false
+                  interval_seconds: 30
+                  anomaly_delay_seconds: 2
+                  grace_seconds: 20
+                  settle_ms: 500
+                  requests_per_second: 4
+                  max_backoff_seconds: 60
+                """, false);
+        assertThat(fromYaml.livekit().url()).contains("wss://demo.livekit.cloud");
+        assertThat(fromYaml.reconcile()).isEqualTo(new LivehookConfig.Reconcile(false, Duration.ofSeconds(15),
+                Duration.ofSeconds(2), Duration.ofSeconds(20), Duration.ofMillis(500), 4, Duration.ofSeconds(60)));
+
+        assertThat(load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A, "LIVEHOOK_RECONCILE", "off"))
+                .reconcile().enabled()).isFalse();
+    }
+
+    @Test
+    void badReconcileSettingsStopTheStartWithTheirName() {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_RECONCILE", "maybe")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIVEHOOK_RECONCILE must be true or false");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_RECONCILE_INTERVAL", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIVEHOOK_RECONCILE_INTERVAL must be between");
+        assertThatThrownBy(() -> load(with(keys, "LIVEKIT_URL", "demo.livekit.cloud")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIVEKIT_URL (livekit.url) must be");
+    }
+
+    @Test
     void liveKitKeysCommaForm() {
         LivehookConfig config = load(Map.of("LIVEKIT_KEYS", "k1: s1, k2: s2"));
         assertThat(secrets(config.livekit().keys())).isEqualTo(Map.of("k1", "s1", "k2", "s2"));

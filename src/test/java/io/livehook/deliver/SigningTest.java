@@ -61,6 +61,7 @@ class SigningTest {
             assertThat(request.header("Content-Type")).isEqualTo("application/webhook+json");
             assertThat(request.header("Authorization")).doesNotStartWith("Bearer").contains(".");
             assertThat(request.header("Livehook-Attempt")).isEqualTo("1");
+            assertThat(request.header("Livehook-Origin")).as("LiveKit's event, not a correction").isEqualTo("livekit");
             assertThat(parsed.get(0).getId()).isEqualTo(id);
             assertThat(parsed.get(0).getRoom().getName()).isEqualTo("café ☕ 会議");
         }

@@ -394,6 +394,116 @@ class EventRulesTest {
         assertThat(f.session("PA_1").leftAtMs()).isEqualTo(ms(10));
     }
 
+    // -- corrections from reconciliation (livehook's own events) -------------------------------------
+
+    static Obj reconciledLeave(String id, long at, String sid, String identity) {
+        return event(id, "participant_left", T0 + at).obj("room", partialRoom(ROOM_SID, ROOM))
+                .obj("participant", partialParticipant(sid, identity));
+    }
+
+    static Obj reconciledJoin(String id, long at, String sid, String identity, long joinedAtMs) {
+        return event(id, "participant_joined", T0 + at).obj("room", partialRoom(ROOM_SID, ROOM))
+                .obj("participant", participant(sid, identity, "ACTIVE", joinedAtMs));
+    }
+
+    @Test
+    void aReconciledLeaveEndsAnOpenSessionAtTheListTime_andItsOwnLeaveLaterGivesThePreciseEnd() {
+        f.appendAll(roomStarted("EV_rs", 0), joined("EV_j1", 1, "PA_1", "alice", ""),
+                published("EV_p1", 2, "PA_1", "alice", "TR_1", "AUDIO", "MICROPHONE")).awaitCaughtUp();
+        f.appendCorrection(reconciledLeave("LH_l1", 40, "PA_1", "alice"));
+        f.awaitCaughtUp();
+
+        Session ended = f.session("PA_1");
+        assertThat(ended.endSource()).isEqualTo("reconciled");
+        assertThat(ended.leftAtMs()).isEqualTo(ms(40));
+        assertThat(ended.startSource()).isEqualTo("participant_joined");
+        assertThat(f.track("TR_1").endSource()).isEqualTo("reconciled");
+        assertThat(f.events()).filteredOn(e -> e.eventId().equals("LH_l1"))
+                .singleElement().satisfies(e -> assertThat(e.origin()).isEqualTo("livehook"));
+        assertAnomalies(seen("track_ended_by_participant_left", "PA_1", "alice", "LH_l1"),
+                seen("reconciled", "PA_1", "alice", "LH_l1"));
+
+        f.append(left("EV_l1", 30, "PA_1", "alice", "", "CLIENT_INITIATED"));
+        f.awaitCaughtUp();
+        assertThat(f.session("PA_1").endSource()).isEqualTo("participant_left");
+        assertThat(f.session("PA_1").leftAtMs()).isEqualTo(ms(30));
+    }
+
+    @Test
+    void aReconciledLeaveIsDroppedWhenTheSessionHasAnEventNewerThanTheList() {
+        f.appendAll(roomStarted("EV_rs", 0), joined("EV_j1", 1, "PA_1", "alice", ""),
+                published("EV_p1", 45, "PA_1", "alice", "TR_1", "AUDIO", "MICROPHONE")).awaitCaughtUp();
+        f.appendCorrection(reconciledLeave("LH_l1", 40, "PA_1", "alice"));
+        f.awaitCaughtUp();
+
+        assertThat(f.session("PA_1").open()).isTrue();
+        assertAnomalies();
+    }
+
+    @Test
+    void aReconciledJoinOpensAnUnknownSession_andNeverTouchesAKnownOne() {
+        f.appendAll(roomStarted("EV_rs", 0), joined("EV_j1", 1, "PA_1", "alice", ""),
+                left("EV_l1", 5, "PA_1", "alice", "", "CLIENT_INITIATED")).awaitCaughtUp();
+        f.appendCorrection(reconciledJoin("LH_j2", 40, "PA_2", "bob", ms(12) + 345));
+        f.appendCorrection(reconciledJoin("LH_j1", 40, "PA_1", "alice", ms(1)));
+        f.awaitCaughtUp();
+
+        Session opened = f.session("PA_2");
+        assertThat(opened.open()).isTrue();
+        assertThat(opened.startSource()).isEqualTo("reconciled");
+        assertThat(opened.joinedAtMs()).as("the participant's own joined_at_ms").isEqualTo(ms(12) + 345);
+        assertThat(f.session("PA_1").endSource()).as("an ended session stays ended").isEqualTo("participant_left");
+        assertAnomalies(seen("reconciled", "PA_2", "bob", "LH_j2"));
+
+        f.append(joined("EV_j2", 12, "PA_2", "bob", ""));
+        f.awaitCaughtUp();
+        assertThat(f.session("PA_2").startSource()).as("its own join, late, replaces the correction")
+                .isEqualTo("participant_joined");
+    }
+
+    @Test
+    void aReconciledRoomEndFinishesTheRoomAndItsSessions_andItsOwnRoomFinishedGivesThePreciseEnd() {
+        f.appendAll(roomStarted("EV_rs", 0), joined("EV_j1", 1, "PA_1", "alice", "")).awaitCaughtUp();
+        f.appendCorrection(event("LH_rf", "room_finished", T0 + 60).obj("room", partialRoom(ROOM_SID, ROOM)));
+        f.awaitCaughtUp();
+
+        Room finished = f.room(ROOM_SID);
+        assertThat(finished.active()).isFalse();
+        assertThat(finished.endSource()).isEqualTo("reconciled");
+        assertThat(finished.finishedAtMs()).isEqualTo(ms(60));
+        assertThat(f.session("PA_1").endSource()).isEqualTo("room_finished");
+        assertAnomalies(seen("reconciled", null, null, "LH_rf"),
+                seen("session_ended_by_room_finished", "PA_1", "alice", "LH_rf"));
+
+        f.append(roomFinished("EV_rf", 50));
+        f.awaitCaughtUp();
+        assertThat(f.room(ROOM_SID).endSource()).isEqualTo("room_finished");
+        assertThat(f.room(ROOM_SID).finishedAtMs()).isEqualTo(ms(50));
+    }
+
+    @Test
+    void aReconciledRoomEndIsDroppedWhenTheRoomHasAnEventNewerThanTheList() {
+        f.appendAll(roomStarted("EV_rs", 0), joined("EV_j1", 1, "PA_1", "alice", ""),
+                published("EV_p1", 70, "PA_1", "alice", "TR_1", "AUDIO", "MICROPHONE")).awaitCaughtUp();
+        f.appendCorrection(event("LH_rf", "room_finished", T0 + 60).obj("room", partialRoom(ROOM_SID, ROOM)));
+        f.awaitCaughtUp();
+
+        assertThat(f.room(ROOM_SID).active()).isTrue();
+        assertAnomalies();
+    }
+
+    @Test
+    void correctionsForUnknownThingsChangeNothing() {
+        f.appendCorrection(event("LH_rf", "room_finished", T0 + 60).obj("room", partialRoom(ROOM_SID, ROOM)));
+        f.appendCorrection(reconciledLeave("LH_l1", 60, "PA_1", "alice"));
+        f.appendCorrection(reconciledJoin("LH_j1", 60, "PA_1", "alice", ms(1)));
+        f.awaitCaughtUp();
+
+        assertThat(f.rooms()).as("a correction never infers a room").isEmpty();
+        assertThat(f.sessions()).isEmpty();
+        assertAnomalies();
+    }
+
     // -- helpers ------------------------------------------------------------------------------------
 
     static long ms(long secondsAfterT0) {

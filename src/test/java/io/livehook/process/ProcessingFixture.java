@@ -93,6 +93,17 @@ final class ProcessingFixture implements AutoCloseable {
         }
     }
 
+    /** Appends a correction the way the reconciler does: livehook's own event, no LiveKit key behind it. */
+    Appended appendCorrection(LiveKitBodies.Obj body) {
+        try {
+            EventHeader header = EventHeader.read(body.bytes());
+            return log.append(new IncomingEvent(header.eventId(), header.eventType(), header.queueKey(), body.bytes(),
+                    RECEIVED_AT, "livehook", Origin.LIVEHOOK));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot append " + body.json(), e);
+        }
+    }
+
     Appended append(LiveKitBodies.Obj body) {
         return append(body.bytes());
     }

@@ -66,6 +66,33 @@ class ReplayTest {
         }
     }
 
+    @Test
+    void reconciliationsCorrectionsAreReplayedLikeWebhooks() throws Exception {
+        try (ProcessingFixture f = new ProcessingFixture(dir)) {
+            f.appendAll(event("EV_r1", "room_started", T0).obj("room", room("RM_r", "r", T0 * 1000)),
+                    ProcessorTest.joined("EV_r2", 1, "RM_r", "r", "PA_r1", "alice"),
+                    event("EV_s1", "room_started", T0).obj("room", room("RM_s", "s", T0 * 1000)));
+            f.appendCorrection(event("LH_r3", "participant_left", T0 + 30).obj("room", partialRoom("RM_r", "r"))
+                    .obj("participant", LiveKitBodies.partialParticipant("PA_r1", "alice")));
+            f.appendCorrection(event("LH_r4", "participant_joined", T0 + 30).obj("room", partialRoom("RM_r", "r"))
+                    .obj("participant", LiveKitBodies.participant("PA_r2", "bob", "ACTIVE", T0 * 1000 + 5_000)));
+            f.appendCorrection(event("LH_s2", "room_finished", T0 + 30).obj("room", partialRoom("RM_s", "s")));
+            f.awaitCaughtUp();
+            StateSnapshot live = StateSnapshot.of(f.store);
+            assertThat(live.rows("anomalies")).filteredOn(row -> "reconciled".equals(row.get("kind"))).hasSize(3);
+
+            f.closeProcessing();
+            Replay.rebuild(f.log, f.stateFile, 4, f.clock, Duration.ofSeconds(60));
+            try (StateStore rebuilt = StateStore.sqlite(f.stateFile)) {
+                StateSnapshot replayed = StateSnapshot.of(rebuilt);
+                for (String table : StateSnapshot.TABLES.keySet()) {
+                    assertThat(replayed.rows(table)).as(table).isEqualTo(live.rows(table));
+                }
+            }
+            f.openProcessing(); // for the fixture's close
+        }
+    }
+
     /** Several rooms, egresses and an ingress, with gaps, reorderings, a reconnect and an unknown type. */
     static List<List<Obj>> mixedStreams() {
         List<List<Obj>> streams = new ArrayList<>();

@@ -1,0 +1,90 @@
+package io.livehook.reconcile;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.livehook.log.IncomingEvent;
+import io.livehook.log.Origin;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Locale;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitModels.Room;
+import livekit.LivekitWebhook.WebhookEvent;
+
+/**
+ * One change reconciliation makes, as the webhook LiveKit would have sent: the same JSON shape (camelCase,
+ * int64 as strings, zero values left out), an id {@code LH_...} that LiveKit's {@code EV_...} ids never
+ * collide with, appended with {@link Origin#LIVEHOOK}. {@code at} is the event's {@code createdAt}.
+ */
+record Correction(Kind kind, String eventId, String roomSid, String roomName, String participantSid,
+        String identity, Instant at, byte[] body) {
+
+    enum Kind {
+        SESSION_ENDED("participant_left"),
+        SESSION_OPENED("participant_joined"),
+        ROOM_FINISHED("room_finished");
+
+        final String eventType;
+
+        Kind(String eventType) {
+            this.eventType = eventType;
+        }
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The key livehook's own events are logged under: no LiveKit key verified them. */
+    static final String KEY_ID = "livehook";
+    private static final String BASE57 = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+
+    static Correction sessionEnded(String roomSid, String roomName, ParticipantInfo participant, Instant at) {
+        ParticipantInfo gone = participant.toBuilder().setState(ParticipantInfo.State.DISCONNECTED).build();
+        return of(Kind.SESSION_ENDED, roomSid, roomName, gone, at);
+    }
+
+    static Correction sessionOpened(String roomSid, String roomName, ParticipantInfo participant, Instant at) {
+        return of(Kind.SESSION_OPENED, roomSid, roomName, participant, at);
+    }
+
+    static Correction roomFinished(String roomSid, String roomName, Instant at) {
+        return of(Kind.ROOM_FINISHED, roomSid, roomName, null, at);
+    }
+
+    private static Correction of(Kind kind, String roomSid, String roomName, ParticipantInfo participant, Instant at) {
+        String id = newId();
+        Room.Builder room = Room.newBuilder().setName(roomName);
+        if (!roomSid.startsWith("name:")) {
+            room.setSid(roomSid); // a stand-in sid for a sid-less room is livehook's, not LiveKit's
+        }
+        WebhookEvent.Builder event = WebhookEvent.newBuilder().setEvent(kind.eventType).setId(id)
+                .setCreatedAt(at.getEpochSecond()).setRoom(room);
+        if (participant != null) {
+            event.setParticipant(participant);
+        }
+        byte[] body;
+        try {
+            body = PRINTER.print(event).getBytes(StandardCharsets.UTF_8);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+        return new Correction(kind, id, roomSid, roomName, participant == null ? null : participant.getSid(),
+                participant == null ? null : participant.getIdentity(), at, body);
+    }
+
+    IncomingEvent incoming(Instant now) {
+        return new IncomingEvent(eventId, kind.eventType, roomName, body, now, KEY_ID, Origin.LIVEHOOK);
+    }
+
+    private static String newId() {
+        StringBuilder id = new StringBuilder("LH_");
+        for (int i = 0; i < 12; i++) {
+            id.append(BASE57.charAt(RANDOM.nextInt(BASE57.length())));
+        }
+        return id.toString();
+    }
+}
