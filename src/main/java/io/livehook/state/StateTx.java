@@ -91,7 +91,7 @@ public final class StateTx {
 
     /** When the newest applied event of the room happened, as {@link #lastEventMsOfParticipant}; 0 if none. */
     public long lastEventMsOfRoom(String roomSid) throws SQLException {
-        return Jdbc.count(connection, "SELECT coalesce(max(coalesce(created_at_ms, received_at_ms)), 0) FROM events "
+        return sql.count("SELECT coalesce(max(coalesce(created_at_ms, received_at_ms)), 0) FROM events "
                 + "WHERE room_sid = ?", roomSid);
     }
 
@@ -100,7 +100,7 @@ public final class StateTx {
      * event without one); 0 if there is none. Track events count, though they do not touch the session row.
      */
     public long lastEventMsOfParticipant(String identity, String sid) throws SQLException {
-        return Jdbc.count(connection, "SELECT coalesce(max(coalesce(created_at_ms, received_at_ms)), 0) FROM events "
+        return sql.count("SELECT coalesce(max(coalesce(created_at_ms, received_at_ms)), 0) FROM events "
                 + "WHERE participant_identity = ? AND participant_sid = ?", identity, sid);
     }
 
