@@ -39,6 +39,7 @@ public final class WebhookIngest implements Handler {
     private final long maxBodyBytes;
     private final Clock clock;
     private final IngestMetrics metrics;
+    private final LogBudget rejectionLines;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean accepting = true;
 
@@ -49,6 +50,7 @@ public final class WebhookIngest implements Handler {
         this.maxBodyBytes = maxBodyBytes;
         this.clock = clock;
         this.metrics = new IngestMetrics(registry);
+        this.rejectionLines = new LogBudget(20, Duration.ofMinutes(1), clock);
     }
 
     @Override
@@ -92,10 +94,13 @@ public final class WebhookIngest implements Handler {
 
         Verification verification = verifier.verify(request.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body);
         if (verification instanceof Verification.Rejected rejected) {
-            if (log.isInfoEnabled()) {
+            long left = log.isInfoEnabled() ? rejectionLines.take() : -1;
+            if (left >= 0) {
                 // The id and queue key are what the unverified body claims: useful to find the event in
                 // LiveKit's logs, not trusted for anything. Never the token itself.
-                LoggingEventBuilder line = log.atInfo().setMessage("webhook rejected: {} ({})")
+                LoggingEventBuilder line = log.atInfo()
+                        .setMessage(left == 0 ? "webhook rejected: {} ({})"
+                                : "webhook rejected: {} ({}); " + left + " earlier rejections were not logged")
                         .addArgument(rejected.reason().label()).addArgument(rejected.detail());
                 EventHeader claimed = claimedHeader(body);
                 if (claimed != null) {
