@@ -126,6 +126,15 @@ public record SimulationReport(
     }
 
     public String json() {
+        try {
+            return JSON.writeValueAsString(toJson()) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of numbers and strings always serializes", e);
+        }
+    }
+
+    /** The report as {@link #json()} writes it, for a caller that adds to it. */
+    public ObjectNode toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("profile", profile);
         root.put("url", url);
@@ -152,11 +161,7 @@ public record SimulationReport(
         root.put("generation_seconds", seconds(generation));
         root.put("duration_seconds", seconds(total));
         root.put("achieved_rate", achievedRate());
-        try {
-            return JSON.writeValueAsString(root) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of numbers and strings always serializes", e);
-        }
+        return root;
     }
 
     private static double millis(Duration d) {

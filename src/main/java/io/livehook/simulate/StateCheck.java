@@ -1,7 +1,7 @@
 package io.livehook.simulate;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -92,8 +92,8 @@ public final class StateCheck {
             return out.toString();
         }
 
-        public ObjectNode json(ObjectMapper mapper) {
-            ObjectNode node = mapper.createObjectNode();
+        public ObjectNode json() {
+            ObjectNode node = JsonNodeFactory.instance.objectNode();
             node.put("rooms", rooms).put("sessions", sessions).put("tracks", tracks);
             node.put("mismatches", total()).put("explained_by_losses", explained).put("unexplained", unexplained());
             ObjectNode byKind = node.putObject("by_kind");

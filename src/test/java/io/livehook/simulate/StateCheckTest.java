@@ -134,7 +134,7 @@ class StateCheckTest {
                 Kind.ROOM_STATUS);
         assertThat(result.text()).contains("2 mismatches (1 in rooms that lost events, 1 unexplained)")
                 .contains("session_status PA_bo in sim-a-1: expected ended, livehook has open (room lost no event)");
-        JsonNode json = result.json(JSON);
+        JsonNode json = result.json();
         assertThat(json.get("mismatches").asLong()).isEqualTo(2);
         assertThat(json.get("unexplained").asLong()).isEqualTo(1);
         assertThat(json.get("by_kind").get("room_status").asLong()).isEqualTo(1);
