@@ -38,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
         @Option(names = "--rooms", defaultValue = "4", description = "Rooms open at a time (default ${DEFAULT-VALUE}).")
         int rooms;
 
-        @Option(names = "--duration", defaultValue = "20", description = "Seconds of traffic (default ${DEFAULT-VALUE}).")
+        @Option(names = "--duration", defaultValue = "15", description = "Seconds of traffic (default ${DEFAULT-VALUE}).")
         double duration;
 
         @Option(names = "--slow-share", defaultValue = "0.08",
@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
         @Option(names = "--seed", defaultValue = "7", description = "Seed of the traffic (default ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--drain-timeout", defaultValue = "120",
+        @Option(names = "--drain-timeout", defaultValue = "180",
                 description = "Seconds to wait for livehook to deliver everything to the app (default ${DEFAULT-VALUE}).")
         double drainTimeout;
 
@@ -81,7 +81,10 @@ final class DemoCommand implements Callable<Integer> {
             Path work = null;
             try {
                 work = Files.createTempDirectory("livehook-demo-");
-                result = SupportThreadDemo.run(settings, work);
+                result = SupportThreadDemo.run(settings, work, left -> {
+                    out.println("livehook is still delivering to the app: " + left + " events to go ...");
+                    out.flush();
+                });
                 out.print(result.text());
                 out.flush();
                 if (json != null) {

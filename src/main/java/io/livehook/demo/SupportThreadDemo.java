@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 
 /**
  * The "missing webhooks" support thread, replayed: the same LiveKit Cloud traffic (3 s per attempt, 3
@@ -36,6 +37,7 @@ import java.util.concurrent.Future;
 public final class SupportThreadDemo {
     static final String DESTINATION = "app";
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration NOTICE = Duration.ofSeconds(10);
 
     public record Settings(double rate, int rooms, Duration duration, double slowShare, Duration slowFor, long seed,
             Duration drainTimeout) {
@@ -128,8 +130,12 @@ public final class SupportThreadDemo {
 
     private SupportThreadDemo() {}
 
-    /** Runs both routes at once; {@code workDir} receives livehook's configuration and data. */
-    public static Result run(Settings settings, Path workDir) throws IOException, InterruptedException {
+    /**
+     * Runs both routes at once; {@code workDir} receives livehook's configuration and data. While livehook
+     * still delivers, {@code waiting} hears every 10 s how many events it has left.
+     */
+    public static Result run(Settings settings, Path workDir, LongConsumer waiting)
+            throws IOException, InterruptedException {
         Clock clock = Clock.systemUTC();
         var verifier = new WebhookVerifier(new ApiKeys(Map.of(ConfigLoader.DEV_KEY, ConfigLoader.DEV_SECRET)),
                 Duration.ofSeconds(60), clock);
@@ -142,7 +148,7 @@ public final class SupportThreadDemo {
             Future<Simulation.Result> toLivehook = runs.submit(() -> Simulation.run(simulation(settings, webhook), clock));
             Simulation.Result viaLivehook = get(toLivehook);
             long began = System.nanoTime();
-            awaitDelivered(livehook, viaLivehook.report().delivered(), settings.drainTimeout());
+            awaitDelivered(livehook, viaLivehook.report().delivered(), settings.drainTimeout(), waiting);
             Duration drained = Duration.ofNanos(System.nanoTime() - began);
             long held = livehook.deliveries().store().find(Optional.of(Delivery.PENDING), DeliveryFilter.any(),
                     Integer.MAX_VALUE).stream().filter(d -> !behind.received(d.eventId())).count();
@@ -176,11 +182,19 @@ public final class SupportThreadDemo {
     }
 
     /** Waits until livehook has settled a delivery for every event it took, for at most {@code timeout}. */
-    private static void awaitDelivered(Livehook livehook, long accepted, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    private static void awaitDelivered(Livehook livehook, long accepted, Duration timeout, LongConsumer waiting)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        long nextNotice = start + NOTICE.toNanos();
         var store = livehook.deliveries().store();
-        while (store.count(DESTINATION, Delivery.DELIVERED) + store.count(DESTINATION, Delivery.DEAD) < accepted
+        long left;
+        while ((left = accepted - store.count(DESTINATION, Delivery.DELIVERED) - store.count(DESTINATION, Delivery.DEAD)) > 0
                 && System.nanoTime() < deadline) {
+            if (System.nanoTime() >= nextNotice) {
+                waiting.accept(left);
+                nextNotice += NOTICE.toNanos();
+            }
             Thread.sleep(POLL);
         }
     }

@@ -16,7 +16,7 @@ class SupportThreadDemoTest {
         var settings = new SupportThreadDemo.Settings(20, 2, Duration.ofSeconds(2), 0.15, Duration.ofMillis(3500), 5,
                 Duration.ofSeconds(60));
 
-        SupportThreadDemo.Result result = SupportThreadDemo.run(settings, tmp);
+        SupportThreadDemo.Result result = SupportThreadDemo.run(settings, tmp, left -> {});
 
         SupportThreadDemo.Route via = result.viaLivehook();
         assertThat(via.liveKit().generated()).isEqualTo(40);
