@@ -114,7 +114,7 @@ final class SimulateCommand implements Callable<Integer> {
         Simulation.Result result = Simulation.run(settings, Clock.systemUTC());
         out.print(result.report().text());
         out.flush();
-        ObjectNode report = result.report().toJson();
+        ObjectNode report = result.report().json();
         int exit = 0;
         if (api != null) {
             try {

@@ -35,7 +35,7 @@ import java.util.function.LongConsumer;
  * app, all on loopback in this process; then what each app received is set side by side.
  */
 public final class SupportThreadDemo {
-    static final String DESTINATION = "app";
+    private static final String DESTINATION = "app";
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration NOTICE = Duration.ofSeconds(10);
 
@@ -115,7 +115,7 @@ public final class SupportThreadDemo {
                     .put("slow_answers", r.app().slowAnswers()).put("bad_signatures", r.app().badSignatures())
                     .put("timed_out_attempts", r.timedOutAttempts()).put("held_by_livehook", r.held())
                     .put("drained_after_seconds", r.drainedAfter().toNanos() / 1e9);
-            node.set("livekit", r.liveKit().toJson());
+            node.set("livekit", r.liveKit().json());
             return node;
         }
 
@@ -162,7 +162,7 @@ public final class SupportThreadDemo {
     }
 
     /** livehook --dev with the app as its one destination; ports and data are the demo's own. */
-    static LivehookConfig config(Path workDir, URI app) throws IOException {
+    private static LivehookConfig config(Path workDir, URI app) throws IOException {
         Path yaml = workDir.resolve("livehook.yaml");
         // Up to 64 rooms in flight: one room's slow answer must not hold back the others' deliveries.
         Files.writeString(yaml, """
