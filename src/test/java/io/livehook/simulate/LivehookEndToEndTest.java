@@ -76,6 +76,7 @@ class LivehookEndToEndTest {
             assertThat(verified.get("sessions").asLong()).isPositive();
             assertThat(verified.get("tracks").asLong()).isPositive();
             assertThat(verified.get("settled").asBoolean()).isTrue();
+            assertThat(verified.get("lag_at_compare").asLong()).as("settled on livehook's lag meter").isZero();
 
             Run lossy = simulate(common, tmp.resolve("lossy.json"), "--seed", "12", "--drop-rate", "0.2");
             JsonNode found = lossy.report().get("verify");
