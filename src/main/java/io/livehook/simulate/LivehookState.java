@@ -17,6 +17,7 @@ public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView
 
     public record RoomView(String sid, String name, boolean active) {}
 
+    /** {@code identity} is null when livehook does not know it. */
     public record SessionView(String sid, String roomName, String identity, boolean open) {}
 
     public record TrackView(String sid, String roomName, boolean open) {}
@@ -38,7 +39,7 @@ public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView
             rooms.put(roomSid, new RoomView(roomSid, name, "active".equals(text(room, "status", "room " + name))));
             for (JsonNode s : array(room, "sessions", name)) {
                 String sid = text(s, "sid", "a session of room " + name);
-                sessions.put(sid, new SessionView(sid, name, text(s, "identity", "session " + sid),
+                sessions.put(sid, new SessionView(sid, name, s.path("identity").textValue(),
                         bool(s, "open", "session " + sid)));
             }
             for (JsonNode t : array(room, "tracks", name)) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -173,7 +174,7 @@ public final class StateCheck {
             if (!seen.roomName().equals(session.roomName())) {
                 add(Kind.SESSION_ROOM, sid, session.roomName(), session.roomName(), seen.roomName());
             }
-            if (!seen.identity().equals(session.participant().identity())) {
+            if (!Objects.equals(seen.identity(), session.participant().identity())) {
                 add(Kind.SESSION_IDENTITY, sid, session.roomName(), session.participant().identity(), seen.identity());
             }
             if (seen.open() != open) {

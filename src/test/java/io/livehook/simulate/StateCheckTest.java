@@ -109,6 +109,17 @@ class StateCheckTest {
     }
 
     @Test
+    void aSessionWhoseIdentityLivehookDoesNotKnowIsAnIdentityMismatch() {
+        List<ObjectNode> docs = documents();
+        ((ObjectNode) docs.get(0).get("sessions").get(0)).putNull("identity");
+
+        StateCheck.Result result = check(docs, Set.of());
+
+        assertThat(result.counts().get(Kind.SESSION_IDENTITY)).isEqualTo(1);
+        assertThat(result.examples().get(0).actual()).isNull();
+    }
+
+    @Test
     void endsAndStartsLivehookFilledInMatchWhateverTheirSourceAndTime() {
         List<ObjectNode> docs = documents();
         ObjectNode bob = (ObjectNode) docs.get(0).get("sessions").get(1);
