@@ -1,10 +1,13 @@
 package io.livehook.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livehook.config.ConfigLoader;
 import io.livehook.simulate.DeliveryProfile;
 import io.livehook.simulate.GroundTruth;
+import io.livehook.simulate.LivehookApi;
 import io.livehook.simulate.RoomServiceServer;
 import io.livehook.simulate.Simulation;
+import io.livehook.simulate.StateCheck;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -14,7 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +75,21 @@ final class SimulateCommand implements Callable<Integer> {
                     + "reconciliation (default ${DEFAULT-VALUE}).")
     double roomServiceLinger;
 
+    @Option(names = "--verify", description = "The target is livehook: after the run, wait for it to process everything, "
+            + "then compare its rooms, sessions and tracks (through its query API) with what really happened. "
+            + "Exit code 3 when they differ.")
+    boolean verify;
+
+    @Option(names = "--api-url", description = "livehook's address for --verify (default: scheme, host and port of --url).")
+    String apiUrl;
+
+    @Option(names = "--api-token", description = "livehook's API token for --verify (default: $LIVEHOOK_API_TOKEN).")
+    String apiToken;
+
+    @Option(names = "--verify-timeout", defaultValue = "120",
+            description = "Seconds --verify waits for livehook to finish processing before comparing (default ${DEFAULT-VALUE}).")
+    double verifyTimeout;
+
     private final Map<String, String> env;
 
     SimulateCommand() {
@@ -84,23 +105,27 @@ final class SimulateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Simulation.Settings settings;
+        LivehookApi api = null;
         try {
-            settings = new Simulation.Settings(target(url), DeliveryProfile.named(profile), rate, rooms,
+            settings = new Simulation.Settings(target("--url", url), DeliveryProfile.named(profile), rate, rooms,
                     Duration.ofNanos(Math.round(duration * 1e9)), seed != null ? seed : System.nanoTime(),
                     credential(apiKey, "LIVEKIT_API_KEY", ConfigLoader.DEV_KEY),
                     credential(apiSecret, "LIVEKIT_API_SECRET", ConfigLoader.DEV_SECRET), dropRate);
+            if (verify) {
+                if (!(verifyTimeout > 0)) {
+                    throw new IllegalArgumentException("--verify-timeout must be positive, not " + verifyTimeout);
+                }
+                api = new LivehookApi(apiUrl != null ? target("--api-url", apiUrl) : origin(settings.url()),
+                        Optional.ofNullable(apiToken).or(() -> Optional.ofNullable(env.get("LIVEHOOK_API_TOKEN"))));
+            }
         } catch (IllegalArgumentException e) {
             err.println("livehook simulate: " + e.getMessage());
             return 2;
         }
         GroundTruth truth = new GroundTruth();
         Simulation.Result result;
-        if (roomServicePort == null) {
-            result = Simulation.run(settings, Clock.systemUTC(), truth);
-            out.print(result.report().text());
-            out.flush();
-        } else {
-            RoomServiceServer roomService;
+        RoomServiceServer roomService = null;
+        if (roomServicePort != null) {
             try {
                 roomService = RoomServiceServer.start(truth, "127.0.0.1", roomServicePort, settings.apiKey(),
                         settings.apiSecret());
@@ -108,25 +133,72 @@ final class SimulateCommand implements Callable<Integer> {
                 err.println("livehook simulate: " + e.getMessage());
                 return 1;
             }
-            try (roomService) {
-                out.println("room service: LIVEKIT_URL=" + roomService.url());
-                out.flush();
-                result = Simulation.run(settings, Clock.systemUTC(), truth);
-                out.print(result.report().text());
-                out.printf("room service answers for %.0f s more (Ctrl-C to stop)%n", roomServiceLinger);
+            out.println("room service: LIVEKIT_URL=" + roomService.url());
+            out.flush();
+        }
+        ObjectNode report;
+        int exit = 0;
+        try {
+            result = Simulation.run(settings, Clock.systemUTC(), truth);
+            out.print(result.report().text());
+            out.flush();
+            report = result.report().json();
+            if (roomService != null) {
+                // Before --verify compares, livehook's reconciliation gets its passes against the finished rooms.
+                out.printf("room service answers for %.0f s more%s%n", roomServiceLinger,
+                        api != null ? ", then --verify compares" : " (Ctrl-C to stop)");
                 out.flush();
                 Thread.sleep(Duration.ofMillis(Math.round(roomServiceLinger * 1000)));
+            }
+            if (api != null) {
+                try {
+                    exit = verify(api, result, report, out);
+                } catch (LivehookApi.Failure e) {
+                    err.println("livehook simulate: --verify: " + e.getMessage());
+                    exit = 1;
+                }
+            }
+        } finally {
+            if (roomService != null) {
+                roomService.close();
             }
         }
         if (json != null) {
             try {
-                Files.writeString(json, result.report().json(), StandardCharsets.UTF_8);
+                Files.writeString(json, report.toPrettyString() + "\n", StandardCharsets.UTF_8);
             } catch (IOException e) {
                 err.println("livehook simulate: cannot write " + json + ": " + e.getMessage());
                 return 1;
             }
         }
-        return 0;
+        return exit;
+    }
+
+    /** Compares livehook's state with the run's truth once livehook is done; 3 when they differ. */
+    private int verify(LivehookApi api, Simulation.Result result, ObjectNode report, PrintWriter out)
+            throws LivehookApi.Failure, InterruptedException {
+        LivehookApi.Settling settling = api.awaitProcessed(Duration.ofNanos(Math.round(verifyTimeout * 1e9)));
+        Set<String> lossy = StateCheck.roomsWithLosses(result.truth(), result.deliveries());
+        StateCheck.Result check = StateCheck.compare(result.truth(), api.read(result.truth()), lossy);
+        out.print(settling.settled()
+                ? String.format(Locale.ROOT, "livehook settled   after %.1f s%n", settling.waited().toNanos() / 1e9)
+                : String.format(Locale.ROOT, "livehook settled   NO: processing lag still %d after %.1f s; compared anyway%n",
+                        settling.lag(), settling.waited().toNanos() / 1e9));
+        out.printf(Locale.ROOT, "lost on the way    %9d events in %d rooms (see not delivered): their rooms may differ%n",
+                result.report().lostTotal(), lossy.size());
+        out.print(check.text());
+        out.flush();
+        ObjectNode node = check.json();
+        node.put("api_url", api.base().toString()).put("settled", settling.settled())
+                .put("settle_seconds", settling.waited().toNanos() / 1e9).put("lag_at_compare", settling.lag())
+                .put("events_lost_on_the_way", result.report().lostTotal()).put("rooms_that_lost_events", lossy.size());
+        report.set("verify", node);
+        return check.total() == 0 ? 0 : 3;
+    }
+
+    /** livehook's API lives beside its webhook path: the same scheme, host and port. */
+    private static URI origin(URI webhook) {
+        return URI.create(webhook.getScheme() + "://" + webhook.getRawAuthority());
     }
 
     private String credential(String option, String variable, String dev) {
@@ -137,15 +209,15 @@ final class SimulateCommand implements Callable<Integer> {
         return fromEnv != null && !fromEnv.isBlank() ? fromEnv.strip() : dev;
     }
 
-    private static URI target(String text) {
+    private static URI target(String option, String text) {
         try {
             URI uri = new URI(text);
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new IllegalArgumentException("--url must be an http(s) URL, not \"" + text + "\"");
+                throw new IllegalArgumentException(option + " must be an http(s) URL, not \"" + text + "\"");
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("--url is not a URL: " + e.getMessage(), e);
+            throw new IllegalArgumentException(option + " is not a URL: " + e.getMessage(), e);
         }
     }
 }

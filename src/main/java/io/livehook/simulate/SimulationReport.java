@@ -1,8 +1,6 @@
 package io.livehook.simulate;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Arrays;
@@ -33,8 +31,6 @@ public record SimulationReport(
         Latency latency,
         Duration generation,
         Duration total) {
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Nearest-rank percentiles of the answer time of 2xx attempts; zeros when there was none. */
     public record Latency(long samples, Duration p50, Duration p95, Duration p99, Duration max) {
@@ -125,8 +121,9 @@ public record SimulationReport(
         return out.toString();
     }
 
-    public String json() {
-        ObjectNode root = JSON.createObjectNode();
+    /** The report as a JSON tree, for a caller that adds to it before writing it. */
+    public ObjectNode json() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("profile", profile);
         root.put("url", url);
         root.put("seed", seed);
@@ -152,11 +149,7 @@ public record SimulationReport(
         root.put("generation_seconds", seconds(generation));
         root.put("duration_seconds", seconds(total));
         root.put("achieved_rate", achievedRate());
-        try {
-            return JSON.writeValueAsString(root) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of numbers and strings always serializes", e);
-        }
+        return root;
     }
 
     private static double millis(Duration d) {

@@ -145,6 +145,26 @@ class SimulateCommandTest {
         assertThat(err.toString()).contains("drop rate must be in [0, 1)");
     }
 
+    @Test
+    void refusesBadVerifyOptions() {
+        assertThat(run(Main.commandLine(), "simulate", "--verify", "--api-url", "localhost:8080")).isEqualTo(2);
+        assertThat(err.toString()).contains("--api-url must be an http(s) URL");
+        assertThat(run(Main.commandLine(), "simulate", "--verify", "--verify-timeout", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--verify-timeout must be positive");
+    }
+
+    @Test
+    void verifyAgainstSomethingThatIsNotLivehookSaysSoAndExitsOne() throws Exception {
+        startReceiver("devkey", "secret");
+        int exit = run(new CommandLine(new SimulateCommand(Map.of("LIVEHOOK_API_TOKEN", "token-from-env"))), "--url",
+                url, "--rate", "20", "--duration", "0.5", "--rooms", "1", "--verify", "--verify-timeout", "1");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString()).contains("delivered (2xx)           10");
+        assertThat(err.toString()).contains("--verify: livehook's API answered 404 to GET /api/event-types")
+                .doesNotContain("token-from-env");
+    }
+
     private int run(CommandLine command, String... args) {
         command.setOut(new PrintWriter(out, true));
         command.setErr(new PrintWriter(err, true));

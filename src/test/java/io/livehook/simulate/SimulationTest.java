@@ -3,7 +3,6 @@ package io.livehook.simulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,7 +67,7 @@ class SimulationTest {
 
         assertThat(report.text()).contains("profile cloud", "delivered (2xx)            2", "http_4xx                 1",
                 "queue_full               1", "simulated_loss           1", "p50 4.0 ms");
-        JsonNode json = new ObjectMapper().readTree(report.json());
+        JsonNode json = report.json();
         assertThat(json.path("generated").asLong()).isEqualTo(5);
         assertThat(json.path("delivered").asLong()).isEqualTo(2);
         assertThat(json.path("final_non_2xx").path("http_4xx").asLong()).isEqualTo(1);

@@ -1,0 +1,76 @@
+package io.livehook.simulate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The part of livehook's state a run can be checked against, read from the room documents of its query API
+ * ({@code GET /api/rooms/{sid}}): rooms by sid, participant sessions by sid, tracks by sid. Only open or ended
+ * is kept of each: times and sources legitimately differ from the simulator's (a session livehook ended by
+ * room_finished or by reconciliation is as ended as one that got its participant_left).
+ */
+public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView> sessions,
+        Map<String, TrackView> tracks) {
+
+    public record RoomView(String sid, String name, boolean active) {}
+
+    /** {@code identity} is null when livehook does not know it. */
+    public record SessionView(String sid, String roomName, String identity, boolean open) {}
+
+    public record TrackView(String sid, String roomName, boolean open) {}
+
+    public LivehookState {
+        rooms = Collections.unmodifiableMap(new LinkedHashMap<>(rooms));
+        sessions = Collections.unmodifiableMap(new LinkedHashMap<>(sessions));
+        tracks = Collections.unmodifiableMap(new LinkedHashMap<>(tracks));
+    }
+
+    /** From room documents as {@code /api/rooms/{sid}} answers them; a malformed one is an error. */
+    public static LivehookState fromRoomDocuments(List<JsonNode> documents) {
+        Map<String, RoomView> rooms = new LinkedHashMap<>();
+        Map<String, SessionView> sessions = new LinkedHashMap<>();
+        Map<String, TrackView> tracks = new LinkedHashMap<>();
+        for (JsonNode room : documents) {
+            String name = text(room, "name", "room");
+            String roomSid = text(room, "sid", "room " + name);
+            rooms.put(roomSid, new RoomView(roomSid, name, "active".equals(text(room, "status", "room " + name))));
+            for (JsonNode s : array(room, "sessions", name)) {
+                String sid = text(s, "sid", "a session of room " + name);
+                sessions.put(sid, new SessionView(sid, name, s.path("identity").textValue(),
+                        bool(s, "open", "session " + sid)));
+            }
+            for (JsonNode t : array(room, "tracks", name)) {
+                String sid = text(t, "sid", "a track of room " + name);
+                tracks.put(sid, new TrackView(sid, name, bool(t, "open", "track " + sid)));
+            }
+        }
+        return new LivehookState(rooms, sessions, tracks);
+    }
+
+    private static String text(JsonNode node, String field, String what) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalArgumentException(what + " has no text field \"" + field + "\": not a livehook room document");
+        }
+        return value.asText();
+    }
+
+    private static boolean bool(JsonNode node, String field, String what) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isBoolean()) {
+            throw new IllegalArgumentException(what + " has no boolean field \"" + field + "\": not a livehook room document");
+        }
+        return value.asBoolean();
+    }
+
+    private static JsonNode array(JsonNode room, String field, String name) {
+        JsonNode value = room.get(field);
+        if (value == null || !value.isArray()) {
+            throw new IllegalArgumentException("room " + name + " has no list \"" + field + "\": not a livehook room document");
+        }
+        return value;
+    }
+}
