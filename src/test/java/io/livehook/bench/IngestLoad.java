@@ -446,12 +446,13 @@ public final class IngestLoad {
     // ------------------------------------------------------------------ one target, one run
 
     /**
-     * What processing did on livehook (NaN on the baseline): the time from ACK to state committed during the
-     * open-loop phase, from livehook's own {@code livehook_process_delay_seconds} histogram (bucket upper bounds),
-     * and the rate of a {@code livehook replay} of the whole log afterwards, which is processing alone.
+     * What processing did on livehook (NaN on the baseline): the rate at which it applied the backlog the
+     * closed loop left (ingest outruns it), with no ingest beside it; and the time from ACK to state committed
+     * during the open-loop phase, from livehook's own {@code livehook_process_delay_seconds} histogram (bucket
+     * upper bounds).
      */
-    record Processing(double delayP50Ms, double delayP99Ms, long replayedEvents, double replayPerSecond) {
-        static final Processing NONE = new Processing(Double.NaN, Double.NaN, 0, Double.NaN);
+    record Processing(long backlog, double drainPerSecond, double delayP50Ms, double delayP99Ms) {
+        static final Processing NONE = new Processing(0, Double.NaN, Double.NaN, Double.NaN);
     }
 
     record TargetRun(Phase closed, Phase open, Processing processing) {}
@@ -493,9 +494,7 @@ public final class IngestLoad {
             Request[] openPool = generate(options.rate() * options.durationSeconds());
             System.gc();
             Thread.sleep(500);
-            if (dedupes) {
-                awaitProcessed(port);
-            }
+            double[] drain = dedupes ? drainBacklog(port) : new double[] {0, Double.NaN};
             Map<Double, Double> delayBefore = dedupes ? delayBuckets(port) : Map.of();
             cpu = new CpuClock(server.process());
             Phase open = cpu.charge(openLoop(port, openPool, options.openConnections(), options.rate()));
@@ -503,12 +502,10 @@ public final class IngestLoad {
             if (!dedupes) {
                 return new TargetRun(closed, open, Processing.NONE);
             }
-            awaitProcessed(port);
+            drainBacklog(port);
             Map<Double, Double> delayAfter = delayBuckets(port);
-            server.close();
-            double[] replay = replay(options, workDir);
-            return new TargetRun(closed, open, new Processing(bucketQuantileMs(delayBefore, delayAfter, 0.50),
-                    bucketQuantileMs(delayBefore, delayAfter, 0.99), (long) replay[0], replay[1]));
+            return new TargetRun(closed, open, new Processing((long) drain[0], drain[1],
+                    bucketQuantileMs(delayBefore, delayAfter, 0.50), bucketQuantileMs(delayBefore, delayAfter, 0.99)));
         }
     }
 
@@ -521,18 +518,32 @@ public final class IngestLoad {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    /** Waits (at most two minutes) until processing has applied everything in the log. */
-    private static void awaitProcessed(int port) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (System.nanoTime() < deadline) {
-            double lag = metrics(port).lines().filter(l -> l.startsWith("livehook_process_lag_events{"))
-                    .mapToDouble(IngestLoad::sampleValue).sum();
-            if (lag == 0) {
-                return;
+    /**
+     * Waits (at most five minutes) until processing has applied everything in the log: [backlog it started
+     * from, events applied per second meanwhile].
+     */
+    private static double[] drainBacklog(int port) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMinutes(5).toNanos();
+        String first = metrics(port);
+        double backlog = sum(first, "livehook_process_lag_events{");
+        double appliedBefore = sum(first, "livehook_process_events_total{");
+        while (true) {
+            String now = metrics(port);
+            if (sum(now, "livehook_process_lag_events{") == 0) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                return new double[] {backlog, (sum(now, "livehook_process_events_total{") - appliedBefore) / seconds};
+            }
+            if (System.nanoTime() > deadline) {
+                System.out.println("  WARNING processing did not catch up within five minutes");
+                return new double[] {backlog, Double.NaN};
             }
             Thread.sleep(100);
         }
-        System.out.println("  WARNING processing did not catch up within two minutes");
+    }
+
+    private static double sum(String metrics, String prefix) {
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(IngestLoad::sampleValue).sum();
     }
 
     /** Cumulative counts of the ACK-to-applied histogram, by bucket upper bound in seconds. */
@@ -563,25 +574,6 @@ public final class IngestLoad {
             }
         }
         return Double.POSITIVE_INFINITY;
-    }
-
-    /** {@code livehook replay} of the run's log into fresh state: [events, events per second]. */
-    private static double[] replay(Options options, Path workDir) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(LivehookProcess.javaBinary(), "-jar",
-                options.jar().toAbsolutePath().toString(), "replay");
-        builder.environment().keySet().removeIf(k -> k.startsWith("LIVEKIT_") || k.startsWith("LIVEHOOK_"));
-        builder.environment().putAll(Map.of("LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET,
-                "LIVEHOOK_DATA_DIR", workDir.resolve("data").toString()));
-        builder.redirectErrorStream(true);
-        Process replay = builder.start();
-        String output = new String(replay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        var matcher = java.util.regex.Pattern.compile("replayed (\\d+) events into .* in ([0-9.]+) s").matcher(output);
-        if (replay.waitFor() != 0 || !matcher.find()) {
-            System.out.println("  WARNING replay failed: " + output.lines().reduce((a, b) -> b).orElse(""));
-            return new double[] {0, Double.NaN};
-        }
-        double events = Double.parseDouble(matcher.group(1));
-        return new double[] {events, events / Double.parseDouble(matcher.group(2))};
     }
 
     /**
@@ -693,10 +685,10 @@ public final class IngestLoad {
                 r.open().percentileMs(0.99), r.open().percentileMs(0.999), r.open().percentileMs(1.0),
                 Phase.percentile(r.open().sortedServiceTimes(), 0.99), r.closed().serverCpuMicrosPerEvent(),
                 r.open().serverCpuMicrosPerEvent(), load());
-        if (!Double.isNaN(r.processing().replayPerSecond()) || !Double.isNaN(r.processing().delayP99Ms())) {
-            System.out.printf(Locale.ROOT, "      processing: ACK to applied at %d/s p50 <= %.1f ms, p99 <= %.1f ms;"
-                            + " replay of %d events %.0f ev/s%n", Math.round(r.open().throughput()), r.processing().delayP50Ms(),
-                    r.processing().delayP99Ms(), r.processing().replayedEvents(), r.processing().replayPerSecond());
+        if (!Double.isNaN(r.processing().drainPerSecond()) || !Double.isNaN(r.processing().delayP99Ms())) {
+            System.out.printf(Locale.ROOT, "      processing: backlog of %d applied at %.0f ev/s; ACK to applied at %d/s"
+                            + " p50 <= %.1f ms, p99 <= %.1f ms%n", r.processing().backlog(), r.processing().drainPerSecond(),
+                    Math.round(r.open().throughput()), r.processing().delayP50Ms(), r.processing().delayP99Ms());
         }
     }
 
@@ -728,7 +720,8 @@ public final class IngestLoad {
                 new Row("  server CPU per event (us)", r -> r.open().serverCpuMicrosPerEvent(), "%10.1f"),
                 new Row("  processing: ACK to applied p50 (ms, bucket bound)", r -> r.processing().delayP50Ms(), "%10.1f"),
                 new Row("  processing: ACK to applied p99 (ms, bucket bound)", r -> r.processing().delayP99Ms(), "%10.1f"),
-                new Row("processing alone: replay of the log (ev/s)", r -> r.processing().replayPerSecond(), "%10.0f"));
+                new Row("processing alone: closed loop's backlog (events)", r -> r.processing().backlog(), "%10.0f"),
+                new Row("  applied at (ev/s)", r -> r.processing().drainPerSecond(), "%10.0f"));
         int width = rows.stream().map(Row::label).max(Comparator.comparingInt(String::length)).orElseThrow().length();
         String line = "-".repeat(width + 34);
         System.out.println();
