@@ -3,8 +3,12 @@ package io.livehook.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
 import io.livehook.log.QuarantinedBody;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
@@ -32,8 +36,25 @@ import java.util.Map;
  */
 public final class ApiJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** For records and maps answered as they are: their fields in snake_case, like the rest of the API. */
+    static final ObjectMapper RECORDS = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     private ApiJson() {}
+
+    /** Every API answer: JSON, never cached, never sniffed as something else. */
+    static void send(ServerResponse res, Status status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = RECORDS.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        res.send(bytes);
+    }
 
     public static ObjectNode object() {
         return MAPPER.createObjectNode();

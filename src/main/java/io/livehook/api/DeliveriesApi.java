@@ -43,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveriesApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(DeliveriesApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
     private static final int MAX_BODY = 1 << 20;
@@ -92,7 +90,7 @@ public final class DeliveriesApi implements HttpService {
         }
         List<Map<String, Object>> shown = new ArrayList<>();
         for (Delivery d : found) {
-            Map<String, Object> entry = JSON.convertValue(d, JSON.getTypeFactory()
+            Map<String, Object> entry = ApiJson.RECORDS.convertValue(d, ApiJson.RECORDS.getTypeFactory()
                     .constructMapType(LinkedHashMap.class, String.class, Object.class));
             List<DeliveryAttempt> attempts = deliveries.store().attempts(d);
             entry.put("attempt_history", attempts);
@@ -176,7 +174,7 @@ public final class DeliveriesApi implements HttpService {
         }
         JsonNode node;
         try {
-            node = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+            node = bytes.length == 0 ? ApiJson.RECORDS.createObjectNode() : ApiJson.RECORDS.readTree(bytes);
         } catch (IOException e) {
             throw new BadRequest("request body is not valid JSON");
         }
@@ -221,25 +219,18 @@ public final class DeliveriesApi implements HttpService {
             return;
         }
         try {
-            send(res, Status.OK_200, action.run(req));
+            ApiJson.send(res, Status.OK_200, action.run(req));
         } catch (BadRequest e) {
-            send(res, Status.BAD_REQUEST_400, Map.of("error", "bad_request", "message", e.getMessage()));
+            ApiJson.send(res, Status.BAD_REQUEST_400, Map.of("error", "bad_request", "message", e.getMessage()));
         } catch (NotFound e) {
-            send(res, Status.NOT_FOUND_404, Map.of("error", "not_found", "message", e.getMessage()));
+            ApiJson.send(res, Status.NOT_FOUND_404, Map.of("error", "not_found", "message", e.getMessage()));
         } catch (SQLException | RuntimeException e) {
             log.warn("deliveries API request {} failed: {}", req.path().path(), e.toString());
-            send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable",
+            ApiJson.send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable",
                     "message", "the state store could not answer; try again"));
         }
     }
 
-    private static void send(ServerResponse res, Status status, Object body) {
-        try {
-            res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json").send(JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @FunctionalInterface
     private interface Action {

@@ -342,7 +342,7 @@ public final class QueryApi implements HttpService {
     }
 
     private Handler json(Endpoint endpoint) {
-        return (req, res) -> handle(res, () -> send(res, Status.OK_200, endpoint.answer(req)));
+        return (req, res) -> handle(res, () -> ApiJson.send(res, Status.OK_200, endpoint.answer(req)));
     }
 
     /** Runs an endpoint, turning its failures into JSON errors. */
@@ -362,20 +362,7 @@ public final class QueryApi implements HttpService {
     }
 
     private static void error(ServerResponse res, Status status, String message) {
-        send(res, status, ApiJson.object().put("error", message));
+        ApiJson.send(res, status, ApiJson.object().put("error", message));
     }
 
-    private static void send(ServerResponse res, Status status, JsonNode body) {
-        byte[] bytes;
-        try {
-            bytes = ApiJson.MAPPER.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
-        res.send(bytes);
-    }
 }

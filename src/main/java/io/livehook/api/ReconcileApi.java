@@ -23,8 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReconcileApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(ReconcileApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     private final Optional<Reconciler> reconciler;
     private final ApiAuth auth;
@@ -44,7 +42,7 @@ public final class ReconcileApi implements HttpService {
             return;
         }
         if (reconciler.isEmpty()) {
-            send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "reconcile_off", "message",
+            ApiJson.send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "reconcile_off", "message",
                     "reconciliation is off: set LIVEKIT_URL (and leave reconcile.enabled true)"));
             return;
         }
@@ -52,29 +50,22 @@ public final class ReconcileApi implements HttpService {
         try {
             Reconciler.Summary summary = reconciler.get().reconcile(room);
             if (room.isPresent() && summary.roomsChecked() == 0) {
-                send(res, Status.NOT_FOUND_404, Map.of("error", "not_found", "message",
+                ApiJson.send(res, Status.NOT_FOUND_404, Map.of("error", "not_found", "message",
                         "livehook has no active room named " + room.get()));
                 return;
             }
-            send(res, Status.OK_200, summary);
+            ApiJson.send(res, Status.OK_200, summary);
         } catch (RoomServiceException e) {
-            send(res, Status.BAD_GATEWAY_502, Map.of("error", "livekit_unavailable", "message",
+            ApiJson.send(res, Status.BAD_GATEWAY_502, Map.of("error", "livekit_unavailable", "message",
                     "LiveKit's RoomService failed, nothing was corrected: " + e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable", "message", "livehook is stopping"));
+            ApiJson.send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable", "message", "livehook is stopping"));
         } catch (RuntimeException e) {
             log.warn("reconcile API request failed: {}", e.toString());
-            send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable",
+            ApiJson.send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable",
                     "message", "livehook's state or log could not complete the pass; try again"));
         }
     }
 
-    private static void send(ServerResponse res, Status status, Object body) {
-        try {
-            res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json").send(JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -229,21 +229,12 @@ class ReconcilerTest {
         scene.leave(alice, t); // lost
         Thread.sleep(GRACE.plusMillis(200));
         RoomService real = client(TwirpRoomService.Encoding.JSON);
-        AtomicInteger calls = new AtomicInteger();
-        RoomService failingSecondTime = new RoomService() {
-            @Override
-            public List<livekit.LivekitModels.Room> listRooms(List<String> names) throws RoomServiceException {
-                return real.listRooms(names);
+        RoomService failingSecondTime = looking(real, new AtomicInteger(), (look, listed) -> {
+            if (look > 1) {
+                throw new RoomServiceException("ListParticipants: LiveKit answered HTTP 503");
             }
-
-            @Override
-            public List<ParticipantInfo> listParticipants(String room) throws RoomServiceException {
-                if (calls.incrementAndGet() > 1) {
-                    throw new RoomServiceException("ListParticipants: LiveKit answered HTTP 503");
-                }
-                return real.listParticipants(room);
-            }
-        };
+            return listed;
+        });
 
         assertThatThrownBy(() -> reconciler(failingSecondTime).reconcile(Optional.empty()))
                 .isInstanceOf(RoomServiceException.class);
@@ -356,18 +347,7 @@ class ReconcilerTest {
         Thread.sleep(GRACE.plusMillis(200));
         RoomService real = client(TwirpRoomService.Encoding.PROTOBUF);
         AtomicInteger looks = new AtomicInteger();
-        RoomService blinking = new RoomService() {
-            @Override
-            public List<livekit.LivekitModels.Room> listRooms(List<String> names) throws RoomServiceException {
-                return real.listRooms(names);
-            }
-
-            @Override
-            public List<ParticipantInfo> listParticipants(String room) throws RoomServiceException {
-                List<ParticipantInfo> all = real.listParticipants(room);
-                return looks.incrementAndGet() == 1 ? List.of() : all;
-            }
-        };
+        RoomService blinking = looking(real, looks, (look, listed) -> look == 1 ? List.of() : listed);
 
         Reconciler.Summary summary = reconciler(blinking).reconcile(Optional.empty());
         awaitProcessed();
@@ -386,25 +366,16 @@ class ReconcilerTest {
         Participant hugo = scene.join(ROOM, "hugo", t);
         RoomService real = client(TwirpRoomService.Encoding.JSON);
         AtomicInteger looks = new AtomicInteger();
-        RoomService joinInFlight = new RoomService() {
-            @Override
-            public List<livekit.LivekitModels.Room> listRooms(List<String> names) throws RoomServiceException {
-                return real.listRooms(names);
-            }
-
-            @Override
-            public List<ParticipantInfo> listParticipants(String room) throws RoomServiceException {
-                List<ParticipantInfo> all = real.listParticipants(room);
-                if (looks.incrementAndGet() == 2) {
-                    try {
-                        deliver(scene.joined(hugo, t));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
+        RoomService joinInFlight = looking(real, looks, (look, listed) -> {
+            if (look == 2) {
+                try {
+                    deliver(scene.joined(hugo, t));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-                return all;
             }
-        };
+            return listed;
+        });
 
         Reconciler.Summary summary = reconciler(joinInFlight).reconcile(Optional.empty());
         awaitProcessed();
@@ -529,6 +500,27 @@ class ReconcilerTest {
         var settings = new Reconciler.Settings(Duration.ofHours(1), Duration.ofHours(1), GRACE, SETTLE, 50,
                 Duration.ofSeconds(1), Duration.ofSeconds(5));
         return new Reconciler(service, livehook.eventLog(), livehook.state(), Clock.systemUTC(), settings, registry);
+    }
+
+    /** What one ListParticipants answers, given which look it is (from 1) and what the real service listed. */
+    @FunctionalInterface
+    interface Look {
+        List<ParticipantInfo> answer(int look, List<ParticipantInfo> listed) throws RoomServiceException;
+    }
+
+    /** The real room service, with each ListParticipants answer passed through {@code look}. */
+    static RoomService looking(RoomService real, AtomicInteger looks, Look look) {
+        return new RoomService() {
+            @Override
+            public List<livekit.LivekitModels.Room> listRooms(List<String> names) throws RoomServiceException {
+                return real.listRooms(names);
+            }
+
+            @Override
+            public List<ParticipantInfo> listParticipants(String room) throws RoomServiceException {
+                return look.answer(looks.incrementAndGet(), real.listParticipants(room));
+            }
+        };
     }
 
     /** A RoomService that has every room of the scene open, each holding exactly these participants. */
