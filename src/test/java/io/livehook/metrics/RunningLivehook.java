@@ -34,7 +34,10 @@ final class RunningLivehook implements AutoCloseable {
                         "LIVEHOOK_HOST", "127.0.0.1",
                         "LIVEHOOK_DATA_DIR", dataDir.toString(),
                         "LIVEKIT_API_KEY", KEY,
-                        "LIVEKIT_API_SECRET", SECRET))
+                        "LIVEKIT_API_SECRET", SECRET,
+                        // Reconciliation on, so its meters exist; nothing listens there and a pass is an hour off.
+                        "LIVEKIT_URL", "http://127.0.0.1:9",
+                        "LIVEHOOK_RECONCILE_INTERVAL", "3600"))
                 .load(Optional.empty(), false);
         return new RunningLivehook(Livehook.start(config, Clock.systemUTC()));
     }
