@@ -183,10 +183,7 @@ class ReconcilerTest {
     void liveKitDown_correctsNothing_backsOff_andRecovers() throws Exception {
         startLivehook(Map.of(), "");
         Instant t = Instant.now();
-        deliver(scene.startRoom(ROOM, t));
-        Participant alice = scene.join(ROOM, "alice", t);
-        deliver(scene.joined(alice, t));
-        scene.leave(alice, t); // lost
+        Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(GRACE.plusMillis(200));
         int port = freePort();
         TwirpRoomService down = new TwirpRoomService("http://127.0.0.1:" + port, KEY, SECRET,
@@ -223,10 +220,7 @@ class ReconcilerTest {
     void aFailureOnTheSecondLookCorrectsNothing() throws Exception {
         startLivehook(Map.of(), "");
         Instant t = Instant.now();
-        deliver(scene.startRoom(ROOM, t));
-        Participant alice = scene.join(ROOM, "alice", t);
-        deliver(scene.joined(alice, t));
-        scene.leave(alice, t); // lost
+        Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(GRACE.plusMillis(200));
         RoomService real = client(TwirpRoomService.Encoding.JSON);
         RoomService failingSecondTime = looking(real, new AtomicInteger(), (look, listed) -> {
@@ -393,10 +387,7 @@ class ReconcilerTest {
         startLivehook(Map.of("LIVEHOOK_RECONCILE_INTERVAL", "3600", "LIVEHOOK_RECONCILE_ANOMALY_DELAY", "1",
                 "LIVEHOOK_RECONCILE_GRACE", "2"), "");
         Instant t = Instant.now().minusSeconds(30);
-        deliver(scene.startRoom(ROOM, t));
-        Participant alice = scene.join(ROOM, "alice", t);
-        deliver(scene.joined(alice, t));
-        scene.leave(alice, t); // lost
+        Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(2500); // the first full pass ran after 1 s, when alice was still within the grace
         assertThat(session(alice.sid()).open()).isTrue();
 
@@ -500,6 +491,15 @@ class ReconcilerTest {
         var settings = new Reconciler.Settings(Duration.ofHours(1), Duration.ofHours(1), GRACE, SETTLE, 50,
                 Duration.ofSeconds(1), Duration.ofSeconds(5));
         return new Reconciler(service, livehook.eventLog(), livehook.state(), Clock.systemUTC(), settings, registry);
+    }
+
+    /** Alice joined the room at {@code t}, both webhooks delivered, and left: LiveKit's participant_left was lost. */
+    Participant aliceWhoseLeaveWasLost(Instant t) throws Exception {
+        deliver(scene.startRoom(ROOM, t));
+        Participant alice = scene.join(ROOM, "alice", t);
+        deliver(scene.joined(alice, t));
+        scene.leave(alice, t);
+        return alice;
     }
 
     /** What one ListParticipants answers, given which look it is (from 1) and what the real service listed. */
