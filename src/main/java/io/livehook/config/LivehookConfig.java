@@ -36,10 +36,6 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
     }
 
     public record Storage(Path dataDir) {
-        public Path logFile() {
-            return dataDir.resolve("events.db");
-        }
-
         public Path stateFile() {
             return dataDir.resolve("state.db");
         }

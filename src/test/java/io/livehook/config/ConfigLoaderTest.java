@@ -55,7 +55,7 @@ class ConfigLoaderTest {
         assertThat(config.server().webhookPath()).isEqualTo("/webhook");
         assertThat(config.server().maxBodyBytes()).isEqualTo(1 << 20);
         assertThat(config.livekit().leeway()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(config.storage().logFile()).isEqualTo(Path.of("data", "events.db"));
+        assertThat(config.storage().dataDir()).isEqualTo(Path.of("data"));
     }
 
     @Test

@@ -1,0 +1,524 @@
+package io.livehook.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded event log: one append-only file. One writer thread takes whatever appends have queued up,
+ * writes them with one system call and syncs the file once (group commit); no append is answered before
+ * that sync returns. Appending to a plain file costs a sync and a copy per batch, where SQLite also rewrote
+ * whole pages of a table and an index per event and checkpointed them again: measured on this project's
+ * machines, a commit took about 100 µs of CPU plus about 20 µs per event with SQLite, against 50 µs plus
+ * 1 µs here. Positions are dense from 1. The file is scanned once at start: records cut short by a crash
+ * (never answered, since the sync had not returned) are moved aside into a {@code .torn-} file.
+ */
+public final class FileEventLog implements EventLog {
+    private static final Logger log = LoggerFactory.getLogger(FileEventLog.class);
+    private static final int MAX_BATCH = 1024;
+    private static final Duration QUEUE_WAIT = Duration.ofSeconds(2);
+    /** Every STRIDE-th position's file offset is kept; a read starts there and scans forward. */
+    private static final int STRIDE = 64;
+    private static final long ID_WINDOW_MS = 2 * RecentIds.GENERATION_MS;
+
+    private final Path file;
+    private final long maxBytes;
+    private final FileChannel channel;
+    private final BlockingQueue<Write> queue;
+    private final Thread writer;
+    private final ReentrantLock headLock = new ReentrantLock();
+    private final Condition headMoved = headLock.newCondition();
+    /** Guards the index below; the writer changes it after each sync, readers take a consistent view. */
+    private final Object index = new Object();
+    private long[] strideOffsets = new long[1024];
+    private final Map<Long, Long> duplicateCounts = new HashMap<>();
+    private final List<Long> quarantineOffsets = new ArrayList<>();
+    private final RecentIds recentIds;
+    private long end;
+    private volatile long head;
+    private volatile boolean closing;
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+
+    private record Write(IncomingEvent event, Quarantine quarantine, CompletableFuture<Appended> result) {}
+
+    private record Quarantine(byte[] body, Instant receivedAt, String keyId, String reason) {}
+
+    public FileEventLog(Path file) {
+        this(file, 16_384, Long.MAX_VALUE);
+    }
+
+    /** {@code maxBytes} caps the file's size, so that tests can make the disk "full". */
+    FileEventLog(Path file, int queueCapacity, long maxBytes) {
+        this.file = file;
+        this.maxBytes = maxBytes;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.recentIds = new RecentIds(System.currentTimeMillis());
+        try {
+            createIfAbsent(file);
+            this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            recover();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open event log " + file + ": " + e.getMessage(), e);
+        }
+        this.writer = Thread.ofPlatform().name("event-log-writer").daemon(false).start(this::writeLoop);
+    }
+
+    /** A new file gets its header atomically, and its directory entry synced, so a crash leaves it whole or absent. */
+    private static void createIfAbsent(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path fresh = file.resolveSibling(file.getFileName() + ".new");
+        try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(ByteBuffer.wrap(LogFile.MAGIC));
+            out.force(true);
+        }
+        Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+    }
+
+    /** Rebuilds the in-memory index from the file, and moves a torn tail aside. */
+    private void recover() throws IOException {
+        long size = channel.size();
+        ByteBuffer magic = ByteBuffer.allocate(LogFile.HEADER_BYTES);
+        if (size < LogFile.HEADER_BYTES) {
+            throw new IOException("not a livehook event log (too short for its header)");
+        }
+        LogFile.readFully(channel, magic, 0);
+        if (!Arrays.equals(magic.array(), LogFile.MAGIC)) {
+            throw new IOException("not a livehook event log (wrong header)");
+        }
+        long offset = LogFile.HEADER_BYTES;
+        long position = 0;
+        long newestMs = Long.MIN_VALUE;
+        while (offset < size) {
+            LogFile.Entry entry = LogFile.read(channel, offset, size, quarantineOffsets.size() + 1);
+            if (entry == null || !fits(entry, position)) {
+                break;
+            }
+            switch (entry.kind()) {
+                case LogFile.EVENT -> {
+                    position = entry.position();
+                    indexEvent(position, offset);
+                    newestMs = Math.max(newestMs, entry.event().receivedAt().toEpochMilli());
+                }
+                case LogFile.DUPLICATE -> duplicateCounts.merge(entry.position(), 1L, Long::sum);
+                default -> quarantineOffsets.add(offset);
+            }
+            offset += entry.size();
+        }
+        if (offset < size) {
+            moveTornTailAside(offset, size);
+        }
+        end = offset;
+        head = position;
+        rememberIdsSince(newestMs - ID_WINDOW_MS);
+    }
+
+    /**
+     * Fills the recent ids with the events received in the window before the newest one, not before now: after
+     * a long stop, LiveKit's retries are of what it sent last. Scans back one stride at a time to where the
+     * window starts, then forward.
+     */
+    private void rememberIdsSince(long sinceMs) throws IOException {
+        if (head == 0) {
+            return;
+        }
+        int slot = (int) ((head - 1) / STRIDE);
+        while (slot > 0 && eventAt(strideOffsets[slot]).receivedAt().toEpochMilli() >= sinceMs) {
+            slot--;
+        }
+        long now = System.currentTimeMillis();
+        for (long offset = strideOffsets[slot]; offset < end; ) {
+            LogFile.Entry entry = LogFile.read(channel, offset, end, 0);
+            if (entry.kind() == LogFile.EVENT && entry.event().receivedAt().toEpochMilli() >= sinceMs) {
+                recentIds.add(entry.event().eventId(), entry.position(), now);
+            }
+            offset += entry.size();
+        }
+    }
+
+    private LoggedEvent eventAt(long offset) throws IOException {
+        return LogFile.read(channel, offset, end, 0).event();
+    }
+
+    /** An event must continue the dense positions; a duplicate must name one already seen. */
+    private static boolean fits(LogFile.Entry entry, long position) {
+        return switch (entry.kind()) {
+            case LogFile.EVENT -> entry.position() == position + 1;
+            case LogFile.DUPLICATE -> entry.position() >= 1 && entry.position() <= position;
+            default -> true;
+        };
+    }
+
+    private void moveTornTailAside(long from, long size) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".torn-" + System.currentTimeMillis());
+        try (FileChannel out = FileChannel.open(aside, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.transferTo(from, size - from, out);
+            out.force(true);
+        }
+        channel.truncate(from);
+        channel.force(true);
+        log.warn("event log {}: {} bytes after the last whole record (a write a crash cut short, never answered 200) "
+                + "moved to {}", file, size - from, aside);
+    }
+
+    private void indexEvent(long position, long offset) {
+        if ((position - 1) % STRIDE == 0) {
+            int slot = (int) ((position - 1) / STRIDE);
+            if (slot == strideOffsets.length) {
+                strideOffsets = Arrays.copyOf(strideOffsets, slot * 2);
+            }
+            strideOffsets[slot] = offset;
+        }
+    }
+
+    @Override
+    public Appended append(IncomingEvent event) throws LogUnavailableException {
+        return submit(new Write(event, null, new CompletableFuture<>()));
+    }
+
+    @Override
+    public void quarantine(byte[] body, Instant receivedAt, String keyId, String reason)
+            throws LogUnavailableException {
+        submit(new Write(null, new Quarantine(body, receivedAt, keyId, reason), new CompletableFuture<>()));
+    }
+
+    private Appended submit(Write write) throws LogUnavailableException {
+        if (closing) {
+            throw new LogUnavailableException("event log is shutting down");
+        }
+        try {
+            if (!queue.offer(write, QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new LogUnavailableException("event log write queue is full");
+            }
+            return awaitCommit(write);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LogUnavailableException("interrupted while waiting for the event log", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LogUnavailableException unavailable) {
+                throw unavailable;
+            }
+            throw new LogUnavailableException("event log write failed", e.getCause());
+        }
+    }
+
+    /**
+     * Waits without a timeout: a timed park of a virtual thread arms and cancels a timer on every append. The
+     * writer only exits after it has seen {@code closing} and then an empty queue, so a write enqueued before
+     * this check reads {@code closing == false} is always committed or failed by it; a write that sees
+     * {@code closing} waits for the writer to end and fails whatever it left behind.
+     */
+    private Appended awaitCommit(Write write) throws InterruptedException, ExecutionException {
+        if (closing) {
+            writer.join();
+            failAll(queue, new LogUnavailableException("event log is closed"));
+        }
+        return write.result().get();
+    }
+
+    private void writeLoop() {
+        List<Write> batch = new ArrayList<>(MAX_BATCH);
+        try {
+            while (true) {
+                Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closing) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                commit(batch);
+                batch.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            failAll(queue, new LogUnavailableException("event log is closed"));
+        }
+    }
+
+    /** What one write of a batch puts in the file, and the answer it gets once the file is synced. */
+    private record Planned(Write write, long offset, long position, boolean duplicate, boolean quarantine) {}
+
+    /** Writes and syncs the batch, then answers its writers; a failed write fails the whole batch. */
+    private void commit(List<Write> batch) {
+        List<Planned> planned = new ArrayList<>(batch.size());
+        Map<String, Long> inBatch = new HashMap<>();
+        long position = head;
+        buffer.clear();
+        for (Write write : batch) {
+            int mark = buffer.position();
+            try {
+                if (write.event() != null) {
+                    IncomingEvent event = write.event();
+                    Long earlier = inBatch.get(event.eventId());
+                    long original = earlier != null ? earlier : stored(event.eventId());
+                    if (original > 0) {
+                        reserve(LogFile.duplicateSize());
+                        LogFile.putDuplicate(buffer, original);
+                        planned.add(new Planned(write, end + mark, original, true, false));
+                    } else {
+                        reserve(LogFile.eventSize(event));
+                        LogFile.putEvent(buffer, position + 1, event);
+                        position++;
+                        inBatch.put(event.eventId(), position);
+                        planned.add(new Planned(write, end + mark, position, false, false));
+                    }
+                } else {
+                    Quarantine q = write.quarantine();
+                    reserve(LogFile.quarantineSize(q.body(), q.keyId(), q.reason()));
+                    LogFile.putQuarantine(buffer, q.body(), q.receivedAt(), q.keyId(), q.reason());
+                    planned.add(new Planned(write, end + mark, 0, false, true));
+                }
+            } catch (RuntimeException unwritable) {
+                // Bad input for one write (a missing field) must not take the batch with it.
+                buffer.position(mark);
+                write.result().completeExceptionally(new LogUnavailableException(
+                        "event log cannot write this event: " + unwritable, unwritable));
+            }
+        }
+        buffer.flip();
+        int bytes = buffer.remaining();
+        try {
+            if (end + bytes > maxBytes) {
+                throw new IOException("no space left for " + bytes + " bytes (the log is capped at " + maxBytes + ")");
+            }
+            long at = end;
+            while (buffer.hasRemaining()) {
+                at += channel.write(buffer, at);
+            }
+            channel.force(false);
+        } catch (IOException | RuntimeException e) {
+            undoPartialWrite();
+            log.error("event log could not write {} appends to {}: {}", planned.size(), file, e.getMessage());
+            LogUnavailableException error = new LogUnavailableException("event log cannot write: " + e.getMessage(), e);
+            for (Planned p : planned) {
+                p.write().result().completeExceptionally(error);
+            }
+            return;
+        }
+        publish(planned, position, bytes);
+    }
+
+    /** The position of the stored event with this id, if it arrived recently, or 0. */
+    private long stored(String eventId) {
+        long candidate = recentIds.candidate(eventId);
+        if (candidate == 0) {
+            return 0;
+        }
+        // Two ids can share a 64-bit hash: only the stored event's own id makes this a duplicate.
+        List<LoggedEvent> found = read(0, candidate - 1, 1);
+        return !found.isEmpty() && found.get(0).eventId().equals(eventId) ? candidate : 0;
+    }
+
+    private void reserve(int bytes) {
+        if (buffer.remaining() < bytes) {
+            ByteBuffer larger = ByteBuffer.allocateDirect(Math.max(buffer.capacity() * 2, buffer.position() + bytes));
+            buffer.flip();
+            larger.put(buffer);
+            buffer = larger;
+        }
+    }
+
+    /** Cuts off whatever part of a failed batch reached the file, so the next batch starts on a record boundary. */
+    private void undoPartialWrite() {
+        try {
+            if (channel.size() > end) {
+                channel.truncate(end);
+            }
+        } catch (IOException e) {
+            // The next batch is written at {@code end} anyway, and a start-up scan stops at the first record that
+            // does not continue the positions, so leftover bytes are never read as events.
+            log.warn("event log could not cut a failed write off {}: {}", file, e.getMessage());
+        }
+    }
+
+    private void publish(List<Planned> planned, long newHead, int bytes) {
+        long now = System.currentTimeMillis();
+        synchronized (index) {
+            for (Planned p : planned) {
+                if (p.quarantine()) {
+                    quarantineOffsets.add(p.offset());
+                } else if (p.duplicate()) {
+                    duplicateCounts.merge(p.position(), 1L, Long::sum);
+                } else {
+                    indexEvent(p.position(), p.offset());
+                    recentIds.add(p.write().event().eventId(), p.position(), now);
+                }
+            }
+            end += bytes;
+        }
+        // Move the head before answering: an appender that reads head() after its append returns must see it.
+        if (newHead != head) {
+            headLock.lock();
+            try {
+                head = newHead;
+                headMoved.signalAll();
+            } finally {
+                headLock.unlock();
+            }
+        }
+        for (Planned p : planned) {
+            p.write().result().complete(p.quarantine() ? null : new Appended(0, p.position(), p.duplicate()));
+        }
+    }
+
+    private static void failAll(BlockingQueue<Write> queue, LogUnavailableException error) {
+        List<Write> left = new ArrayList<>();
+        queue.drainTo(left);
+        for (Write write : left) {
+            write.result().completeExceptionally(error);
+        }
+    }
+
+    @Override
+    public int partitions() {
+        return 1;
+    }
+
+    @Override
+    public List<LoggedEvent> read(int partition, long afterOffset, int limit) {
+        requirePartition(partition);
+        long first = Math.max(1, afterOffset + 1);
+        long from;
+        long until;
+        synchronized (index) {
+            if (first > head || limit <= 0) {
+                return List.of();
+            }
+            from = strideOffsets[(int) ((first - 1) / STRIDE)];
+            until = end;
+        }
+        List<LoggedEvent> events = new ArrayList<>(Math.min(limit, 1024));
+        try {
+            long offset = from;
+            while (offset < until && events.size() < limit) {
+                LogFile.Entry entry = LogFile.read(channel, offset, until, 0);
+                if (entry == null) {
+                    throw new IllegalStateException("event log " + file + " is damaged at byte " + offset);
+                }
+                if (entry.kind() == LogFile.EVENT && entry.position() >= first) {
+                    events.add(withDuplicates(entry.event()));
+                }
+                offset += entry.size();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read event log " + file + ": " + e.getMessage(), e);
+        }
+        return events;
+    }
+
+    private LoggedEvent withDuplicates(LoggedEvent e) {
+        long duplicates;
+        synchronized (index) {
+            duplicates = duplicateCounts.getOrDefault(e.offset(), 0L);
+        }
+        return duplicates == 0 ? e : new LoggedEvent(e.partition(), e.offset(), e.eventId(), e.eventType(),
+                e.queueKey(), e.body(), e.receivedAt(), e.keyId(), e.origin(), duplicates);
+    }
+
+    @Override
+    public long head(int partition) {
+        requirePartition(partition);
+        return head;
+    }
+
+    @Override
+    public boolean awaitAfter(int partition, long offset, Duration timeout) throws InterruptedException {
+        requirePartition(partition);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        headLock.lock();
+        try {
+            while (head <= offset) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closing) {
+                    return false;
+                }
+                headMoved.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            headLock.unlock();
+        }
+    }
+
+    @Override
+    public List<QuarantinedBody> quarantined(int limit) {
+        List<Long> offsets;
+        long until;
+        synchronized (index) {
+            offsets = List.copyOf(quarantineOffsets);
+            until = end;
+        }
+        List<QuarantinedBody> bodies = new ArrayList<>();
+        try {
+            for (int i = offsets.size() - 1; i >= 0 && bodies.size() < limit; i--) {
+                LogFile.Entry entry = LogFile.read(channel, offsets.get(i), until, i + 1);
+                if (entry == null) {
+                    throw new IllegalStateException("event log " + file + " is damaged at byte " + offsets.get(i));
+                }
+                bodies.add(entry.quarantined());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read quarantine in " + file + ": " + e.getMessage(), e);
+        }
+        return bodies;
+    }
+
+    private static void requirePartition(int partition) {
+        if (partition != 0) {
+            throw new IllegalArgumentException("the embedded event log has one partition, not " + partition);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        headLock.lock();
+        try {
+            headMoved.signalAll();
+        } finally {
+            headLock.unlock();
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.warn("closing event log {}: {}", file, e.getMessage());
+        }
+    }
+}
