@@ -41,6 +41,11 @@ public final class FileEventLog implements EventLog {
     /** Every STRIDE-th position's file offset is kept; a read starts there and scans forward. */
     private static final int STRIDE = 64;
     private static final long ID_WINDOW_MS = 2 * RecentIds.GENERATION_MS;
+    /**
+     * The newest RECENT positions' offsets are all kept: processing reads just behind the head, many times a
+     * second, and must not scan a stride each time.
+     */
+    private static final int RECENT = 1 << 16;
 
     private final Path file;
     private final long maxBytes;
@@ -52,6 +57,7 @@ public final class FileEventLog implements EventLog {
     /** Guards the index below; the writer changes it after each sync, readers take a consistent view. */
     private final Object index = new Object();
     private long[] strideOffsets = new long[1024];
+    private final long[] recentOffsets = new long[RECENT];
     private final Map<Long, Long> duplicateCounts = new HashMap<>();
     private final List<Long> quarantineOffsets = new ArrayList<>();
     private final RecentIds recentIds;
@@ -117,8 +123,9 @@ public final class FileEventLog implements EventLog {
         long offset = LogFile.HEADER_BYTES;
         long position = 0;
         long newestMs = Long.MIN_VALUE;
+        LogFile.Reader reader = new LogFile.Reader(channel, size);
         while (offset < size) {
-            LogFile.Entry entry = LogFile.read(channel, offset, size, quarantineOffsets.size() + 1);
+            LogFile.Entry entry = reader.read(offset, quarantineOffsets.size() + 1);
             if (entry == null || !fits(entry, position)) {
                 break;
             }
@@ -151,21 +158,19 @@ public final class FileEventLog implements EventLog {
             return;
         }
         int slot = (int) ((head - 1) / STRIDE);
-        while (slot > 0 && eventAt(strideOffsets[slot]).receivedAt().toEpochMilli() >= sinceMs) {
+        while (slot > 0 && new LogFile.Reader(channel, end).read(strideOffsets[slot], 0).event().receivedAt()
+                .toEpochMilli() >= sinceMs) {
             slot--;
         }
         long now = System.currentTimeMillis();
+        LogFile.Reader reader = new LogFile.Reader(channel, end);
         for (long offset = strideOffsets[slot]; offset < end; ) {
-            LogFile.Entry entry = LogFile.read(channel, offset, end, 0);
+            LogFile.Entry entry = reader.read(offset, 0);
             if (entry.kind() == LogFile.EVENT && entry.event().receivedAt().toEpochMilli() >= sinceMs) {
                 recentIds.add(entry.event().eventId(), entry.position(), now);
             }
             offset += entry.size();
         }
-    }
-
-    private LoggedEvent eventAt(long offset) throws IOException {
-        return LogFile.read(channel, offset, end, 0).event();
     }
 
     /** An event must continue the dense positions; a duplicate must name one already seen. */
@@ -190,6 +195,7 @@ public final class FileEventLog implements EventLog {
     }
 
     private void indexEvent(long position, long offset) {
+        recentOffsets[(int) (position & (RECENT - 1))] = offset;
         if ((position - 1) % STRIDE == 0) {
             int slot = (int) ((position - 1) / STRIDE);
             if (slot == strideOffsets.length) {
@@ -416,14 +422,16 @@ public final class FileEventLog implements EventLog {
             if (first > head || limit <= 0) {
                 return List.of();
             }
-            from = strideOffsets[(int) ((first - 1) / STRIDE)];
+            from = first > head - RECENT ? recentOffsets[(int) (first & (RECENT - 1))]
+                    : strideOffsets[(int) ((first - 1) / STRIDE)];
             until = end;
         }
         List<LoggedEvent> events = new ArrayList<>(Math.min(limit, 1024));
         try {
+            LogFile.Reader reader = new LogFile.Reader(channel, until);
             long offset = from;
             while (offset < until && events.size() < limit) {
-                LogFile.Entry entry = LogFile.read(channel, offset, until, 0);
+                LogFile.Entry entry = reader.read(offset, 0);
                 if (entry == null) {
                     throw new IllegalStateException("event log " + file + " is damaged at byte " + offset);
                 }
@@ -483,7 +491,7 @@ public final class FileEventLog implements EventLog {
         List<QuarantinedBody> bodies = new ArrayList<>();
         try {
             for (int i = offsets.size() - 1; i >= 0 && bodies.size() < limit; i--) {
-                LogFile.Entry entry = LogFile.read(channel, offsets.get(i), until, i + 1);
+                LogFile.Entry entry = new LogFile.Reader(channel, until).read(offsets.get(i), i + 1);
                 if (entry == null) {
                     throw new IllegalStateException("event log " + file + " is damaged at byte " + offsets.get(i));
                 }

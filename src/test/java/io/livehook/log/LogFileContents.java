@@ -18,8 +18,9 @@ public final class LogFileContents {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             long offset = LogFile.HEADER_BYTES;
+            LogFile.Reader reader = new LogFile.Reader(channel, size);
             while (offset < size) {
-                LogFile.Entry entry = LogFile.read(channel, offset, size, 0);
+                LogFile.Entry entry = reader.read(offset, 0);
                 if (entry == null) {
                     break;
                 }
