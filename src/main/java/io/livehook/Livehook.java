@@ -63,7 +63,8 @@ public final class Livehook implements AutoCloseable {
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
         this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
-        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox());
+        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox(),
+                config.process().nice());
         this.reconciler = reconciler(config, clock);
         this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
         var queries = new StateQueries(state, clock);

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
 public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev,
-        List<DestinationConfig> destinations, Reconcile reconcile) {
+        List<DestinationConfig> destinations, Reconcile reconcile, Processing process) {
 
     public LivehookConfig {
         destinations = List.copyOf(destinations);
@@ -15,7 +15,7 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /** A configuration that forwards nowhere. */
     public LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
-        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults());
+        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults(), Processing.defaults());
     }
 
     public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
@@ -32,6 +32,16 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
         public static Reconcile defaults() {
             return new Reconcile(true, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
                     Duration.ofSeconds(2), 10, Duration.ofMinutes(5));
+        }
+    }
+
+    /**
+     * {@code nice} is the Linux nice value (0 to 19) of the threads that turn the log into state, so that ingest,
+     * which LiveKit waits on, gets the CPU first; 0 leaves them at the priority livehook was started with.
+     */
+    public record Processing(int nice) {
+        public static Processing defaults() {
+            return new Processing(10);
         }
     }
 
