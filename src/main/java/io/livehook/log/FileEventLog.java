@@ -15,13 +15,15 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,16 +54,18 @@ public final class FileEventLog implements EventLog {
     private final FileChannel channel;
     private final BlockingQueue<Write> queue;
     private final Thread writer;
-    private final ReentrantLock headLock = new ReentrantLock();
-    private final Condition headMoved = headLock.newCondition();
-    /** Guards the index below; the writer changes it after each sync, readers take a consistent view. */
-    private final Object index = new Object();
-    private long[] strideOffsets = new long[1024];
+    /*
+     * The index is written by the writer thread alone, after each sync, and read without locks: processing
+     * reads at a lower CPU priority, and a lock it held while preempted would stall the writer and with it
+     * every ACK. The writer fills the offsets in, then moves end, then head; a reader reads head first.
+     */
+    private volatile long[] strideOffsets = new long[1024];
     private final long[] recentOffsets = new long[RECENT];
-    private final Map<Long, Long> duplicateCounts = new HashMap<>();
-    private final List<Long> quarantineOffsets = new ArrayList<>();
+    private final Map<Long, Long> duplicateCounts = new ConcurrentHashMap<>();
+    private final List<Long> quarantineOffsets = new CopyOnWriteArrayList<>();
     private final RecentIds recentIds;
-    private long end;
+    private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+    private volatile long end;
     private volatile long head;
     private volatile boolean closing;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
@@ -371,28 +375,21 @@ public final class FileEventLog implements EventLog {
 
     private void publish(List<Planned> planned, long newHead, int bytes) {
         long now = System.currentTimeMillis();
-        synchronized (index) {
-            for (Planned p : planned) {
-                if (p.quarantine()) {
-                    quarantineOffsets.add(p.offset());
-                } else if (p.duplicate()) {
-                    duplicateCounts.merge(p.position(), 1L, Long::sum);
-                } else {
-                    indexEvent(p.position(), p.offset());
-                    recentIds.add(p.write().event().eventId(), p.position(), now);
-                }
+        for (Planned p : planned) {
+            if (p.quarantine()) {
+                quarantineOffsets.add(p.offset());
+            } else if (p.duplicate()) {
+                duplicateCounts.merge(p.position(), 1L, Long::sum);
+            } else {
+                indexEvent(p.position(), p.offset());
+                recentIds.add(p.write().event().eventId(), p.position(), now);
             }
-            end += bytes;
         }
+        end += bytes;
         // Move the head before answering: an appender that reads head() after its append returns must see it.
         if (newHead != head) {
-            headLock.lock();
-            try {
-                head = newHead;
-                headMoved.signalAll();
-            } finally {
-                headLock.unlock();
-            }
+            head = newHead;
+            wakeReaders();
         }
         for (Planned p : planned) {
             p.write().result().complete(p.quarantine() ? null : new Appended(0, p.position(), p.duplicate()));
@@ -416,20 +413,23 @@ public final class FileEventLog implements EventLog {
     public List<LoggedEvent> read(int partition, long afterOffset, int limit) {
         requirePartition(partition);
         long first = Math.max(1, afterOffset + 1);
-        long from;
-        long until;
-        synchronized (index) {
-            if (first > head || limit <= 0) {
-                return List.of();
-            }
-            from = first > head - RECENT ? recentOffsets[(int) (first & (RECENT - 1))]
-                    : strideOffsets[(int) ((first - 1) / STRIDE)];
-            until = end;
+        long newest = head;
+        long until = end;
+        if (first > newest || limit <= 0) {
+            return List.of();
         }
         List<LoggedEvent> events = new ArrayList<>(Math.min(limit, 1024));
         try {
             LogFile.Reader reader = new LogFile.Reader(channel, until);
-            long offset = from;
+            long offset = strideOffsets[(int) ((first - 1) / STRIDE)];
+            if (first > newest - RECENT / 2) {
+                // The slot may have been reused for a newer position meanwhile: used only if it still holds first.
+                long recent = recentOffsets[(int) (first & (RECENT - 1))];
+                LogFile.Entry there = reader.read(recent, 0);
+                if (there != null && there.kind() == LogFile.EVENT && there.position() == first) {
+                    offset = recent;
+                }
+            }
             while (offset < until && events.size() < limit) {
                 LogFile.Entry entry = reader.read(offset, 0);
                 if (entry == null) {
@@ -447,10 +447,7 @@ public final class FileEventLog implements EventLog {
     }
 
     private LoggedEvent withDuplicates(LoggedEvent e) {
-        long duplicates;
-        synchronized (index) {
-            duplicates = duplicateCounts.getOrDefault(e.offset(), 0L);
-        }
+        long duplicates = duplicateCounts.getOrDefault(e.offset(), 0L);
         return duplicates == 0 ? e : new LoggedEvent(e.partition(), e.offset(), e.eventId(), e.eventType(),
                 e.queueKey(), e.body(), e.receivedAt(), e.keyId(), e.origin(), duplicates);
     }
@@ -464,30 +461,40 @@ public final class FileEventLog implements EventLog {
     @Override
     public boolean awaitAfter(int partition, long offset, Duration timeout) throws InterruptedException {
         requirePartition(partition);
+        if (head > offset) {
+            return true;
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
-        headLock.lock();
+        Thread self = Thread.currentThread();
+        waiting.add(self);
         try {
             while (head <= offset) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || closing) {
                     return false;
                 }
-                headMoved.awaitNanos(left);
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
             }
             return true;
         } finally {
-            headLock.unlock();
+            waiting.remove(self);
+        }
+    }
+
+    private void wakeReaders() {
+        for (Thread reader : waiting) {
+            LockSupport.unpark(reader);
         }
     }
 
     @Override
     public List<QuarantinedBody> quarantined(int limit) {
-        List<Long> offsets;
-        long until;
-        synchronized (index) {
-            offsets = List.copyOf(quarantineOffsets);
-            until = end;
-        }
+        // End first: a body the writer lists meanwhile lies beyond it and is left for the next call.
+        long until = end;
+        List<Long> offsets = quarantineOffsets.stream().filter(offset -> offset < until).toList();
         List<QuarantinedBody> bodies = new ArrayList<>();
         try {
             for (int i = offsets.size() - 1; i >= 0 && bodies.size() < limit; i--) {
@@ -512,12 +519,7 @@ public final class FileEventLog implements EventLog {
     @Override
     public void close() {
         closing = true;
-        headLock.lock();
-        try {
-            headMoved.signalAll();
-        } finally {
-            headLock.unlock();
-        }
+        wakeReaders();
         try {
             writer.join();
         } catch (InterruptedException e) {
