@@ -54,7 +54,6 @@ public final class FileEventLog implements EventLog {
     private final FileChannel channel;
     private final BlockingQueue<Write> queue;
     private final Thread writer;
-    private final Preallocator preallocator;
     /*
      * The index is written by the writer thread alone, after each sync, and read without locks: processing
      * reads at a lower CPU priority, and a lock it held while preempted would stall the writer and with it
@@ -89,7 +88,6 @@ public final class FileEventLog implements EventLog {
             createIfAbsent(file);
             this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             recover();
-            this.preallocator = new Preallocator(channel, channel.size(), maxBytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open event log " + file + ": " + e.getMessage(), e);
         }
@@ -146,9 +144,8 @@ public final class FileEventLog implements EventLog {
             }
             offset += entry.size();
         }
-        long tornEnd = endOfNonZero(offset, size);
-        if (tornEnd > offset) {
-            moveTornTailAside(offset, tornEnd);
+        if (offset < size) {
+            moveTornTailAside(offset, size);
         }
         end = offset;
         head = position;
@@ -189,37 +186,16 @@ public final class FileEventLog implements EventLog {
         };
     }
 
-    /**
-     * Where the last byte that is not 0 in {@code [from, size)} ends, or {@code from} if there is none: zeros are
-     * what was written ahead of the log's end, anything else after the last whole record is a torn write.
-     */
-    private long endOfNonZero(long from, long size) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
-        for (long chunkEnd = size; chunkEnd > from; ) {
-            long chunkStart = Math.max(from, chunkEnd - chunk.capacity());
-            chunk.clear().limit((int) (chunkEnd - chunkStart));
-            LogFile.readFully(channel, chunk, chunkStart);
-            for (int i = chunk.limit() - 1; i >= 0; i--) {
-                if (chunk.get(i) != 0) {
-                    return chunkStart + i + 1;
-                }
-            }
-            chunkEnd = chunkStart;
-        }
-        return from;
-    }
-
-    /** Keeps the torn bytes {@code [from, last)} in a file of their own, and cuts the log off before them. */
-    private void moveTornTailAside(long from, long last) throws IOException {
+    private void moveTornTailAside(long from, long size) throws IOException {
         Path aside = file.resolveSibling(file.getFileName() + ".torn-" + System.currentTimeMillis());
         try (FileChannel out = FileChannel.open(aside, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            channel.transferTo(from, last - from, out);
+            channel.transferTo(from, size - from, out);
             out.force(true);
         }
         channel.truncate(from);
         channel.force(true);
         log.warn("event log {}: {} bytes after the last whole record (a write a crash cut short, never answered 200) "
-                + "moved to {}", file, last - from, aside);
+                + "moved to {}", file, size - from, aside);
     }
 
     private void indexEvent(long position, long offset) {
@@ -347,14 +323,13 @@ public final class FileEventLog implements EventLog {
             if (end + bytes > maxBytes) {
                 throw new IOException("no space left for " + bytes + " bytes (the log is capped at " + maxBytes + ")");
             }
-            preallocator.ensure(end + bytes);
             long at = end;
             while (buffer.hasRemaining()) {
                 at += channel.write(buffer, at);
             }
             channel.force(false);
         } catch (IOException | RuntimeException e) {
-            undoPartialWrite(bytes);
+            undoPartialWrite();
             log.error("event log could not write {} appends to {}: {}", planned.size(), file, e.getMessage());
             LogUnavailableException error = new LogUnavailableException("event log cannot write: " + e.getMessage(), e);
             for (Planned p : planned) {
@@ -385,19 +360,16 @@ public final class FileEventLog implements EventLog {
         }
     }
 
-    /** Zeros whatever part of a failed batch may have reached the file, so that no restart reads it as records. */
-    private void undoPartialWrite(int bytes) {
+    /** Cuts off whatever part of a failed batch reached the file, so the next batch starts on a record boundary. */
+    private void undoPartialWrite() {
         try {
-            long until = Math.min(end + bytes, channel.size());
-            for (long at = end; at < until; ) {
-                ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(1 << 20, until - at));
-                at += channel.write(zeros, at);
+            if (channel.size() > end) {
+                channel.truncate(end);
             }
         } catch (IOException e) {
-            // The next batch is written at end anyway. What it does not overwrite lies after the last record a
-            // restart accepts unless its positions happen to continue, and then it is an event LiveKit sent,
-            // answered 503, and retried: a duplicate, found by its id.
-            log.warn("event log could not clear a failed write in {}: {}", file, e.getMessage());
+            // The next batch is written at {@code end} anyway, and a start-up scan stops at the first record that
+            // does not continue the positions, so leftover bytes are never read as events.
+            log.warn("event log could not cut a failed write off {}: {}", file, e.getMessage());
         }
     }
 
@@ -414,7 +386,6 @@ public final class FileEventLog implements EventLog {
             }
         }
         end += bytes;
-        preallocator.written(end);
         // Move the head before answering: an appender that reads head() after its append returns must see it.
         if (newHead != head) {
             head = newHead;
@@ -554,7 +525,6 @@ public final class FileEventLog implements EventLog {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        preallocator.close();
         try {
             channel.close();
         } catch (IOException e) {

@@ -11,19 +11,6 @@ import java.util.Map;
 public final class LogFileContents {
     private LogFileContents() {}
 
-    /** Where the whole records end; the log writes zeros ahead of that. */
-    public static long recordsEnd(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            long offset = LogFile.HEADER_BYTES;
-            LogFile.Reader reader = new LogFile.Reader(channel, size);
-            for (LogFile.Entry entry = reader.read(offset, 0); entry != null; entry = reader.read(offset, 0)) {
-                offset += entry.size();
-            }
-            return offset;
-        }
-    }
-
     /** Event id to how many duplicates were counted for it, over the whole records in the file. */
     public static Map<String, Long> duplicatesById(Path file) throws IOException {
         Map<String, Long> byId = new HashMap<>();
