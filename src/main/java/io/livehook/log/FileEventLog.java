@@ -15,15 +15,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileEventLog implements EventLog {
     private static final Logger log = LoggerFactory.getLogger(FileEventLog.class);
-    private static final int MAX_BATCH = 1024;
-    private static final Duration QUEUE_WAIT = Duration.ofSeconds(2);
     /** Every STRIDE-th position's file offset is kept; a read starts there and scans forward. */
     private static final int STRIDE = 64;
     private static final long ID_WINDOW_MS = 2 * RecentIds.GENERATION_MS;
@@ -52,27 +43,20 @@ public final class FileEventLog implements EventLog {
     private final Path file;
     private final long maxBytes;
     private final FileChannel channel;
-    private final BlockingQueue<Write> queue;
-    private final Thread writer;
+    private final GroupCommit writes;
     /*
-     * The index is written by the writer thread alone, after each sync, and read without locks: processing
-     * reads at a lower CPU priority, and a lock it held while preempted would stall the writer and with it
-     * every ACK. The writer fills the offsets in, then moves end, then head; a reader reads head first.
+     * The index is written by the writer thread alone, after each sync, and read without locks (processing
+     * reads at a lower CPU priority; see LogHead). The writer fills the offsets in, then moves end, then head;
+     * a reader reads head first.
      */
     private volatile long[] strideOffsets = new long[1024];
     private final long[] recentOffsets = new long[RECENT];
     private final Map<Long, Long> duplicateCounts = new ConcurrentHashMap<>();
     private final List<Long> quarantineOffsets = new CopyOnWriteArrayList<>();
     private final RecentIds recentIds;
-    private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+    private final LogHead head = new LogHead(0);
     private volatile long end;
-    private volatile long head;
-    private volatile boolean closing;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-
-    private record Write(IncomingEvent event, Quarantine quarantine, CompletableFuture<Appended> result) {}
-
-    private record Quarantine(byte[] body, Instant receivedAt, String keyId, String reason) {}
 
     public FileEventLog(Path file) {
         this(file, 16_384, Long.MAX_VALUE);
@@ -82,7 +66,6 @@ public final class FileEventLog implements EventLog {
     FileEventLog(Path file, int queueCapacity, long maxBytes) {
         this.file = file;
         this.maxBytes = maxBytes;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.recentIds = new RecentIds(System.currentTimeMillis());
         try {
             createIfAbsent(file);
@@ -91,7 +74,7 @@ public final class FileEventLog implements EventLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open event log " + file + ": " + e.getMessage(), e);
         }
-        this.writer = Thread.ofPlatform().name("event-log-writer").daemon(false).start(this::writeLoop);
+        this.writes = new GroupCommit(queueCapacity, this::commit);
     }
 
     /** A new file gets its header atomically, and its directory entry synced, so a crash leaves it whole or absent. */
@@ -148,7 +131,7 @@ public final class FileEventLog implements EventLog {
             moveTornTailAside(offset, size);
         }
         end = offset;
-        head = position;
+        head.moveTo(position);
         rememberIdsSince(newestMs - ID_WINDOW_MS);
     }
 
@@ -158,10 +141,10 @@ public final class FileEventLog implements EventLog {
      * window starts, then forward.
      */
     private void rememberIdsSince(long sinceMs) throws IOException {
-        if (head == 0) {
+        if (head.get() == 0) {
             return;
         }
-        int slot = (int) ((head - 1) / STRIDE);
+        int slot = (int) ((head.get() - 1) / STRIDE);
         while (slot > 0 && new LogFile.Reader(channel, end).read(strideOffsets[slot], 0).event().receivedAt()
                 .toEpochMilli() >= sinceMs) {
             slot--;
@@ -211,82 +194,25 @@ public final class FileEventLog implements EventLog {
 
     @Override
     public Appended append(IncomingEvent event) throws LogUnavailableException {
-        return submit(new Write(event, null, new CompletableFuture<>()));
+        return writes.append(event);
     }
 
     @Override
     public void quarantine(byte[] body, Instant receivedAt, String keyId, String reason)
             throws LogUnavailableException {
-        submit(new Write(null, new Quarantine(body, receivedAt, keyId, reason), new CompletableFuture<>()));
-    }
-
-    private Appended submit(Write write) throws LogUnavailableException {
-        if (closing) {
-            throw new LogUnavailableException("event log is shutting down");
-        }
-        try {
-            if (!queue.offer(write, QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new LogUnavailableException("event log write queue is full");
-            }
-            return awaitCommit(write);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LogUnavailableException("interrupted while waiting for the event log", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof LogUnavailableException unavailable) {
-                throw unavailable;
-            }
-            throw new LogUnavailableException("event log write failed", e.getCause());
-        }
-    }
-
-    /**
-     * Waits without a timeout: a timed park of a virtual thread arms and cancels a timer on every append. The
-     * writer only exits after it has seen {@code closing} and then an empty queue, so a write enqueued before
-     * this check reads {@code closing == false} is always committed or failed by it; a write that sees
-     * {@code closing} waits for the writer to end and fails whatever it left behind.
-     */
-    private Appended awaitCommit(Write write) throws InterruptedException, ExecutionException {
-        if (closing) {
-            writer.join();
-            failAll(queue, new LogUnavailableException("event log is closed"));
-        }
-        return write.result().get();
-    }
-
-    private void writeLoop() {
-        List<Write> batch = new ArrayList<>(MAX_BATCH);
-        try {
-            while (true) {
-                Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closing) {
-                        return;
-                    }
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                commit(batch);
-                batch.clear();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            failAll(queue, new LogUnavailableException("event log is closed"));
-        }
+        writes.quarantine(body, receivedAt, keyId, reason);
     }
 
     /** What one write of a batch puts in the file, and the answer it gets once the file is synced. */
-    private record Planned(Write write, long offset, long position, boolean duplicate, boolean quarantine) {}
+    private record Planned(GroupCommit.Write write, long offset, long position, boolean duplicate, boolean quarantine) {}
 
     /** Writes and syncs the batch, then answers its writers; a failed write fails the whole batch. */
-    private void commit(List<Write> batch) {
+    private void commit(List<GroupCommit.Write> batch) {
         List<Planned> planned = new ArrayList<>(batch.size());
         Map<String, Long> inBatch = new HashMap<>();
-        long position = head;
+        long position = head.get();
         buffer.clear();
-        for (Write write : batch) {
+        for (GroupCommit.Write write : batch) {
             int mark = buffer.position();
             try {
                 if (write.event() != null) {
@@ -305,7 +231,7 @@ public final class FileEventLog implements EventLog {
                         planned.add(new Planned(write, end + mark, position, false, false));
                     }
                 } else {
-                    Quarantine q = write.quarantine();
+                    GroupCommit.Quarantine q = write.quarantine();
                     reserve(LogFile.quarantineSize(q.body(), q.keyId(), q.reason()));
                     LogFile.putQuarantine(buffer, q.body(), q.receivedAt(), q.keyId(), q.reason());
                     planned.add(new Planned(write, end + mark, 0, false, true));
@@ -331,10 +257,8 @@ public final class FileEventLog implements EventLog {
         } catch (IOException | RuntimeException e) {
             undoPartialWrite();
             log.error("event log could not write {} appends to {}: {}", planned.size(), file, e.getMessage());
-            LogUnavailableException error = new LogUnavailableException("event log cannot write: " + e.getMessage(), e);
-            for (Planned p : planned) {
-                p.write().result().completeExceptionally(error);
-            }
+            GroupCommit.fail(planned.stream().map(Planned::write).toList(),
+                    new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
             return;
         }
         publish(planned, position, bytes);
@@ -387,20 +311,9 @@ public final class FileEventLog implements EventLog {
         }
         end += bytes;
         // Move the head before answering: an appender that reads head() after its append returns must see it.
-        if (newHead != head) {
-            head = newHead;
-            wakeReaders();
-        }
+        head.moveTo(newHead);
         for (Planned p : planned) {
             p.write().result().complete(p.quarantine() ? null : new Appended(0, p.position(), p.duplicate()));
-        }
-    }
-
-    private static void failAll(BlockingQueue<Write> queue, LogUnavailableException error) {
-        List<Write> left = new ArrayList<>();
-        queue.drainTo(left);
-        for (Write write : left) {
-            write.result().completeExceptionally(error);
         }
     }
 
@@ -413,7 +326,7 @@ public final class FileEventLog implements EventLog {
     public List<LoggedEvent> read(int partition, long afterOffset, int limit) {
         requirePartition(partition);
         long first = Math.max(1, afterOffset + 1);
-        long newest = head;
+        long newest = head.get();
         long until = end;
         if (first > newest || limit <= 0) {
             return List.of();
@@ -455,39 +368,13 @@ public final class FileEventLog implements EventLog {
     @Override
     public long head(int partition) {
         requirePartition(partition);
-        return head;
+        return head.get();
     }
 
     @Override
     public boolean awaitAfter(int partition, long offset, Duration timeout) throws InterruptedException {
         requirePartition(partition);
-        if (head > offset) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Thread self = Thread.currentThread();
-        waiting.add(self);
-        try {
-            while (head <= offset) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || closing) {
-                    return false;
-                }
-                LockSupport.parkNanos(this, left);
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-            }
-            return true;
-        } finally {
-            waiting.remove(self);
-        }
-    }
-
-    private void wakeReaders() {
-        for (Thread reader : waiting) {
-            LockSupport.unpark(reader);
-        }
+        return head.awaitAfter(offset, timeout);
     }
 
     @Override
@@ -518,13 +405,8 @@ public final class FileEventLog implements EventLog {
 
     @Override
     public void close() {
-        closing = true;
-        wakeReaders();
-        try {
-            writer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        head.close();
+        writes.close();
         try {
             channel.close();
         } catch (IOException e) {
