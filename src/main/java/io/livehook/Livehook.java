@@ -14,8 +14,8 @@ import io.livehook.dashboard.Dashboard;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.ingest.WebhookVerifier;
 import io.livehook.log.DataDirLock;
+import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
-import io.livehook.log.SqliteEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
@@ -58,12 +58,13 @@ public final class Livehook implements AutoCloseable {
         this.config = config;
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
-        this.eventLog = new SqliteEventLog(config.storage().logFile());
+        this.eventLog = EmbeddedLog.open(config.storage().dataDir());
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
         this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
-        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox());
+        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox(),
+                config.process().nice());
         this.reconciler = reconciler(config, clock);
         this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
         var queries = new StateQueries(state, clock);

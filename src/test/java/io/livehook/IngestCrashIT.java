@@ -2,6 +2,8 @@ package io.livehook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.log.EmbeddedLog;
+import io.livehook.log.LogFileContents;
 import io.livehook.testing.LivehookProcess;
 import io.livehook.testing.TestJwt;
 import java.net.URI;
@@ -11,9 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.sqlite.SQLiteConfig;
 
 /**
  * kill -9 in the middle of a stream of webhooks, restart on the same data directory: every event that was
@@ -112,7 +110,7 @@ class IngestCrashIT {
             second.awaitOk("/readyz", Duration.ofSeconds(20));
             URI webhook = URI.create("http://127.0.0.1:" + second.port() + "/webhook");
 
-            Map<String, Long> stored = storedEvents(dataDir.resolve("events.db"));
+            Map<String, Long> stored = LogFileContents.duplicatesById(dataDir.resolve(EmbeddedLog.FILE));
             System.out.printf("crash: sent %d, acknowledged %d, cut off or refused %d, stored after restart %d%n",
                     sent.size(), acknowledged.size(), failed.get(), stored.size());
             assertThat(stored.keySet()).as("acknowledged events in the log").containsAll(acknowledged);
@@ -135,7 +133,7 @@ class IngestCrashIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.body()).isEqualTo("appended\n");
 
-            Map<String, Long> after = storedEvents(dataDir.resolve("events.db"));
+            Map<String, Long> after = LogFileContents.duplicatesById(dataDir.resolve(EmbeddedLog.FILE));
             assertThat(after).hasSize(stored.size() + 1);
             for (String id : resent) {
                 assertThat(after.get(id)).as("duplicates counted for %s", id).isEqualTo(1L);
@@ -158,18 +156,4 @@ class IngestCrashIT {
                 + Instant.now().getEpochSecond() + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** event_id -> duplicates, read through a read-only connection of our own. */
-    private static Map<String, Long> storedEvents(Path db) throws Exception {
-        SQLiteConfig config = new SQLiteConfig();
-        config.setReadOnly(true);
-        Map<String, Long> events = new HashMap<>();
-        try (Connection connection = config.createConnection("jdbc:sqlite:" + db.toAbsolutePath());
-                Statement s = connection.createStatement();
-                ResultSet rs = s.executeQuery("SELECT event_id, duplicates FROM events")) {
-            while (rs.next()) {
-                assertThat(events.put(rs.getString(1), rs.getLong(2))).as("row for %s", rs.getString(1)).isNull();
-            }
-        }
-        return events;
-    }
 }

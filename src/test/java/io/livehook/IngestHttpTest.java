@@ -6,7 +6,8 @@ import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.QuarantinedBody;
-import io.livehook.log.SqliteEventLog;
+import io.livehook.log.EmbeddedLog;
+import io.livehook.log.EventLog;
 import io.livehook.testing.TestJwt;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -391,7 +392,7 @@ class IngestHttpTest {
         }
         livehook = null;
 
-        try (SqliteEventLog reopened = new SqliteEventLog(dataDir.resolve("events.db"))) {
+        try (EventLog reopened = EmbeddedLog.open(dataDir)) {
             assertThat(reopened.read(0, 0, 10)).extracting(LoggedEvent::eventId).containsExactly("EV_inflight");
         }
     }

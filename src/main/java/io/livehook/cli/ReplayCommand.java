@@ -4,7 +4,8 @@ import io.livehook.config.ConfigException;
 import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
 import io.livehook.log.DataDirLock;
-import io.livehook.log.SqliteEventLog;
+import io.livehook.log.EmbeddedLog;
+import io.livehook.log.EventLog;
 import io.livehook.process.Replay;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +35,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         var storage = settings.storage();
         try (DataDirLock lock = DataDirLock.acquire(storage.dataDir(), "replaying");
-                SqliteEventLog eventLog = new SqliteEventLog(storage.logFile())) {
+                EventLog eventLog = EmbeddedLog.open(storage.dataDir())) {
             long started = System.nanoTime();
             long applied = Replay.rebuild(eventLog, storage.stateFile(), 4, Clock.systemUTC(),
                     Duration.ofSeconds(timeoutSeconds));

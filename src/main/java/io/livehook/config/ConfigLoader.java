@@ -32,7 +32,7 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile");
+        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process");
         Section server = root.child("server");
         server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
         Section livekit = root.child("livekit");
@@ -44,6 +44,8 @@ public final class ConfigLoader {
         Section reconcile = root.child("reconcile");
         reconcile.allowOnly("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds", "settle_ms",
                 "requests_per_second", "max_backoff_seconds");
+        Section process = root.child("process");
+        process.allowOnly("nice");
 
         String webhookPath = env("LIVEHOOK_WEBHOOK_PATH").orElseGet(() -> server.text("webhook_path", "/webhook"));
         if (!webhookPath.startsWith("/")) {
@@ -77,8 +79,10 @@ public final class ConfigLoader {
                 intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second", 10, 1, 1000),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_MAX_BACKOFF", reconcile, "max_backoff_seconds",
                         300, 1, 86_400)));
+        var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
+                LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
-                destinations, reconcileConfig);
+                destinations, reconcileConfig, processConfig);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
 public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev,
-        List<DestinationConfig> destinations, Reconcile reconcile) {
+        List<DestinationConfig> destinations, Reconcile reconcile, Processing process) {
 
     public LivehookConfig {
         destinations = List.copyOf(destinations);
@@ -15,7 +15,7 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /** A configuration that forwards nowhere. */
     public LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
-        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults());
+        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults(), Processing.defaults());
     }
 
     public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
@@ -35,11 +35,17 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
         }
     }
 
-    public record Storage(Path dataDir) {
-        public Path logFile() {
-            return dataDir.resolve("events.db");
+    /**
+     * {@code nice} is the Linux nice value (0 to 19) of the threads that turn the log into state, so that ingest,
+     * which LiveKit waits on, gets the CPU first; 0 leaves them at the priority livehook was started with.
+     */
+    public record Processing(int nice) {
+        public static Processing defaults() {
+            return new Processing(10);
         }
+    }
 
+    public record Storage(Path dataDir) {
         public Path stateFile() {
             return dataDir.resolve("state.db");
         }

@@ -80,7 +80,9 @@ final class DestinationSender {
 
     void start() {
         running = true;
-        dispatcher = Thread.ofVirtual().name("deliver-" + config.name()).start(this::dispatch);
+        // A platform thread: processing wakes it at a lower CPU priority, and waking a virtual thread can make
+        // the waker start a carrier thread, which would inherit that priority and run ingest's requests with it.
+        dispatcher = Thread.ofPlatform().name("deliver-" + config.name()).daemon().start(this::dispatch);
     }
 
     /** Something new may be due (deliveries committed, an operator's retry or replay): look at every queue. */

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The durable, ordered record of every event livehook accepted: the seam between ingest and everything
- * after it. The embedded implementation is one SQLite file; a Kafka topic fits the same contract (a
+ * after it. The embedded implementation is one append-only file; a Kafka topic fits the same contract (a
  * partition per key hash, offsets per partition, duplicates filtered later by event id).
  */
 public interface EventLog extends AutoCloseable {

@@ -10,43 +10,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The embedded event log: one SQLite file in WAL mode. All writes go through one thread that commits
- * whatever has queued up as a single transaction (group commit), so many concurrent requests share one
- * fsync and none is answered before its commit returns. Duplicate event ids are stored once: the copy
- * only bumps a counter.
+ * The event log of data directories made before {@link FileEventLog}: one SQLite file in WAL mode. Each
+ * group commit is one transaction, so many concurrent requests share one fsync and none is answered before
+ * its commit returns. Duplicate event ids are stored once: the copy only bumps a counter.
  */
 public final class SqliteEventLog implements EventLog {
     private static final Logger log = LoggerFactory.getLogger(SqliteEventLog.class);
-    private static final int MAX_BATCH = 1024;
-    private static final Duration QUEUE_WAIT = Duration.ofSeconds(2);
 
     private final Path file;
     private final int maxPages;
     private final SQLiteDataSource dataSource;
-    private final BlockingQueue<Write> queue;
-    private final Thread writer;
+    private final GroupCommit writes;
     private final Connection reader;
-    private final ReentrantLock headLock = new ReentrantLock();
-    private final Condition headMoved = headLock.newCondition();
-    private volatile long head;
-    private volatile boolean closing;
-
-    /** A write and the caller waiting for it; {@code result} completes after the commit. */
-    private record Write(IncomingEvent event, Quarantine quarantine, CompletableFuture<Appended> result) {}
-
-    private record Quarantine(byte[] body, Instant receivedAt, String keyId, String reason) {}
+    private final LogHead head;
+    /** Used by the writer thread alone; null after a failed commit until the next batch reopens it. */
+    private WriteSession session;
 
     public SqliteEventLog(Path file) {
         this(file, 16_384, 0);
@@ -58,17 +41,14 @@ public final class SqliteEventLog implements EventLog {
         this.maxPages = maxPages;
         this.dataSource = Sqlite.dataSource(file, true);
         Sqlite.migrate(dataSource, "db/log");
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.reader = Sqlite.open(dataSource);
-        WriteSession session;
         try {
-            session = new WriteSession();
-            this.head = queryHead();
+            this.session = new WriteSession();
+            this.head = new LogHead(queryHead());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare event log " + file + ": " + e.getMessage(), e);
         }
-        this.writer = Thread.ofPlatform().name("event-log-writer").daemon(false)
-                .start(() -> writeLoop(session));
+        this.writes = new GroupCommit(queueCapacity, this::commit);
     }
 
     /**
@@ -116,98 +96,40 @@ public final class SqliteEventLog implements EventLog {
 
     @Override
     public Appended append(IncomingEvent event) throws LogUnavailableException {
-        return submit(new Write(event, null, new CompletableFuture<>()));
+        return writes.append(event);
     }
 
     @Override
     public void quarantine(byte[] body, Instant receivedAt, String keyId, String reason)
             throws LogUnavailableException {
-        submit(new Write(null, new Quarantine(body, receivedAt, keyId, reason), new CompletableFuture<>()));
+        writes.quarantine(body, receivedAt, keyId, reason);
     }
 
-    private Appended submit(Write write) throws LogUnavailableException {
-        if (closing) {
-            throw new LogUnavailableException("event log is shutting down");
+    private void commit(List<GroupCommit.Write> batch) {
+        if (session == null) {
+            try {
+                session = new WriteSession();
+            } catch (SQLException e) {
+                log.error("event log cannot reopen {}: {}", file, e.getMessage());
+                GroupCommit.fail(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
+                return;
+            }
         }
-        try {
-            if (!queue.offer(write, QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new LogUnavailableException("event log write queue is full");
-            }
-            return awaitCommit(write);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LogUnavailableException("interrupted while waiting for the event log", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof LogUnavailableException unavailable) {
-                throw unavailable;
-            }
-            throw new LogUnavailableException("event log write failed", e.getCause());
-        }
-    }
-
-    /**
-     * Waits without a timeout: a timed park of a virtual thread arms and cancels a timer on every append. The
-     * writer only exits after it has seen {@code closing} and then an empty queue, so a write enqueued before
-     * this check reads {@code closing == false} is always committed or failed by it; a write that sees
-     * {@code closing} waits for the writer to end and fails whatever it left behind.
-     */
-    private Appended awaitCommit(Write write) throws InterruptedException, ExecutionException {
-        if (closing) {
-            writer.join();
-            failAll(queue, new LogUnavailableException("event log is closed"));
-        }
-        return write.result().get();
-    }
-
-    private void writeLoop(WriteSession initial) {
-        List<Write> batch = new ArrayList<>(MAX_BATCH);
-        WriteSession session = initial;
-        try {
-            while (true) {
-                Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closing) {
-                        return;
-                    }
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                if (session == null) {
-                    try {
-                        session = new WriteSession();
-                    } catch (SQLException e) {
-                        log.error("event log cannot reopen {}: {}", file, e.getMessage());
-                        failAll(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
-                        batch.clear();
-                        continue;
-                    }
-                }
-                if (!commit(session, batch)) {
-                    session.close();
-                    session = null;
-                }
-                batch.clear();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            if (session != null) {
-                session.close();
-            }
-            failAll(queue, new LogUnavailableException("event log is closed"));
+        if (!commit(session, batch)) {
+            session.close();
+            session = null;
         }
     }
 
     /** Commits the batch as one transaction and answers its writers; false if it failed (all of it). */
-    private boolean commit(WriteSession session, List<Write> batch) {
+    private boolean commit(WriteSession session, List<GroupCommit.Write> batch) {
         Connection connection = session.connection;
         PreparedStatement insert = session.insert;
         PreparedStatement quarantine = session.quarantine;
         List<Appended> results = new ArrayList<>(batch.size());
-        long newHead = head;
+        long newHead = head.get();
         try {
-            for (Write write : batch) {
+            for (GroupCommit.Write write : batch) {
                 if (write.event() != null) {
                     Appended appended = insert(insert, write.event());
                     if (!appended.duplicate()) {
@@ -215,7 +137,7 @@ public final class SqliteEventLog implements EventLog {
                     }
                     results.add(appended);
                 } else {
-                    Quarantine q = write.quarantine();
+                    GroupCommit.Quarantine q = write.quarantine();
                     quarantine.setString(1, q.keyId());
                     quarantine.setLong(2, q.receivedAt().toEpochMilli());
                     quarantine.setString(3, q.reason());
@@ -230,19 +152,11 @@ public final class SqliteEventLog implements EventLog {
             // every later append waiting for a commit that never comes.
             rollback(connection);
             log.error("event log could not commit {} writes to {}: {}", batch.size(), file, e.getMessage());
-            failAll(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
+            GroupCommit.fail(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
             return false;
         }
         // Move the head before answering: an appender that reads head() after its append returns must see it.
-        if (newHead != head) {
-            headLock.lock();
-            try {
-                head = newHead;
-                headMoved.signalAll();
-            } finally {
-                headLock.unlock();
-            }
-        }
+        head.moveTo(newHead);
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result().complete(results.get(i));
         }
@@ -269,18 +183,6 @@ public final class SqliteEventLog implements EventLog {
         } catch (SQLException e) {
             log.warn("event log rollback failed: {}", e.getMessage());
         }
-    }
-
-    private static void failAll(Iterable<Write> writes, LogUnavailableException error) {
-        for (Write write : writes) {
-            write.result().completeExceptionally(error);
-        }
-    }
-
-    private static void failAll(BlockingQueue<Write> queue, LogUnavailableException error) {
-        List<Write> left = new ArrayList<>();
-        queue.drainTo(left);
-        failAll(left, error);
     }
 
     @Override
@@ -315,26 +217,13 @@ public final class SqliteEventLog implements EventLog {
     @Override
     public long head(int partition) {
         requirePartition(partition);
-        return head;
+        return head.get();
     }
 
     @Override
     public boolean awaitAfter(int partition, long offset, Duration timeout) throws InterruptedException {
         requirePartition(partition);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        headLock.lock();
-        try {
-            while (head <= offset) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || closing) {
-                    return false;
-                }
-                headMoved.awaitNanos(left);
-            }
-            return true;
-        } finally {
-            headLock.unlock();
-        }
+        return head.awaitAfter(offset, timeout);
     }
 
     @Override
@@ -371,17 +260,10 @@ public final class SqliteEventLog implements EventLog {
 
     @Override
     public void close() {
-        closing = true;
-        headLock.lock();
-        try {
-            headMoved.signalAll();
-        } finally {
-            headLock.unlock();
-        }
-        try {
-            writer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        head.close();
+        writes.close();
+        if (session != null) {
+            session.close(); // the writer thread has ended: nothing else uses it
         }
         synchronized (reader) {
             try {

@@ -46,6 +46,7 @@ public final class Processor implements AutoCloseable {
     private final StateStore store;
     private final Clock clock;
     private final Outbox outbox;
+    private final int niceness;
     private final List<Lane> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Progress> progress = new ArrayList<>();
@@ -53,18 +54,26 @@ public final class Processor implements AutoCloseable {
     private final AtomicLong deadLetterSignal = new AtomicLong();
     private volatile boolean running;
 
-    /** A processor that queues nothing for delivery. */
+    /** A processor that queues nothing for delivery and runs at the priority it is started with. */
     public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry) {
-        this(eventLog, store, laneCount, clock, registry, Outbox.NONE);
+        this(eventLog, store, laneCount, clock, registry, Outbox.NONE, 0);
     }
 
-    /** {@code outbox} gets each newly applied event inside the transaction that applies it. */
+    /**
+     * {@code outbox} gets each newly applied event inside the transaction that applies it. {@code niceness}
+     * (0 to 19) is the nice value the processing threads take, so that ingest, which answers LiveKit, gets the
+     * CPU first; 0 leaves their priority alone.
+     */
     public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry,
-            Outbox outbox) {
+            Outbox outbox, int niceness) {
+        if (niceness < 0 || niceness > 19) {
+            throw new IllegalArgumentException("niceness must be between 0 and 19, got " + niceness);
+        }
         this.eventLog = eventLog;
         this.store = store;
         this.clock = clock;
         this.outbox = outbox;
+        this.niceness = niceness;
         for (int i = 0; i < laneCount; i++) {
             lanes.add(new Lane(i));
         }
@@ -77,12 +86,21 @@ public final class Processor implements AutoCloseable {
     public void start() {
         running = true;
         for (Lane lane : lanes) {
-            threads.add(Thread.ofPlatform().name("process-lane-" + lane.index).start(lane::run));
+            threads.add(startThread("process-lane-" + lane.index, lane::run));
         }
         for (int p = 0; p < progress.size(); p++) {
             int partition = p;
-            threads.add(Thread.ofPlatform().name("process-reader-" + p).start(() -> read(partition)));
+            threads.add(startThread("process-reader-" + p, () -> read(partition)));
         }
+    }
+
+    private Thread startThread(String name, Runnable work) {
+        return Thread.ofPlatform().name(name).start(() -> {
+            if (niceness > 0) {
+                CpuPriority.lowerCurrentThread(niceness);
+            }
+            work.run();
+        });
     }
 
     /** The offset up to which every event of the partition is applied or dead-lettered. */

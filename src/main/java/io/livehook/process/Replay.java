@@ -38,8 +38,9 @@ public final class Replay {
         deleteDatabase(fresh);
         long applied;
         try (StateStore store = StateStore.sqlite(fresh);
+                // Nothing competes with a replay for the CPU: it keeps the priority it was started with.
                 Processor processor = new Processor(eventLog, store, lanes, clock, new SimpleMeterRegistry(),
-                        Outbox.NONE)) {
+                        Outbox.NONE, 0)) {
             processor.start();
             if (!processor.awaitCaughtUp(timeout)) {
                 throw new IOException("replay did not catch up with the log within " + timeout);

@@ -55,7 +55,7 @@ class ConfigLoaderTest {
         assertThat(config.server().webhookPath()).isEqualTo("/webhook");
         assertThat(config.server().maxBodyBytes()).isEqualTo(1 << 20);
         assertThat(config.livekit().leeway()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(config.storage().logFile()).isEqualTo(Path.of("data", "events.db"));
+        assertThat(config.storage().dataDir()).isEqualTo(Path.of("data"));
     }
 
     @Test
@@ -95,6 +95,48 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("LIVEHOOK_RECONCILE_INTERVAL must be between");
         assertThatThrownBy(() -> load(with(keys, "LIVEKIT_URL", "demo.livekit.cloud")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("LIVEKIT_URL (livekit.url) must be");
+    }
+
+    @Test
+    void processNiceDefaultsTo10_andComesFromYamlOrTheEnvironment() throws IOException {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThat(load(keys).process().nice()).isEqualTo(10);
+        assertThat(load(keys).process()).isEqualTo(LivehookConfig.Processing.defaults());
+        assertThat(load(with(keys, "LIVEHOOK_PROCESS_NICE", "0")).process().nice()).isZero();
+        assertThat(load(keys, """
+                process:
+                  nice: 19
+                """, false).process().nice()).isEqualTo(19);
+        assertThat(load(with(keys, "LIVEHOOK_PROCESS_NICE", "5"), """
+                process:
+                  nice: 19
+                """, false).process().nice()).isEqualTo(5);
+    }
+
+    @Test
+    void aProcessNiceOutside0To19StopsTheStartWithItsName() {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_PROCESS_NICE", "-1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_PROCESS_NICE must be between 0 and 19, got -1");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_PROCESS_NICE", "20")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_PROCESS_NICE must be between 0 and 19, got 20");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_PROCESS_NICE", "low")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_PROCESS_NICE must be a whole number, got \"low\"");
+        assertThatThrownBy(() -> load(keys, """
+                process:
+                  nice: 20
+                """, false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("process.nice must be between 0 and 19, got 20");
+        assertThatThrownBy(() -> load(keys, """
+                process:
+                  nice: low
+                """, false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("process.nice must be a whole number");
     }
 
     @Test

@@ -2,7 +2,8 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livehook.log.SqliteEventLog;
+import io.livehook.log.EmbeddedLog;
+import io.livehook.log.EventLog;
 import io.livehook.process.Replay;
 import io.livehook.state.Jdbc;
 import io.livehook.state.StateStore;
@@ -55,7 +56,7 @@ class ReplayDeliveriesTest {
             assertThat(receiver.requests()).hasSize(5);
 
             Path data = dir.resolve("data");
-            try (SqliteEventLog log = new SqliteEventLog(data.resolve("events.db"))) {
+            try (EventLog log = EmbeddedLog.open(data)) {
                 assertThat(Replay.rebuild(log, data.resolve("state.db"), 2, Clock.systemUTC(), Duration.ofSeconds(30)))
                         .isEqualTo(5);
             }

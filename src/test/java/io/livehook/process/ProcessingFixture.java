@@ -4,7 +4,8 @@ import io.livehook.ingest.EventHeader;
 import io.livehook.log.Appended;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.Origin;
-import io.livehook.log.SqliteEventLog;
+import io.livehook.log.EmbeddedLog;
+import io.livehook.log.FileEventLog;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.Egress;
@@ -39,7 +40,7 @@ final class ProcessingFixture implements AutoCloseable {
     final Path stateFile;
     final int lanes;
     final Clock clock = Clock.fixed(RECEIVED_AT, ZoneOffset.UTC);
-    SqliteEventLog log;
+    FileEventLog log;
     StateStore store;
     Processor processor;
     SimpleMeterRegistry registry;
@@ -50,10 +51,10 @@ final class ProcessingFixture implements AutoCloseable {
 
     ProcessingFixture(Path dir, int lanes) {
         this.dir = dir;
-        this.logFile = dir.resolve("log.db");
+        this.logFile = dir.resolve(EmbeddedLog.FILE);
         this.stateFile = dir.resolve("state.db");
         this.lanes = lanes;
-        this.log = new SqliteEventLog(logFile);
+        this.log = new FileEventLog(logFile);
         openProcessing();
     }
 

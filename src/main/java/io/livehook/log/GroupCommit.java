@@ -1,0 +1,137 @@
+package io.livehook.log;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded logs' writes: callers queue them and wait; one writer thread takes whatever has queued up and
+ * hands it to the log as one batch, which it makes durable at once (one commit, one sync) and then answers.
+ */
+final class GroupCommit implements AutoCloseable {
+    private static final int MAX_BATCH = 1024;
+    private static final Duration QUEUE_WAIT = Duration.ofSeconds(2);
+
+    /** An append ({@code event}) or a quarantined body, and the caller waiting for it. */
+    record Write(IncomingEvent event, Quarantine quarantine, CompletableFuture<Appended> result) {}
+
+    record Quarantine(byte[] body, Instant receivedAt, String keyId, String reason) {}
+
+    /** Makes the batch durable, then completes every write's result, or fails it. */
+    @FunctionalInterface
+    interface Committer {
+        void commit(List<Write> batch);
+    }
+
+    private final BlockingQueue<Write> queue;
+    private final Thread writer;
+    private volatile boolean closing;
+
+    GroupCommit(int queueCapacity, Committer committer) {
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.writer = Thread.ofPlatform().name("event-log-writer").daemon(false).start(() -> writeLoop(committer));
+    }
+
+    Appended append(IncomingEvent event) throws LogUnavailableException {
+        return submit(new Write(event, null, new CompletableFuture<>()));
+    }
+
+    void quarantine(byte[] body, Instant receivedAt, String keyId, String reason) throws LogUnavailableException {
+        submit(new Write(null, new Quarantine(body, receivedAt, keyId, reason), new CompletableFuture<>()));
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    private Appended submit(Write write) throws LogUnavailableException {
+        if (closing) {
+            throw new LogUnavailableException("event log is shutting down");
+        }
+        try {
+            if (!queue.offer(write, QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new LogUnavailableException("event log write queue is full");
+            }
+            return awaitCommit(write);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LogUnavailableException("interrupted while waiting for the event log", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LogUnavailableException unavailable) {
+                throw unavailable;
+            }
+            throw new LogUnavailableException("event log write failed", e.getCause());
+        }
+    }
+
+    /**
+     * Waits without a timeout: a timed park of a virtual thread arms and cancels a timer on every append. The
+     * writer only exits after it has seen {@code closing} and then an empty queue, so a write enqueued before
+     * this check reads {@code closing == false} is always committed or failed by it; a write that sees
+     * {@code closing} waits for the writer to end and fails whatever it left behind.
+     */
+    private Appended awaitCommit(Write write) throws InterruptedException, ExecutionException {
+        if (closing) {
+            writer.join();
+            failQueued();
+        }
+        return write.result().get();
+    }
+
+    private void writeLoop(Committer committer) {
+        List<Write> batch = new ArrayList<>(MAX_BATCH);
+        try {
+            while (true) {
+                Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closing) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                try {
+                    committer.commit(batch);
+                } catch (RuntimeException e) {
+                    // A dead writer would leave every later append waiting for a commit that never comes.
+                    fail(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
+                }
+                batch.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            failQueued();
+        }
+    }
+
+    static void fail(Iterable<Write> writes, LogUnavailableException error) {
+        for (Write write : writes) {
+            write.result().completeExceptionally(error);
+        }
+    }
+
+    private void failQueued() {
+        List<Write> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, new LogUnavailableException("event log is closed"));
+    }
+
+    /** Stops taking writes, lets the writer commit what it has, and waits for it to end. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
