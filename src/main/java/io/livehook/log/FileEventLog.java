@@ -70,9 +70,19 @@ public final class FileEventLog implements EventLog {
         try {
             createIfAbsent(file);
             this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            recover();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open event log " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            recover();
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw new UncheckedIOException("cannot open event log " + file + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
         }
         this.writes = new GroupCommit(queueCapacity, this::commit);
     }
