@@ -154,13 +154,12 @@ public final class FileEventLog implements EventLog {
         if (head.get() == 0) {
             return;
         }
+        LogFile.Reader reader = new LogFile.Reader(channel, end);
         int slot = (int) ((head.get() - 1) / STRIDE);
-        while (slot > 0 && new LogFile.Reader(channel, end).read(strideOffsets[slot], 0).event().receivedAt()
-                .toEpochMilli() >= sinceMs) {
+        while (slot > 0 && reader.read(strideOffsets[slot], 0).event().receivedAt().toEpochMilli() >= sinceMs) {
             slot--;
         }
         long now = System.currentTimeMillis();
-        LogFile.Reader reader = new LogFile.Reader(channel, end);
         for (long offset = strideOffsets[slot]; offset < end; ) {
             LogFile.Entry entry = reader.read(offset, 0);
             if (entry.kind() == LogFile.EVENT && entry.event().receivedAt().toEpochMilli() >= sinceMs) {

@@ -46,10 +46,6 @@ final class GroupCommit implements AutoCloseable {
         submit(new Write(null, new Quarantine(body, receivedAt, keyId, reason), new CompletableFuture<>()));
     }
 
-    boolean closing() {
-        return closing;
-    }
-
     private Appended submit(Write write) throws LogUnavailableException {
         if (closing) {
             throw new LogUnavailableException("event log is shutting down");

@@ -34,10 +34,6 @@ final class RecentIds {
         current.put(hash(eventId), position);
     }
 
-    int size() {
-        return current.size + previous.size;
-    }
-
     /** FNV-1a over the UTF-16 units, then a 64-bit finaliser so that similar ids spread over the table. */
     static long hash(String s) {
         long h = 0xcbf29ce484222325L;

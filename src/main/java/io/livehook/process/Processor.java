@@ -66,9 +66,6 @@ public final class Processor implements AutoCloseable {
      */
     public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry,
             Outbox outbox, int niceness) {
-        if (niceness < 0 || niceness > 19) {
-            throw new IllegalArgumentException("niceness must be between 0 and 19, got " + niceness);
-        }
         this.eventLog = eventLog;
         this.store = store;
         this.clock = clock;

@@ -1,6 +1,5 @@
 package io.livehook.process;
 
-import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.Sqlite;
 import io.livehook.state.Jdbc;
@@ -39,8 +38,7 @@ public final class Replay {
         long applied;
         try (StateStore store = StateStore.sqlite(fresh);
                 // Nothing competes with a replay for the CPU: it keeps the priority it was started with.
-                Processor processor = new Processor(eventLog, store, lanes, clock, new SimpleMeterRegistry(),
-                        Outbox.NONE, 0)) {
+                Processor processor = new Processor(eventLog, store, lanes, clock, new SimpleMeterRegistry())) {
             processor.start();
             if (!processor.awaitCaughtUp(timeout)) {
                 throw new IOException("replay did not catch up with the log within " + timeout);
