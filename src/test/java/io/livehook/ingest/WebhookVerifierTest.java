@@ -13,8 +13,6 @@ import io.livehook.testing.TestJwt;
 import io.livekit.server.AccessToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,17 +30,19 @@ import org.junit.jupiter.api.TestFactory;
 
 class WebhookVerifierTest {
     private static final Duration LEEWAY = Duration.ofSeconds(60);
-    private static final Path VECTORS = Path.of("..", "shared", "livekit", "sdk-test-vectors.json");
+    /** The official server SDKs' own webhook test vectors (key, secret, body, expected hash). */
+    private static final String VECTORS = "/livekit/sdk-test-vectors.json";
 
     private static JsonNode vectorFile;
 
     @BeforeAll
     static void loadVectors() throws IOException {
-        if (!Files.isRegularFile(VECTORS)) {
-            fail("LiveKit SDK test vectors not found at " + VECTORS.toAbsolutePath().normalize()
-                    + " (tests expect the project next to shared/livekit/sdk-test-vectors.json)");
+        try (var in = WebhookVerifierTest.class.getResourceAsStream(VECTORS)) {
+            if (in == null) {
+                fail("LiveKit SDK test vectors missing from the test classpath: " + VECTORS);
+            }
+            vectorFile = new ObjectMapper().readTree(in);
         }
-        vectorFile = new ObjectMapper().readTree(VECTORS.toFile());
     }
 
     private static WebhookVerifier verifier(Map<String, String> keys, Clock clock) {
