@@ -27,6 +27,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,13 +59,13 @@ public final class Livehook implements AutoCloseable {
         this.config = config;
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
-        this.eventLog = EmbeddedLog.open(config.storage().dataDir());
+        this.eventLog = orClose(() -> EmbeddedLog.open(config.storage().dataDir()), lock);
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
-        this.state = StateStore.sqlite(config.storage().stateFile());
+        this.state = orClose(() -> StateStore.open(config.storage().state()), eventLog, lock);
         this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
-        this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox(),
-                config.process().nice());
+        this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
+                deliveries.outbox(), config.process().nice()), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);
         this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
         var queries = new StateQueries(state, clock);
@@ -77,6 +78,25 @@ public final class Livehook implements AutoCloseable {
                 .shutdownHook(false)
                 .routing(this::routes)
                 .build();
+    }
+
+    /**
+     * Opens the next part; if it cannot be opened, closes the parts opened before it (newest first) so that a
+     * failed start holds nothing, and says why in an {@link IllegalStateException}, which {@code serve} prints.
+     */
+    private static <T> T orClose(Supplier<T> part, AutoCloseable... opened) {
+        try {
+            return part.get();
+        } catch (RuntimeException e) {
+            for (AutoCloseable resource : opened) {
+                try {
+                    resource.close();
+                } catch (Exception closeFailure) {
+                    e.addSuppressed(closeFailure);
+                }
+            }
+            throw e instanceof IllegalStateException ? e : new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Corrections go into the log like webhooks; on only with LiveKit's address and not switched off. */
@@ -118,6 +138,7 @@ public final class Livehook implements AutoCloseable {
         log.info("livehook listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, data in {}",
                 config.server().host(), livehook.port(), config.server().webhookPath(), Dashboard.BASE,
                 config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
+        log.info("state in {}", config.storage().state());
         livehook.logReconcile();
         return livehook;
     }

@@ -37,9 +37,9 @@ final class ReplayCommand implements Callable<Integer> {
         try (DataDirLock lock = DataDirLock.acquire(storage.dataDir(), "replaying");
                 EventLog eventLog = EmbeddedLog.open(storage.dataDir())) {
             long started = System.nanoTime();
-            long applied = Replay.rebuild(eventLog, storage.stateFile(), 4, Clock.systemUTC(),
+            long applied = Replay.rebuild(eventLog, storage.state(), 4, Clock.systemUTC(),
                     Duration.ofSeconds(timeoutSeconds));
-            System.out.printf("replayed %d events into %s in %.1f s%n", applied, storage.stateFile(),
+            System.out.printf("replayed %d events into %s in %.1f s%n", applied, storage.state(),
                     (System.nanoTime() - started) / 1e9);
             return 0;
         } catch (IllegalStateException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.livehook.state.StateLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -38,7 +39,11 @@ public final class ConfigLoader {
         Section livekit = root.child("livekit");
         livekit.allowOnly("api_key", "api_secret", "keys", "leeway_seconds", "url");
         Section storage = root.child("storage");
-        storage.allowOnly("data_dir");
+        if (storage.node("state_password") != null || storage.node("state_user") != null) {
+            throw new ConfigException("storage.state_user and storage.state_password are not read from the file: set "
+                    + "LIVEHOOK_STATE_USER and LIVEHOOK_STATE_PASSWORD in the environment");
+        }
+        storage.allowOnly("data_dir", "state_url", "state_schema", "state_pool_size");
         Section api = root.child("api");
         api.allowOnly("token");
         Section reconcile = root.child("reconcile");
@@ -64,8 +69,8 @@ public final class ConfigLoader {
                 Duration.ofSeconds(intSetting("LIVEHOOK_LEEWAY_SECONDS", livekit, "leeway_seconds", 60, 0, 3600)),
                 liveKitUrl(env("LIVEKIT_URL").or(() -> Optional.ofNullable(livekit.text("url", null)))));
 
-        var storageConfig = new LivehookConfig.Storage(
-                Path.of(env("LIVEHOOK_DATA_DIR").orElseGet(() -> storage.text("data_dir", "data"))));
+        Path dataDir = Path.of(env("LIVEHOOK_DATA_DIR").orElseGet(() -> storage.text("data_dir", "data")));
+        var storageConfig = new LivehookConfig.Storage(dataDir, state(storage, dataDir));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
         var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
@@ -83,6 +88,35 @@ public final class ConfigLoader {
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
                 destinations, reconcileConfig, processConfig);
+    }
+
+    /** SQLite in the data directory unless a state URL is set; a server's credentials only from the environment. */
+    private StateLocation state(Section storage, Path dataDir) {
+        String where = env("LIVEHOOK_STATE_URL").isPresent() ? "LIVEHOOK_STATE_URL" : "storage.state_url";
+        Optional<String> url = env("LIVEHOOK_STATE_URL").or(() -> Optional.ofNullable(storage.text("state_url", null)))
+                .map(String::strip);
+        String schema = env("LIVEHOOK_STATE_SCHEMA").orElseGet(() -> storage.text("state_schema",
+                StateLocation.DEFAULT_SCHEMA)).strip();
+        if (!schema.matches("[a-z_][a-z0-9_]{0,50}")) {
+            throw new ConfigException("storage.state_schema (LIVEHOOK_STATE_SCHEMA) must be lower-case letters, digits "
+                    + "and _, at most 51, got \"" + schema + "\"");
+        }
+        int poolSize = intSetting("LIVEHOOK_STATE_POOL_SIZE", storage, "state_pool_size",
+                StateLocation.DEFAULT_POOL_SIZE, 1, 200);
+        if (url.isEmpty()) {
+            return LivehookConfig.Storage.defaultState(dataDir);
+        }
+        // Checked before the URL is ever shown: a password in it would end up in messages and logs.
+        if (url.get().toLowerCase(java.util.Locale.ROOT).matches(".*[?&;]password=.*|.*//[^/]*:[^/]*@.*")) {
+            throw new ConfigException(where + " must not carry a password: set LIVEHOOK_STATE_PASSWORD instead");
+        }
+        if (!url.get().startsWith("jdbc:postgresql://") && !url.get().startsWith("jdbc:sqlite:")) {
+            throw new ConfigException(where + " must be a PostgreSQL JDBC URL such as "
+                    + "jdbc:postgresql://db.internal:5432/livehook (or jdbc:sqlite:/path/state.db), got \""
+                    + url.get() + "\"");
+        }
+        return new StateLocation(url.get(), env("LIVEHOOK_STATE_USER"), env("LIVEHOOK_STATE_PASSWORD"), schema,
+                poolSize);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {

@@ -1,5 +1,6 @@
 package io.livehook.config;
 
+import io.livehook.state.StateLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,9 +46,14 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
         }
     }
 
-    public record Storage(Path dataDir) {
-        public Path stateFile() {
-            return dataDir.resolve("state.db");
+    /** {@code state} is where the state lives: by default a SQLite file in the data directory. */
+    public record Storage(Path dataDir, StateLocation state) {
+        public Storage(Path dataDir) {
+            this(dataDir, defaultState(dataDir));
+        }
+
+        public static StateLocation defaultState(Path dataDir) {
+            return StateLocation.sqlite(dataDir.resolve("state.db"));
         }
     }
 

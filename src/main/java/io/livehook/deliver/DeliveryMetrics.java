@@ -1,5 +1,7 @@
 package io.livehook.deliver;
 
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

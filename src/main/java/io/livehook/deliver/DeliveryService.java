@@ -1,6 +1,8 @@
 package io.livehook.deliver;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.state.DeliveryFilter;
+import io.livehook.state.DeliveryStore;
 import io.livehook.state.StateStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpClient;
@@ -90,7 +92,7 @@ public final class DeliveryService implements AutoCloseable {
     public int replay(String destination, DeliveryFilter filter) throws SQLException {
         DestinationConfig config = destination(destination).orElseThrow(
                 () -> new IllegalArgumentException("no destination named \"" + destination + "\""));
-        int created = store.replay(config, filter, clock.millis());
+        int created = store.replay(config.name(), config.events()::accepts, filter, clock.millis());
         wakeAll();
         return created;
     }

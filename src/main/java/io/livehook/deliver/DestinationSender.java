@@ -1,6 +1,9 @@
 package io.livehook.deliver;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
+import io.livehook.state.DeliveryStore;
 import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -28,7 +28,7 @@ public final class Outbox {
         int created = 0;
         for (DestinationConfig destination : destinations) {
             if (destination.events().accepts(event.eventType())) {
-                DeliveryStore.insert(tx.connection(), destination.name(), event, 0, nowMs);
+                tx.queueDelivery(destination.name(), event, nowMs);
                 created++;
             }
         }

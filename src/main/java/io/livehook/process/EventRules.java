@@ -468,7 +468,7 @@ final class EventRules {
         IngressInfo info = e.event().getIngressInfo();
         var state = info.getState();
         String status = state.getStatus().name();
-        long updatedMs = Times.toMillis(state.getUpdatedAt()) > 0 ? Times.toMillis(state.getUpdatedAt()) : e.atMs();
+        long updatedMs = EpochMillis.fromAnyUnit(state.getUpdatedAt()) > 0 ? EpochMillis.fromAnyUnit(state.getUpdatedAt()) : e.atMs();
         tx.addIngressHistory(info.getIngressId(), e.id(), status, updatedMs);
         Optional<Ingress> existing = tx.ingress(info.getIngressId());
         if (existing.isPresent() && updatedMs < existing.get().updatedAtMs()) {
@@ -478,7 +478,7 @@ final class EventRules {
         }
         tx.saveIngress(new Ingress(info.getIngressId(), info.getName(), info.getRoomName(),
                 info.getParticipantIdentity(), status, state.getError(),
-                positiveOrNull(Times.toMillis(state.getStartedAt())), positiveOrNull(Times.toMillis(state.getEndedAt())),
+                positiveOrNull(EpochMillis.fromAnyUnit(state.getStartedAt())), positiveOrNull(EpochMillis.fromAnyUnit(state.getEndedAt())),
                 updatedMs));
     }
 

@@ -5,6 +5,7 @@ import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
+import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.livehook.state.StateTx;
 import io.livehook.state.StoredEvent;
@@ -30,8 +31,12 @@ import org.slf4j.spi.LoggingEventBuilder;
  * Turns the event log into state. One reader per log partition hands each event to a lane chosen by
  * its queue key (room name, egress id, ingress id), so one key's events apply in log order while other
  * keys go in parallel. A lane applies what it has in one transaction; each event is recorded as applied
- * in that same transaction, so a crash can neither lose nor double an effect. An event that cannot be
- * applied is dead-lettered and the lane moves on.
+ * in that same transaction, so a crash can neither lose nor double an effect.
+ *
+ * <p>Two kinds of failure, two answers. An event that cannot be applied because of what it is (a body
+ * that does not parse, a rule that throws, data a constraint refuses) is dead-lettered and the lane moves
+ * on. A store that fails whatever the event (full disk, I/O error, a database that is down or busy) is
+ * waited for: the lane retries with growing pauses for as long as it takes, and dead-letters nothing.
  */
 public final class Processor implements AutoCloseable {
     static final String CONSUMER = "process";
@@ -40,7 +45,6 @@ public final class Processor implements AutoCloseable {
     private static final int LANE_BATCH = 256;
     private static final int LANE_CAPACITY = 2048;
     private static final Duration IDLE_WAIT = Duration.ofMillis(200);
-    private static final int STORE_ATTEMPTS = 3;
 
     private final EventLog eventLog;
     private final StateStore store;
@@ -49,8 +53,9 @@ public final class Processor implements AutoCloseable {
     private final int niceness;
     private final List<Lane> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Progress> progress = new ArrayList<>();
+    private final List<InFlightOffsets> progress = new ArrayList<>();
     private final ProcessMetrics metrics;
+    private final StoreOutage outage = new StoreOutage(log);
     private final AtomicLong deadLetterSignal = new AtomicLong();
     private volatile boolean running;
 
@@ -75,7 +80,7 @@ public final class Processor implements AutoCloseable {
             lanes.add(new Lane(i));
         }
         for (int p = 0; p < eventLog.partitions(); p++) {
-            progress.add(new Progress(checkpoint(p)));
+            progress.add(new InFlightOffsets(checkpointWithinLog(p)));
         }
         this.metrics = new ProcessMetrics(registry);
     }
@@ -127,16 +132,31 @@ public final class Processor implements AutoCloseable {
         return marked;
     }
 
-    private long checkpoint(int partition) {
+    /**
+     * Where processing of the partition goes on from. A checkpoint beyond the log's end means the log is not
+     * the one this state was built from (damaged, truncated or replaced): going on would skip its new events
+     * up to the old offset without a word, so the processor refuses to start.
+     */
+    private long checkpointWithinLog(int partition) {
+        long checkpoint;
         try {
-            return store.inTransaction(tx -> tx.checkpoint(CONSUMER, partition));
+            checkpoint = store.inTransaction(tx -> tx.checkpoint(CONSUMER, partition));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read processing checkpoint: " + e.getMessage(), e);
         }
+        long head = eventLog.head(partition);
+        if (checkpoint > head) {
+            throw new IllegalStateException("the state has applied the event log up to offset " + checkpoint
+                    + " of partition " + partition + ", but the log ends at offset " + head + ": this log is not the "
+                    + "one the state was built from (damaged, truncated or replaced), and processing would skip its "
+                    + "events up to offset " + checkpoint + ". Rebuild the state from this log with `livehook replay`, "
+                    + "or put back the log the state was built from.");
+        }
+        return checkpoint;
     }
 
     private void read(int partition) {
-        Progress partitionProgress = progress.get(partition);
+        InFlightOffsets partitionProgress = progress.get(partition);
         long cursor = partitionProgress.watermark();
         long savedWatermark = cursor;
         long seenRetrySignal = -1;
@@ -178,10 +198,14 @@ public final class Processor implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (SQLException | RuntimeException e) {
-                log.atWarn().setMessage("processing reader for partition {} failed, retrying: {}")
-                        .addArgument(partition).addArgument(e.getMessage())
-                        .addKeyValue("partition", partition)
-                        .log();
+                if (store.isTemporary(e)) {
+                    outage.failed(e);
+                } else {
+                    log.atWarn().setMessage("processing reader for partition {} failed, retrying: {}")
+                            .addArgument(partition).addArgument(e.getMessage())
+                            .addKeyValue("partition", partition)
+                            .log();
+                }
                 sleepQuietly(Duration.ofSeconds(1));
             }
         }
@@ -242,73 +266,99 @@ public final class Processor implements AutoCloseable {
         }
     }
 
-    /** Applies the batch; returns the work that is done (applied, duplicate or dead-lettered). */
+    /**
+     * Applies the batch in one transaction, waiting out a failing store; returns the work that is done
+     * (applied, duplicate or dead-lettered): all of it, or less when the processor stops first.
+     */
     private List<Work> applyBatch(List<Work> batch) throws InterruptedException {
-        try {
-            List<Outcome> outcomes = store.inTransaction(tx -> {
-                List<Outcome> results = new ArrayList<>(batch.size());
-                for (Work work : batch) {
-                    results.add(applyOne(tx, work));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<Outcome> outcomes = store.inTransaction(tx -> {
+                    List<Outcome> results = new ArrayList<>(batch.size());
+                    for (Work work : batch) {
+                        results.add(applyOne(tx, work));
+                    }
+                    return results;
+                });
+                outage.over();
+                committed(outcomes);
+                return batch;
+            } catch (SQLException | RuntimeException e) {
+                if (!store.isTemporary(e)) {
+                    // Past what an event's savepoint can undo: apply them one by one to find the one it is.
+                    return applyOneByOne(batch);
                 }
-                return results;
-            });
-            outcomes.forEach(this::done);
-            if (outcomes.stream().anyMatch(o -> Outcome.APPLIED.equals(o.result()))) {
-                outbox.committed();
-            }
-            return batch;
-        } catch (SQLException | RuntimeException batchFailure) {
-            // One event may be what breaks the store: apply them one by one to find it.
-            List<Work> done = new ArrayList<>(batch.size());
-            for (Work work : batch) {
-                if (!applyAlone(work, batchFailure)) {
-                    break; // stopping: what is not done is read again after the restart
+                outage.failed(e);
+                if (!waitBeforeRetry(attempt)) {
+                    return List.of();
                 }
-                done.add(work);
             }
-            return done;
         }
     }
 
+    private List<Work> applyOneByOne(List<Work> batch) throws InterruptedException {
+        List<Work> done = new ArrayList<>(batch.size());
+        for (Work work : batch) {
+            if (!applyAlone(work)) {
+                break; // stopping: what is not done is read again after the restart
+            }
+            done.add(work);
+        }
+        return done;
+    }
+
     /**
-     * Retries one event while the store fails; after {@value #STORE_ATTEMPTS} failures it is dead-lettered
-     * (if the store takes even that, it keeps waiting). False if the processor stopped first.
+     * Applies one event in a transaction of its own, waiting out a failing store; an event that fails it on
+     * its own account is dead-lettered. False if the processor stopped first.
      */
-    private boolean applyAlone(Work work, Exception firstFailure) throws InterruptedException {
+    private boolean applyAlone(Work work) throws InterruptedException {
         LoggedEvent event = work.event();
-        Exception last = firstFailure;
         for (int attempt = 1; running; attempt++) {
             try {
-                if (attempt <= STORE_ATTEMPTS) {
-                    Outcome outcome = store.inTransaction(tx -> applyOne(tx, work));
-                    done(outcome);
-                    if (Outcome.APPLIED.equals(outcome.result())) {
-                        outbox.committed();
-                    }
-                } else {
-                    String error = last.getClass().getSimpleName() + ": " + last.getMessage();
-                    store.inTransaction(tx -> {
-                        tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
-                                event.queueKey(), error, clock.millis());
-                        return null;
-                    });
-                    metrics.record(new Outcome(event, Outcome.DEAD_LETTERED, List.of()));
-                    withEvent(log.atError(), event, Outcome.DEAD_LETTERED)
-                            .setMessage("event {} dead-lettered after {} store failures: {}")
-                            .addArgument(event.eventId()).addArgument(STORE_ATTEMPTS).addArgument(error)
-                            .log();
-                }
+                Outcome outcome = store.inTransaction(tx -> applyOne(tx, work));
+                committed(List.of(outcome));
+                outage.over();
                 return true;
             } catch (SQLException | RuntimeException e) {
-                last = e;
-                withEvent(log.atWarn(), event, "retrying").addKeyValue("attempt", attempt)
-                        .setMessage("state store failed on event {} (attempt {}): {}")
-                        .addArgument(event.eventId()).addArgument(attempt).addArgument(e.getMessage())
-                        .log();
-                Thread.sleep(Math.min(5_000, 100L << Math.min(attempt, 6)));
+                if (store.isTemporary(e)) {
+                    outage.failed(e);
+                } else {
+                    try {
+                        String error = StoreOutage.describe(e);
+                        store.inTransaction(tx -> {
+                            tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
+                                    event.queueKey(), error, clock.millis());
+                            return null;
+                        });
+                        committed(List.of(deadLettered(event, error)));
+                        return true;
+                    } catch (SQLException | RuntimeException deadLetterFailure) {
+                        outage.failed(deadLetterFailure);
+                    }
+                }
+            }
+            if (!waitBeforeRetry(attempt)) {
+                return false;
             }
         }
         return false;
+    }
+
+    /** A growing pause before the next attempt at a failing store; false if the processor stops meanwhile. */
+    private boolean waitBeforeRetry(int attempt) throws InterruptedException {
+        long pauseMs = Math.min(5_000, 100L << Math.min(attempt, 6));
+        for (long waited = 0; waited < pauseMs && running; waited += 50) {
+            Thread.sleep(Math.min(50, pauseMs - waited));
+        }
+        return running;
+    }
+
+    /** After the commit: count the outcomes and wake delivery if anything new was applied. */
+    private void committed(List<Outcome> outcomes) {
+        outcomes.forEach(this::done);
+        if (outcomes.stream().anyMatch(o -> Outcome.APPLIED.equals(o.result()))) {
+            outbox.committed();
+        }
     }
 
     private Outcome applyOne(StateTx tx, Work work) throws SQLException {
@@ -333,18 +383,31 @@ public final class Processor implements AutoCloseable {
             tx.release(savepoint);
             return new Outcome(event, Outcome.APPLIED, anomalies);
         } catch (SQLException e) {
-            throw e;
+            if (store.isTemporary(e)) {
+                throw e; // the store's failure, not the event's: the whole transaction is tried again
+            }
+            return deadLetter(tx, savepoint, event, e); // a constraint the event's data violates
         } catch (Exception e) {
-            tx.rollbackTo(savepoint);
-            String error = e.getClass().getSimpleName() + ": " + e.getMessage();
-            tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
-                    event.queueKey(), error, clock.millis());
-            withEvent(log.atWarn(), event, Outcome.DEAD_LETTERED)
-                    .setMessage("event {} ({}) dead-lettered: {}")
-                    .addArgument(event.eventId()).addArgument(event.eventType()).addArgument(error)
-                    .log();
-            return new Outcome(event, Outcome.DEAD_LETTERED, List.of());
+            return deadLetter(tx, savepoint, event, e);
         }
+    }
+
+    /** Undoes what the event did so far and dead-letters it, in the same transaction. */
+    private Outcome deadLetter(StateTx tx, Savepoint savepoint, LoggedEvent event, Exception cause)
+            throws SQLException {
+        tx.rollbackTo(savepoint);
+        String error = StoreOutage.describe(cause);
+        tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(), event.queueKey(),
+                error, clock.millis());
+        return deadLettered(event, error);
+    }
+
+    private Outcome deadLettered(LoggedEvent event, String error) {
+        withEvent(log.atWarn(), event, Outcome.DEAD_LETTERED)
+                .setMessage("event {} ({}) dead-lettered: {}")
+                .addArgument(event.eventId()).addArgument(event.eventType()).addArgument(error)
+                .log();
+        return new Outcome(event, Outcome.DEAD_LETTERED, List.of());
     }
 
     /** After the commit: count the outcome, and log it at debug level. */
@@ -417,11 +480,11 @@ public final class Processor implements AutoCloseable {
             for (AnomalyKind kind : AnomalyKind.values()) {
                 anomalies(kind.label());
             }
-            Gauge.builder("livehook.process.dead.letters", () -> countOrNaN(
-                            "SELECT count(*) FROM dead_letters WHERE status <> 'resolved'"))
+            StateQueries queries = new StateQueries(store, clock);
+            Gauge.builder("livehook.process.dead.letters", () -> countOrNaN(queries::unresolvedDeadLetters))
                     .description("Events that could not be applied and are not resolved yet")
                     .register(registry);
-            Gauge.builder("livehook.rooms.active", () -> countOrNaN("SELECT count(*) FROM rooms WHERE status = 'active'"))
+            Gauge.builder("livehook.rooms.active", () -> countOrNaN(queries::activeRoomCount))
                     .description("Rooms livehook believes are active")
                     .register(registry);
             for (int p = 0; p < progress.size(); p++) {
@@ -444,9 +507,9 @@ public final class Processor implements AutoCloseable {
             }
         }
 
-        private double countOrNaN(String sql) {
+        private double countOrNaN(java.util.function.LongSupplier count) {
             try {
-                return store.read(c -> io.livehook.state.Jdbc.count(c, sql));
+                return count.getAsLong();
             } catch (RuntimeException e) {
                 return Double.NaN; // a scrape must not fail because the store is busy or down
             }

@@ -1,106 +1,121 @@
 package io.livehook.state;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.livehook.log.Sqlite;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.locks.ReentrantLock;
-import javax.sql.DataSource;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.LoggerFactory;
 
 /**
- * Where livehook keeps the state it derives from the log: a SQLite file by default, PostgreSQL through
- * the same JDBC code. Work happens in transactions handed a {@link StateTx}.
+ * Where livehook keeps the state it derives from the log: a SQLite file by default, or a schema of a
+ * PostgreSQL database. The same SQL runs on both; what differs is in their {@link StateDialect}. Work happens
+ * in transactions handed a {@link StateTx}; reads see only committed state.
  */
 public final class StateStore implements AutoCloseable {
-    private final HikariDataSource dataSource;
-    /**
-     * SQLite has one writer at a time. Left to SQLite's busy handler, waiting writers sleep and poll while
-     * the one that just committed begins again at once, so a processing lane with a backlog kept the lock
-     * and every other lane waited for its whole backlog. Writers take turns here instead, in arrival order.
-     * Null for a store that takes concurrent writers.
-     */
-    private final ReentrantLock writerTurns;
-    /**
-     * With one writer at a time, transactions share one connection and keep its statements prepared; null
-     * for a store that takes concurrent writers, whose transactions borrow pooled connections.
-     */
-    private final Connection writer;
-    private final Statements writerStatements;
+    private final StateLocation location;
+    private final StateDialect dialect;
+    private final HikariDataSource pool;
+    private final Writers writers;
 
-    private StateStore(HikariDataSource dataSource, DataSource writerSource, String migrations) {
-        this.dataSource = dataSource;
-        Sqlite.migrate(dataSource, migrations);
-        this.writerTurns = writerSource == null ? null : new ReentrantLock(true);
+    private StateStore(StateLocation location) {
+        this.location = location;
+        this.dialect = StateDialect.of(location);
         try {
-            this.writer = writerSource == null ? null : writerSource.getConnection();
-        } catch (SQLException e) {
-            dataSource.close();
-            throw new StateUnavailableException("cannot open the state store's writer: " + e.getMessage(), e);
+            this.pool = dialect.pool(location);
+        } catch (RuntimeException e) {
+            throw new StateUnavailableException("cannot reach the state database at " + location.describe() + ": "
+                    + rootMessage(e), e);
         }
-        this.writerStatements = writer == null ? null : new Statements(writer);
+        try {
+            migrate();
+            this.writers = dialect.writers(location, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /** Opens the state at {@code location}, creating or migrating its tables; fails fast if it is unreachable. */
+    public static StateStore open(StateLocation location) {
+        return new StateStore(location);
     }
 
     public static StateStore sqlite(Path file) {
-        // Not synced on every commit: state, its log checkpoint and its outbox are derived from the durable log
-        // in the same transactions, so a power cut that takes back the last commits only makes them be
-        // processed again. It saves an fsync per processing transaction, which ingest's commits would wait for.
-        SQLiteDataSource sqlite = Sqlite.dataSource(file, false);
-        // IMMEDIATE: writers take the lock when they begin, so two writers never deadlock on an upgrade.
-        sqlite.getConfig().setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        HikariConfig hikari = new HikariConfig();
-        hikari.setDataSource(sqlite);
-        hikari.setPoolName("state-sqlite");
-        hikari.setMaximumPoolSize(8);
-        hikari.setAutoCommit(true);
-        return new StateStore(new HikariDataSource(hikari), sqlite, "db/state/sqlite");
+        return open(StateLocation.sqlite(file));
     }
 
-    public DataSource dataSource() {
-        return dataSource;
+    public StateLocation location() {
+        return location;
+    }
+
+    private void migrate() {
+        try {
+            dialect.migrations(location).dataSource(pool).loggers("slf4j").load().migrate();
+        } catch (FlywayException e) {
+            throw new StateUnavailableException("cannot prepare the state tables at " + location.describe() + ": "
+                    + rootMessage(e), e);
+        }
     }
 
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
     public <T> T inTransaction(TxWork<T> work) throws SQLException {
-        if (writerTurns == null) {
-            try (Connection connection = dataSource.getConnection();
-                    Statements statements = new Statements(connection)) {
-                return transaction(connection, statements, work);
-            }
-        }
-        writerTurns.lock();
-        try {
-            return transaction(writer, writerStatements, work);
-        } finally {
-            writerTurns.unlock();
-        }
-    }
-
-    private static <T> T transaction(Connection connection, Statements statements, TxWork<T> work)
-            throws SQLException {
-        connection.setAutoCommit(false);
-        try {
-            T result = work.run(new StateTx(connection, statements));
-            connection.commit();
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        return writers.inTransaction(work);
     }
 
     /** Read-only work on a connection of its own; sees only committed state. */
-    public <T> T read(ReadWork<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            return work.run(connection);
+    <T> T read(ReadWork<T> work) {
+        try (Connection connection = pool.getConnection(); Statements statements = new Statements(connection)) {
+            return work.run(statements);
         } catch (SQLException e) {
             throw new StateUnavailableException("state store read failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Work outside a transaction on a writer's connection (SQLite's ATTACH), in its turn. */
+    <T> T outsideTransaction(ReadWork<T> work) throws SQLException {
+        return writers.outsideTransaction(work);
+    }
+
+    /**
+     * True when the failure (or one of its causes) blames the database, not the data: busy, unreachable, full,
+     * failing. The same work may succeed later; it must not be dead-lettered.
+     */
+    public boolean isTemporary(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException e) {
+                for (SQLException next = e; next != null; next = next.getNextException()) {
+                    if (dialect.temporary(next)) {
+                        return true;
+                    }
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Rebuilds the state at {@code live}: {@code fill} fills a fresh, empty store beside it; the old state's
+     * deliveries (a record of what was sent, not state derived from the log) are carried over; then the fresh
+     * state takes the old one's place in one step. Until that step the old state is untouched, so a failed
+     * rebuild loses nothing.
+     */
+    public static <T> T rebuild(StateLocation live, Rebuild<T> fill)
+            throws SQLException, IOException, InterruptedException {
+        StateDialect dialect = StateDialect.of(live);
+        StateLocation fresh = dialect.rebuildBeside(live);
+        T result;
+        try (StateStore store = open(fresh)) {
+            result = fill.run(store);
+            int carried = dialect.carryOverDeliveries(store, live);
+            LoggerFactory.getLogger(StateStore.class).info("carried {} deliveries over to the rebuilt state", carried);
+        }
+        dialect.swap(fresh, live);
+        return result;
     }
 
     @FunctionalInterface
@@ -109,23 +124,26 @@ public final class StateStore implements AutoCloseable {
     }
 
     @FunctionalInterface
-    public interface ReadWork<T> {
-        T run(Connection connection) throws SQLException;
+    interface ReadWork<T> {
+        T run(Statements sql) throws SQLException;
+    }
+
+    @FunctionalInterface
+    public interface Rebuild<T> {
+        T run(StateStore fresh) throws SQLException, IOException, InterruptedException;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
     }
 
     @Override
     public void close() {
-        if (writer != null) {
-            writerTurns.lock();
-            try {
-                writerStatements.close();
-                writer.close();
-            } catch (SQLException e) {
-                // the file is closed either way; nothing is left uncommitted
-            } finally {
-                writerTurns.unlock();
-            }
-        }
-        dataSource.close();
+        writers.close();
+        pool.close();
     }
 }

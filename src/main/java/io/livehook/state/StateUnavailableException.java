@@ -1,7 +1,7 @@
 package io.livehook.state;
 
 /** The state store could not be read or written; the operation may work later. */
-public final class StateUnavailableException extends RuntimeException {
+public final class StateUnavailableException extends IllegalStateException {
     public StateUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -2,41 +2,105 @@ package io.livehook.state;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.HashMap;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The state transactions' statements, prepared once per connection and reused. SQLite's driver prepares
- * anew on every {@code prepareStatement}, which was a third of processing's time (a JFR profile of
- * {@code livehook replay}); processing runs the same dozen statements for every event. Used by one thread at a
- * time: the holder of the store's writer turn.
+ * The SQL run on one connection: each statement prepared once and reused while the connection is held,
+ * parameters bound in order, rows mapped. SQLite's driver prepares anew on every {@code prepareStatement},
+ * which was a third of processing's time (a JFR profile of {@code livehook replay}), and processing runs the
+ * same dozen statements for every event. Used by one thread at a time.
  */
 final class Statements implements AutoCloseable {
+    /** Enough for every fixed statement; filters with a variable number of ids make more, and old ones go. */
+    private static final int CACHED = 128;
+
     private final Connection connection;
-    private final Map<String, PreparedStatement> bySql = new HashMap<>();
+    private final Map<String, PreparedStatement> bySql = new LinkedHashMap<>(CACHED, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() <= CACHED) {
+                return false;
+            }
+            closeQuietly(eldest.getValue());
+            return true;
+        }
+    };
 
     Statements(Connection connection) {
         this.connection = connection;
     }
 
+    @FunctionalInterface
+    interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
     int update(String sql, Object... params) throws SQLException {
-        return Jdbc.update(prepared(sql), params);
+        PreparedStatement statement = prepared(sql);
+        bind(statement, params);
+        return statement.executeUpdate();
     }
 
-    <T> List<T> list(String sql, Jdbc.Row<T> row, Object... params) throws SQLException {
-        return Jdbc.list(prepared(sql), row, params);
+    <T> List<T> list(String sql, Row<T> row, Object... params) throws SQLException {
+        PreparedStatement statement = prepared(sql);
+        bind(statement, params);
+        List<T> results = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery()) {
+            while (rs.next()) {
+                results.add(row.map(rs));
+            }
+        }
+        return results;
     }
 
-    <T> Optional<T> one(String sql, Jdbc.Row<T> row, Object... params) throws SQLException {
+    /** The first row, mapped; empty when there is none or it maps to null (an aggregate over no rows). */
+    <T> Optional<T> one(String sql, Row<T> row, Object... params) throws SQLException {
         List<T> results = list(sql, row, params);
-        return results.isEmpty() ? Optional.empty() : Optional.of(results.get(0));
+        return results.isEmpty() ? Optional.empty() : Optional.ofNullable(results.get(0));
     }
 
+    /** The first column of the first row as a number; 0 when there is no row or it is NULL. */
     long count(String sql, Object... params) throws SQLException {
         return one(sql, rs -> rs.getLong(1), params).orElse(0L);
+    }
+
+    /** A statement without parameters that is run once (schema changes, ATTACH): not kept prepared. */
+    void execute(String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    /** "?, ?, ?" for {@code n} values of an IN list. */
+    static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    }
+
+    /** "a, b" with alias s: "s.a, s.b", for the shared column lists in joins. */
+    static String qualified(String alias, String columns) {
+        List<String> out = new ArrayList<>();
+        for (String column : columns.split(",")) {
+            out.add(alias + "." + column.strip());
+        }
+        return String.join(", ", out);
+    }
+
+    /** A nullable BIGINT column as a {@code Long}. */
+    static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
     }
 
     private PreparedStatement prepared(String sql) throws SQLException {
@@ -48,15 +112,30 @@ final class Statements implements AutoCloseable {
         return statement;
     }
 
-    @Override
-    public void close() {
-        for (PreparedStatement statement : bySql.values()) {
-            try {
-                statement.close();
-            } catch (SQLException e) {
-                // closing the connection finalizes whatever is left
+    private static void bind(PreparedStatement statement, Object[] params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object param = params[i];
+            if (param == null) {
+                statement.setNull(i + 1, Types.NULL);
+            } else if (param instanceof byte[] bytes) {
+                statement.setBytes(i + 1, bytes);
+            } else {
+                statement.setObject(i + 1, param);
             }
         }
+    }
+
+    private static void closeQuietly(PreparedStatement statement) {
+        try {
+            statement.close();
+        } catch (SQLException e) {
+            // closing the connection finalizes whatever is left
+        }
+    }
+
+    @Override
+    public void close() {
+        bySql.values().forEach(Statements::closeQuietly);
         bySql.clear();
     }
 }

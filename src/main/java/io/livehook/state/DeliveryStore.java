@@ -1,27 +1,21 @@
-package io.livehook.deliver;
+package io.livehook.state;
 
+import static io.livehook.state.Statements.nullableLong;
+import static io.livehook.state.Statements.placeholders;
 
-import static io.livehook.state.Jdbc.nullableLong;
-import static io.livehook.state.Jdbc.one;
-import static io.livehook.state.Jdbc.update;
-
-import io.livehook.config.DestinationConfig;
-import io.livehook.state.Jdbc;
-import io.livehook.state.StateStore;
-import io.livehook.state.StoredEvent;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
-/** The SQL of the delivery outbox and its attempt history. Portable: runs on SQLite and PostgreSQL. */
+/** The delivery outbox and its attempt history: what the senders, the metrics and the operator read and write. */
 public final class DeliveryStore {
-    static final String COLUMNS = "destination, event_id, replay, event_type, queue_key, log_partition, log_offset, "
-            + "received_at_ms, status, attempts, round_attempts, next_attempt_ms, created_ms, queued_ms, "
+    private static final String COLUMNS = "destination, event_id, replay, event_type, queue_key, log_partition, "
+            + "log_offset, received_at_ms, status, attempts, round_attempts, next_attempt_ms, created_ms, queued_ms, "
             + "delivered_ms, dead_ms, last_error";
-    private static final String D_COLUMNS = "d." + COLUMNS.replace(", ", ", d.");
+    private static final String D_COLUMNS = Statements.qualified("d", COLUMNS);
     private static final String ATTEMPT_COLUMNS = "attempt, started_ms, latency_ms, http_status, error, "
             + "response_snippet, outcome";
     private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
@@ -35,20 +29,35 @@ public final class DeliveryStore {
     // -- creation --------------------------------------------------------------------------------
 
     /** Queues the event for one destination inside the caller's transaction (the one applying it). */
-    static void insert(Connection c, String destination, StoredEvent e, int replay, long nowMs) throws SQLException {
-        update(c, "INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, "
+    static void insert(Statements sql, String destination, StoredEvent e, int replay, long nowMs)
+            throws SQLException {
+        sql.update("INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, "
                         + "NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING",
                 destination, e.eventId(), replay, e.eventType(), e.queueKey(), e.logPartition(), e.logOffset(),
                 e.receivedAtMs(), nowMs, nowMs, nowMs);
+    }
+
+    /**
+     * Copies every delivery and attempt from the tables in schema {@code from} to those in {@code to}, for a
+     * rebuilt state; returns how many deliveries.
+     */
+    static int copy(Statements sql, String from, String to) throws SQLException {
+        String attempts = "destination, event_id, replay, " + ATTEMPT_COLUMNS;
+        int copied = sql.update("INSERT INTO " + to + ".deliveries (" + COLUMNS + ") SELECT " + COLUMNS + " FROM "
+                + from + ".deliveries");
+        sql.update("INSERT INTO " + to + ".delivery_attempts (" + attempts + ") SELECT " + attempts + " FROM " + from
+                + ".delivery_attempts");
+        return copied;
     }
 
     // -- the sender's side ---------------------------------------------------------------------------
 
     /** Marks attempts left in flight by a stopped process as unknown: sent, but no answer recorded. */
     public int recoverInFlight() throws SQLException {
-        return store.inTransaction(tx -> update(tx.connection(), "UPDATE delivery_attempts SET outcome = ?, error = ? "
+        return store.inTransaction(tx -> tx.sql().update("UPDATE delivery_attempts SET outcome = ?, error = ? "
                         + "WHERE outcome = ?", DeliveryAttempt.UNKNOWN,
-                "livehook stopped after sending this request and before recording its answer", DeliveryAttempt.IN_FLIGHT));
+                "livehook stopped after sending this request and before recording its answer",
+                DeliveryAttempt.IN_FLIGHT));
     }
 
     /**
@@ -58,7 +67,7 @@ public final class DeliveryStore {
      * may show twice when two replays of one event are pending: the caller takes the first.
      */
     public List<Delivery> heads(String destination, int limit) {
-        return store.read(c -> Jdbc.list(c, "SELECT " + D_COLUMNS + " FROM (SELECT queue_key AS head_key, "
+        return store.read(sql -> sql.list("SELECT " + D_COLUMNS + " FROM (SELECT queue_key AS head_key, "
                 + "min(log_offset) AS head_offset FROM deliveries WHERE destination = ? AND status = 'pending' "
                 + "GROUP BY queue_key) h CROSS JOIN deliveries d WHERE d.destination = ? AND d.status = 'pending' "
                 + "AND d.queue_key = h.head_key AND d.log_offset = h.head_offset "
@@ -68,7 +77,7 @@ public final class DeliveryStore {
 
     /** The head of one queue, if it has anything pending. */
     public Optional<Delivery> head(String destination, String queueKey) {
-        return store.read(c -> one(c, "SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
+        return store.read(sql -> sql.one("SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
                 + "AND status = 'pending' AND queue_key = ? ORDER BY log_partition, log_offset, replay LIMIT 1",
                 DeliveryStore::delivery, destination, queueKey));
     }
@@ -77,8 +86,7 @@ public final class DeliveryStore {
     public record Forwarded(byte[] body, String origin) {}
 
     public Optional<Forwarded> forwarded(String eventId) {
-        return store.read(c -> one(c, "SELECT body, origin FROM events WHERE event_id = ?",
-                rs -> new Forwarded(rs.getBytes(1), rs.getString(2)), eventId));
+        return store.read(sql -> Events.forwarded(sql, eventId));
     }
 
     /**
@@ -88,15 +96,15 @@ public final class DeliveryStore {
      */
     public Optional<Integer> beginAttempt(Delivery d, long nowMs) throws SQLException {
         return store.inTransaction(tx -> {
-            Connection c = tx.connection();
-            if (update(c, "UPDATE deliveries SET attempts = attempts + 1, round_attempts = round_attempts + 1 "
+            Statements sql = tx.sql();
+            if (sql.update("UPDATE deliveries SET attempts = attempts + 1, round_attempts = round_attempts + 1 "
                     + "WHERE " + PK + " AND status = 'pending' AND attempts = ? AND next_attempt_ms = ?",
                     d.destination(), d.eventId(), d.replay(), d.attempts(), d.nextAttemptMs()) != 1) {
                 return Optional.empty();
             }
-            int attempt = (int) Jdbc.count(c, "SELECT attempts FROM deliveries WHERE " + PK, d.destination(),
+            int attempt = (int) sql.count("SELECT attempts FROM deliveries WHERE " + PK, d.destination(),
                     d.eventId(), d.replay());
-            update(c, "INSERT INTO delivery_attempts (destination, event_id, replay, " + ATTEMPT_COLUMNS + ") "
+            sql.update("INSERT INTO delivery_attempts (destination, event_id, replay, " + ATTEMPT_COLUMNS + ") "
                             + "VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?)", d.destination(), d.eventId(),
                     d.replay(), attempt, nowMs, DeliveryAttempt.IN_FLIGHT);
             return Optional.of(attempt);
@@ -107,13 +115,13 @@ public final class DeliveryStore {
     public void finishAttempt(Delivery d, DeliveryAttempt attempt, String status, long nextAttemptMs, long nowMs)
             throws SQLException {
         store.inTransaction(tx -> {
-            Connection c = tx.connection();
-            update(c, "UPDATE delivery_attempts SET latency_ms = ?, http_status = ?, error = ?, response_snippet = ?, "
+            Statements sql = tx.sql();
+            sql.update("UPDATE delivery_attempts SET latency_ms = ?, http_status = ?, error = ?, response_snippet = ?, "
                             + "outcome = ? WHERE " + PK + " AND attempt = ?", attempt.latencyMs(), attempt.httpStatus(),
                     attempt.error(), attempt.responseSnippet(), attempt.outcome(), d.destination(), d.eventId(),
                     d.replay(), attempt.attempt());
             String error = attempt.outcome().equals(DeliveryAttempt.DELIVERED) ? null : describe(attempt);
-            update(c, "UPDATE deliveries SET status = ?, next_attempt_ms = ?, last_error = ?, "
+            sql.update("UPDATE deliveries SET status = ?, next_attempt_ms = ?, last_error = ?, "
                             + "delivered_ms = ?, dead_ms = ? WHERE " + PK, status, nextAttemptMs, error,
                     Delivery.DELIVERED.equals(status) ? nowMs : null, Delivery.DEAD.equals(status) ? nowMs : null,
                     d.destination(), d.eventId(), d.replay());
@@ -131,13 +139,13 @@ public final class DeliveryStore {
     // -- gauges ------------------------------------------------------------------------------------
 
     public long count(String destination, String status) {
-        return store.read(c -> Jdbc.count(c, "SELECT count(*) FROM deliveries WHERE destination = ? AND status = ?",
+        return store.read(sql -> sql.count("SELECT count(*) FROM deliveries WHERE destination = ? AND status = ?",
                 destination, status));
     }
 
     /** When the oldest pending delivery was queued, if any is pending. */
     public Optional<Long> oldestPendingQueuedMs(String destination) {
-        return store.read(c -> one(c, "SELECT min(queued_ms) AS oldest FROM deliveries WHERE destination = ? "
+        return store.read(sql -> sql.one("SELECT min(queued_ms) AS oldest FROM deliveries WHERE destination = ? "
                 + "AND status = 'pending'", rs -> nullableLong(rs, "oldest"), destination));
     }
 
@@ -152,19 +160,19 @@ public final class DeliveryStore {
         });
         appendFilter(where, params, filter);
         params.add(limit);
-        return store.read(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM deliveries" + where
+        return store.read(sql -> sql.list("SELECT " + COLUMNS + " FROM deliveries" + where
                 + " ORDER BY received_at_ms, log_partition, log_offset, destination, replay LIMIT ?",
                 DeliveryStore::delivery, params.toArray()));
     }
 
     /** Every delivery of the event to the destination (the original and its replays). */
     public List<Delivery> deliveries(String destination, String eventId) {
-        return store.read(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? AND event_id = ? "
-                + "ORDER BY replay", DeliveryStore::delivery, destination, eventId));
+        return store.read(sql -> sql.list("SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
+                + "AND event_id = ? ORDER BY replay", DeliveryStore::delivery, destination, eventId));
     }
 
     public List<DeliveryAttempt> attempts(Delivery d) {
-        return store.read(c -> Jdbc.list(c, "SELECT " + ATTEMPT_COLUMNS + " FROM delivery_attempts WHERE " + PK
+        return store.read(sql -> sql.list("SELECT " + ATTEMPT_COLUMNS + " FROM delivery_attempts WHERE " + PK
                 + " ORDER BY attempt", DeliveryStore::attempt, d.destination(), d.eventId(), d.replay()));
     }
 
@@ -173,17 +181,18 @@ public final class DeliveryStore {
         List<Object> params = new ArrayList<>(List.of(nowMs, nowMs));
         StringBuilder where = new StringBuilder(" WHERE status = 'dead'");
         appendFilter(where, params, filter);
-        return store.inTransaction(tx -> update(tx.connection(), "UPDATE deliveries SET status = 'pending', "
+        return store.inTransaction(tx -> tx.sql().update("UPDATE deliveries SET status = 'pending', "
                 + "round_attempts = 0, next_attempt_ms = ?, queued_ms = ?, dead_ms = NULL" + where, params.toArray()));
     }
 
     /**
      * Queues new deliveries, marked as replays, of the events received in the filter's time range to one
-     * destination: every event the destination's filter accepts, except those whose delivery to it is
-     * still pending (it is coming anyway) or dead (that is what retry is for).
+     * destination: every event of a type it {@code accepts}, except those whose delivery to it is still
+     * pending (it is coming anyway) or dead (that is what retry is for).
      */
-    public int replay(DestinationConfig destination, DeliveryFilter filter, long nowMs) throws SQLException {
-        List<Object> params = new ArrayList<>(List.of(destination.name()));
+    public int replay(String destination, Predicate<String> accepts, DeliveryFilter filter, long nowMs)
+            throws SQLException {
+        List<Object> params = new ArrayList<>(List.of(destination));
         StringBuilder where = new StringBuilder(" WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE "
                 + "x.destination = ? AND x.event_id = e.event_id AND x.status IN ('pending', 'dead'))");
         filter.room().ifPresent(room -> {
@@ -205,20 +214,20 @@ public final class DeliveryStore {
         });
         inList(where, params, "e.event_id", filter.eventIds());
         return store.inTransaction(tx -> {
-            Connection c = tx.connection();
-            List<StoredEvent> events = Jdbc.list(c, "SELECT e.event_id, e.log_partition, e.log_offset, e.event_type, "
+            Statements sql = tx.sql();
+            List<StoredEvent> events = sql.list("SELECT e.event_id, e.log_partition, e.log_offset, e.event_type, "
                     + "e.queue_key, e.received_at_ms FROM events e" + where + " ORDER BY e.log_partition, e.log_offset",
                     rs -> new StoredEvent(rs.getString("event_id"), rs.getInt("log_partition"), rs.getLong("log_offset"),
                             rs.getString("event_type"), true, rs.getString("queue_key"), null, null, null, null, null,
                             null, null, null, rs.getLong("received_at_ms"), null, null, null), params.toArray());
             int created = 0;
             for (StoredEvent e : events) {
-                if (!destination.events().accepts(e.eventType())) {
+                if (!accepts.test(e.eventType())) {
                     continue;
                 }
-                int replay = (int) Jdbc.count(c, "SELECT coalesce(max(replay), 0) + 1 FROM deliveries "
-                        + "WHERE destination = ? AND event_id = ?", destination.name(), e.eventId());
-                insert(c, destination.name(), e, replay, nowMs);
+                int replay = (int) sql.count("SELECT coalesce(max(replay), 0) + 1 FROM deliveries "
+                        + "WHERE destination = ? AND event_id = ?", destination, e.eventId());
+                insert(sql, destination, e, replay, nowMs);
                 created++;
             }
             return created;
@@ -254,12 +263,11 @@ public final class DeliveryStore {
         if (values.isEmpty()) {
             return;
         }
-        where.append(" AND ").append(column).append(" IN (")
-                .append(String.join(", ", java.util.Collections.nCopies(values.size(), "?"))).append(")");
+        where.append(" AND ").append(column).append(" IN (").append(placeholders(values.size())).append(")");
         params.addAll(values);
     }
 
-    static Delivery delivery(ResultSet rs) throws SQLException {
+    private static Delivery delivery(ResultSet rs) throws SQLException {
         return new Delivery(rs.getString("destination"), rs.getString("event_id"), rs.getInt("replay"),
                 rs.getString("event_type"), rs.getString("queue_key"), rs.getInt("log_partition"),
                 rs.getLong("log_offset"), rs.getLong("received_at_ms"), rs.getString("status"), rs.getInt("attempts"),
@@ -268,7 +276,7 @@ public final class DeliveryStore {
                 rs.getString("last_error"));
     }
 
-    static DeliveryAttempt attempt(ResultSet rs) throws SQLException {
+    private static DeliveryAttempt attempt(ResultSet rs) throws SQLException {
         Long status = nullableLong(rs, "http_status");
         return new DeliveryAttempt(rs.getInt("attempt"), rs.getLong("started_ms"), nullableLong(rs, "latency_ms"),
                 status == null ? null : status.intValue(), rs.getString("error"), rs.getString("response_snippet"),

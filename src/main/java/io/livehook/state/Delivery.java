@@ -1,4 +1,4 @@
-package io.livehook.deliver;
+package io.livehook.state;
 
 /**
  * One event on its way to one destination. {@code replay} is 0 for the delivery made when the event was

@@ -1,4 +1,4 @@
-package io.livehook.deliver;
+package io.livehook.state;
 
 /**
  * One request made for a delivery. {@code httpStatus} is null when no answer came (timeout, connection

@@ -7,11 +7,11 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * watermark is the highest offset below which everything is done, so a restart from it misses nothing
  * (and re-reads a little, which the event-id dedupe absorbs).
  */
-final class Progress {
+final class InFlightOffsets {
     private final ConcurrentSkipListMap<Long, Long> receivedAtByOffset = new ConcurrentSkipListMap<>();
     private volatile long dispatchedUpTo;
 
-    Progress(long start) {
+    InFlightOffsets(long start) {
         this.dispatchedUpTo = start;
     }
 
@@ -28,10 +28,6 @@ final class Progress {
         long upTo = dispatchedUpTo;
         var first = receivedAtByOffset.firstEntry();
         return first == null ? upTo : Math.min(upTo, first.getKey() - 1);
-    }
-
-    int inFlight() {
-        return receivedAtByOffset.size();
     }
 
     /** When the oldest unapplied event was received, or -1 when nothing is waiting. */

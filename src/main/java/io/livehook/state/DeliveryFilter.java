@@ -1,4 +1,4 @@
-package io.livehook.deliver;
+package io.livehook.state;
 
 import java.util.List;
 import java.util.Optional;

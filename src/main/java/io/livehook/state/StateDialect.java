@@ -1,0 +1,57 @@
+package io.livehook.state;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+
+/**
+ * What differs between the databases the state can live in, in the spirit of db-scheduler's
+ * {@code JdbcCustomization}: each dialect a small class, chosen once from the JDBC URL. Everything else is one
+ * SQL that both run (upserts are {@code INSERT … ON CONFLICT … DO UPDATE} in both); the binary type and
+ * generated ids differ only in each dialect's migrations.
+ */
+sealed interface StateDialect permits SqliteDialect, PostgresDialect {
+
+    static StateDialect of(StateLocation location) {
+        if (location.url().startsWith(StateLocation.SQLITE_PREFIX)) {
+            return new SqliteDialect();
+        }
+        if (location.url().startsWith("jdbc:postgresql:")) {
+            return new PostgresDialect();
+        }
+        throw new IllegalArgumentException("the state lives in SQLite (jdbc:sqlite:…) or PostgreSQL "
+                + "(jdbc:postgresql://…), not at " + location.describe());
+    }
+
+    /** Flyway, told where this database's migrations are and where its tables go. */
+    FluentConfiguration migrations(StateLocation location);
+
+    /** The pool that reads (and, where writers go concurrently, writes) use; fails fast if unreachable. */
+    HikariDataSource pool(StateLocation location);
+
+    /** How transactions get their connection: the writer policy. */
+    Writers writers(StateLocation location, DataSource pool);
+
+    /**
+     * True when the failure says nothing about the data written: the database is busy, down, full, failing or
+     * in a conflict another attempt resolves. The same work may succeed later, so it is retried, never
+     * dead-lettered.
+     */
+    boolean temporary(SQLException e);
+
+    /** A place beside {@code live} to rebuild the state in, left empty for the rebuild. */
+    StateLocation rebuildBeside(StateLocation live) throws SQLException;
+
+    /**
+     * Copies the deliveries and their attempts of the state at {@code live} into the rebuilt store: they are
+     * a record of what was sent, not state derived from the log.
+     */
+    int carryOverDeliveries(StateStore rebuilt, StateLocation live) throws SQLException;
+
+    /**
+     * Puts the rebuilt state (closed) in the live one's place in one step; until then the live state is
+     * untouched, so a failed rebuild loses nothing.
+     */
+    void swap(StateLocation rebuilt, StateLocation live) throws SQLException;
+}
