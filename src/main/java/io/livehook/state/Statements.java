@@ -49,20 +49,30 @@ final class Statements implements AutoCloseable {
 
     int update(String sql, Object... params) throws SQLException {
         PreparedStatement statement = prepared(sql);
-        bind(statement, params);
-        return statement.executeUpdate();
+        try {
+            bind(statement, params);
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            forget(sql, statement);
+            throw e;
+        }
     }
 
     <T> List<T> list(String sql, Row<T> row, Object... params) throws SQLException {
         PreparedStatement statement = prepared(sql);
-        bind(statement, params);
-        List<T> results = new ArrayList<>();
-        try (ResultSet rs = statement.executeQuery()) {
-            while (rs.next()) {
-                results.add(row.map(rs));
+        try {
+            bind(statement, params);
+            List<T> results = new ArrayList<>();
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    results.add(row.map(rs));
+                }
             }
+            return results;
+        } catch (SQLException e) {
+            forget(sql, statement);
+            throw e;
         }
-        return results;
     }
 
     /** The first row, mapped; empty when there is none or it maps to null (an aggregate over no rows). */
@@ -110,6 +120,15 @@ final class Statements implements AutoCloseable {
             bySql.put(sql, statement);
         }
         return statement;
+    }
+
+    /**
+     * A statement that failed is not used again: SQLite's driver leaves one that failed (a full disk, a
+     * constraint) unable to run ("statement is not executing"), which would fail every later event alike.
+     */
+    private void forget(String sql, PreparedStatement statement) {
+        bySql.remove(sql);
+        closeQuietly(statement);
     }
 
     private static void bind(PreparedStatement statement, Object[] params) throws SQLException {

@@ -2,6 +2,7 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.state.Delivery;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

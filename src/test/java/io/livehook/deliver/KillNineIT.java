@@ -2,6 +2,10 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
+import io.livehook.state.DeliveryFilter;
+import io.livehook.state.DeliveryStore;
 import io.livehook.state.StateStore;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -2,6 +2,8 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

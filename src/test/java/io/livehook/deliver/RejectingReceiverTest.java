@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livehook.cli.Main;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
 import io.livehook.process.Replay;
-import io.livehook.state.Jdbc;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
+import io.livehook.state.DeliveryFilter;
+import io.livehook.state.DeliveryStore;
+import io.livehook.state.StateBackend;
+import io.livehook.state.StateLocation;
+import io.livehook.state.StateSql;
 import io.livehook.state.StateStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,12 +25,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Deliveries are created once per event: rebuilding state from the log creates none and keeps the old
- * ones with their attempts; re-reading the log after a restart (duplicates) creates none either.
+ * ones with their attempts; re-reading the log after a restart (duplicates) creates none either. On each
+ * database the state can live in.
  */
+@ParameterizedClass
+@EnumSource(StateBackend.class)
 class ReplayDeliveriesTest {
+    @Parameter
+    StateBackend backend;
     @TempDir
     Path dir;
 
@@ -34,6 +48,9 @@ class ReplayDeliveriesTest {
         String yaml;
         List<String> ids = new ArrayList<>();
         Map<Delivery, List<DeliveryAttempt>> before;
+        Path data = dir.resolve("data");
+        StateLocation state = backend.freshLocation(data);
+        Map<String, String> stateEnv = backend.env(state);
         try (Receiver receiver = Receiver.start().behave(r -> reject.contains(r.eventId())
                 ? Receiver.Answer.status(422) : Receiver.Answer.ok())) {
             yaml = """
@@ -41,7 +58,7 @@ class ReplayDeliveriesTest {
                       - name: app
                         url: %s
                     """.formatted(receiver.url());
-            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+            try (TestLivehook lh = TestLivehook.start(dir, yaml, stateEnv)) {
                 String rejected = TestLivehook.newEventId();
                 reject.add(rejected);
                 assertThat(lh.post(TestLivehook.event(rejected, "r"))).isEqualTo(200);
@@ -55,17 +72,15 @@ class ReplayDeliveriesTest {
             }
             assertThat(receiver.requests()).hasSize(5);
 
-            Path data = dir.resolve("data");
             try (EventLog log = EmbeddedLog.open(data)) {
-                assertThat(Replay.rebuild(log, data.resolve("state.db"), 2, Clock.systemUTC(), Duration.ofSeconds(30)))
-                        .isEqualTo(5);
+                assertThat(Replay.rebuild(log, state, 2, Clock.systemUTC(), Duration.ofSeconds(30))).isEqualTo(5);
             }
-            try (StateStore state = StateStore.sqlite(data.resolve("state.db"))) {
-                assertThat(snapshot(new DeliveryStore(state))).isEqualTo(before);
+            try (StateStore rebuilt = StateStore.open(state)) {
+                assertThat(snapshot(new DeliveryStore(rebuilt))).isEqualTo(before);
             }
 
             // Started again: nothing pending, so nothing is sent; the dead letter is still there to retry.
-            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+            try (TestLivehook lh = TestLivehook.start(dir, yaml, stateEnv)) {
                 Thread.sleep(1_500);
                 assertThat(receiver.requests()).hasSize(5);
                 assertThat(lh.store().count("app", Delivery.DEAD)).isEqualTo(1);
@@ -78,10 +93,10 @@ class ReplayDeliveriesTest {
             }
 
             // Forget how far processing got: the whole log is read again as duplicates, which queue nothing.
-            try (StateStore state = StateStore.sqlite(data.resolve("state.db"))) {
-                state.inTransaction(tx -> Jdbc.update(tx.connection(), "UPDATE checkpoints SET log_offset = 0"));
+            try (StateStore rewound = StateStore.open(state)) {
+                StateSql.update(rewound, "UPDATE checkpoints SET log_offset = 0");
             }
-            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+            try (TestLivehook lh = TestLivehook.start(dir, yaml, stateEnv)) {
                 assertThat(lh.livehook().processor().awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
                 Thread.sleep(1_000);
                 assertThat(receiver.requests()).hasSize(6);

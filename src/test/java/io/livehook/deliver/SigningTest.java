@@ -2,6 +2,7 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.state.Delivery;
 import io.livekit.server.WebhookReceiver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,12 +2,14 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

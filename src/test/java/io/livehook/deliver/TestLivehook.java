@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
+import io.livehook.state.DeliveryStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,26 +33,36 @@ final class TestLivehook implements AutoCloseable {
 
     private final Path dir;
     private final Path yaml;
+    private final Map<String, String> stateEnv;
     private final Livehook livehook;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final LiveKitSigner signer = new LiveKitSigner(API_KEY, API_SECRET, Clock.systemUTC());
 
-    private TestLivehook(Path dir, Path yaml) {
+    private TestLivehook(Path dir, Path yaml, Map<String, String> stateEnv) {
         this.dir = dir;
         this.yaml = yaml;
-        this.livehook = Livehook.start(new ConfigLoader(env(dir)).load(Optional.of(yaml), false), Clock.systemUTC());
+        this.stateEnv = stateEnv;
+        Map<String, String> env = new HashMap<>(env(dir));
+        env.putAll(stateEnv);
+        this.livehook = Livehook.start(new ConfigLoader(env).load(Optional.of(yaml), false), Clock.systemUTC());
     }
 
+    /** A livehook with its state in the data directory's SQLite file. */
     static TestLivehook start(Path dir, String yamlText) throws IOException {
+        return start(dir, yamlText, Map.of());
+    }
+
+    /** A livehook whose state is where {@code stateEnv} says (see {@code StateBackend.env}). */
+    static TestLivehook start(Path dir, String yamlText, Map<String, String> stateEnv) throws IOException {
         Files.createDirectories(dir);
         Path yaml = dir.resolve("livehook.yaml");
         Files.writeString(yaml, yamlText);
-        return new TestLivehook(dir, yaml);
+        return new TestLivehook(dir, yaml, stateEnv);
     }
 
-    /** The same data directory and YAML, started again. */
+    /** The same data directory, state and YAML, started again. */
     TestLivehook restart() {
-        return new TestLivehook(dir, yaml);
+        return new TestLivehook(dir, yaml, stateEnv);
     }
 
     static Map<String, String> env(Path dir) {

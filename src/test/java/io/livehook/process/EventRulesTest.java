@@ -14,6 +14,7 @@ import io.livehook.state.Anomaly;
 import io.livehook.state.Egress;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
+import io.livehook.state.StateBackend;
 import io.livehook.state.Track;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class EventRulesTest {
 
     @BeforeEach
     void open() {
-        f = new ProcessingFixture(dir);
+        f = new ProcessingFixture(dir, StateBackend.SQLITE);
     }
 
     @AfterEach

@@ -10,10 +10,11 @@ import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.Egress;
 import io.livehook.state.Ingress;
-import io.livehook.state.Jdbc;
 import io.livehook.state.Room;
-import io.livehook.state.Rows;
 import io.livehook.state.Session;
+import io.livehook.state.StateBackend;
+import io.livehook.state.StateLocation;
+import io.livehook.state.StateSql;
 import io.livehook.state.StateStore;
 import io.livehook.state.StoredEvent;
 import io.livehook.state.Track;
@@ -29,15 +30,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A real event log and state store in a directory, with a running processor: append bodies as ingest
- * would, wait until they are applied, read the rows back.
+ * A real event log in a directory and a real state store on one of the databases, with a running processor:
+ * append bodies as ingest would, wait until they are applied, read the rows back.
  */
 final class ProcessingFixture implements AutoCloseable {
     static final Instant RECEIVED_AT = Instant.parse("2026-02-17T18:00:00Z");
 
     final Path dir;
     final Path logFile;
-    final Path stateFile;
+    final StateBackend backend;
+    final StateLocation state;
     final int lanes;
     final Clock clock = Clock.fixed(RECEIVED_AT, ZoneOffset.UTC);
     FileEventLog log;
@@ -45,21 +47,22 @@ final class ProcessingFixture implements AutoCloseable {
     Processor processor;
     SimpleMeterRegistry registry;
 
-    ProcessingFixture(Path dir) {
-        this(dir, 4);
+    ProcessingFixture(Path dir, StateBackend backend) {
+        this(dir, backend, 4);
     }
 
-    ProcessingFixture(Path dir, int lanes) {
+    ProcessingFixture(Path dir, StateBackend backend, int lanes) {
         this.dir = dir;
         this.logFile = dir.resolve(EmbeddedLog.FILE);
-        this.stateFile = dir.resolve("state.db");
+        this.backend = backend;
+        this.state = backend.freshLocation(dir);
         this.lanes = lanes;
         this.log = new FileEventLog(logFile);
         openProcessing();
     }
 
     void openProcessing() {
-        store = StateStore.sqlite(stateFile);
+        store = StateStore.open(state);
         registry = new SimpleMeterRegistry();
         processor = new Processor(log, store, lanes, clock, registry);
         processor.start();
@@ -137,7 +140,7 @@ final class ProcessingFixture implements AutoCloseable {
     /** Stops processing, sets the checkpoint back to {@code offset}, starts again: the log is re-read from there. */
     void restartFrom(long offset) {
         closeProcessing();
-        try (StateStore rewind = StateStore.sqlite(stateFile)) {
+        try (StateStore rewind = StateStore.open(state)) {
             rewind.inTransaction(tx -> {
                 tx.saveCheckpoint(Processor.CONSUMER, 0, offset);
                 return null;
@@ -148,9 +151,9 @@ final class ProcessingFixture implements AutoCloseable {
         openProcessing();
     }
 
-    /** The checkpoint as saved in the state file, read while processing is closed. */
+    /** The checkpoint as saved in the state store, read while processing is closed. */
     long checkpointOnDisk() {
-        try (StateStore closed = StateStore.sqlite(stateFile)) {
+        try (StateStore closed = StateStore.open(state)) {
             return closed.inTransaction(tx -> tx.checkpoint(Processor.CONSUMER, 0));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -163,7 +166,7 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     long count(String sql, Object... params) {
-        return store.<Long>read(c -> Jdbc.count(c, sql, params));
+        return StateSql.count(store, sql, params);
     }
 
     long checkpoint() {
@@ -171,7 +174,7 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     List<Room> rooms() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.ROOM_COLUMNS + " FROM rooms ORDER BY sid", Rows::room));
+        return StateSql.rooms(store);
     }
 
     Room room(String sid) {
@@ -180,8 +183,7 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     List<Session> sessions() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.SESSION_COLUMNS + " FROM sessions ORDER BY sid",
-                Rows::session));
+        return StateSql.sessions(store);
     }
 
     Session session(String sid) {
@@ -190,7 +192,7 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     List<Track> tracks() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.TRACK_COLUMNS + " FROM tracks ORDER BY sid", Rows::track));
+        return StateSql.tracks(store);
     }
 
     Track track(String sid) {
@@ -199,29 +201,24 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     List<Egress> egress() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.EGRESS_COLUMNS + " FROM egress ORDER BY egress_id",
-                Rows::egress));
+        return StateSql.egress(store);
     }
 
     List<Ingress> ingress() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.INGRESS_COLUMNS + " FROM ingress ORDER BY ingress_id",
-                Rows::ingress));
+        return StateSql.ingress(store);
     }
 
     /** Anomalies in the order they were recorded. */
     List<Anomaly> anomalies() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.ANOMALY_COLUMNS + " FROM anomalies ORDER BY id",
-                Rows::anomaly));
+        return StateSql.anomalies(store);
     }
 
     List<StoredEvent> events() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.EVENT_COLUMNS + " FROM events ORDER BY log_offset",
-                Rows::event));
+        return StateSql.events(store);
     }
 
     List<DeadLetter> deadLetters() {
-        return store.read(c -> Jdbc.list(c, "SELECT " + Rows.DEAD_LETTER_COLUMNS + " FROM dead_letters "
-                + "ORDER BY log_offset", Rows::deadLetter));
+        return StateSql.deadLetters(store);
     }
 
     Optional<DeadLetter> deadLetter(String eventId) {

@@ -8,15 +8,20 @@ import static io.livehook.process.LiveKitBodies.participant;
 import static io.livehook.process.LiveKitBodies.room;
 import static io.livehook.process.LiveKitBodies.track;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.livehook.log.Appended;
 import io.livehook.process.LiveKitBodies.Obj;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.Egress;
-import io.livehook.state.Jdbc;
 import io.livehook.state.Session;
+import io.livehook.state.StateBackend.Failure;
+import io.livehook.state.StateBackend;
+import io.livehook.state.StateSql;
+import io.livehook.state.StateStore;
 import io.livehook.state.StoredEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -30,19 +35,29 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The processor as a consumer of the log: lanes, order, restarts, dedupe, parsing, unknown types, dead letters, metrics. */
+/**
+ * The processor as a consumer of the log: lanes, order, restarts, dedupe, parsing, unknown types, dead letters,
+ * a failing store, metrics; on each database the state can live in.
+ */
+@ParameterizedClass
+@EnumSource(StateBackend.class)
 class ProcessorTest {
     static final long T0 = EventRulesTest.T0;
     static final int LANES = 4;
 
+    @Parameter
+    StateBackend backend;
     @TempDir
     Path dir;
     ProcessingFixture f;
 
     @BeforeEach
     void open() {
-        f = new ProcessingFixture(dir, LANES);
+        f = new ProcessingFixture(dir, backend, LANES);
     }
 
     @AfterEach
@@ -67,14 +82,15 @@ class ProcessorTest {
     }
 
     /**
-     * Each queue key's events apply in log order (the events table's rowid is the order of application),
-     * and a key is not held up by another: a small room logged after a big backlog of another room, in
-     * another lane, is done before that backlog is.
+     * Each queue key's events apply in log order (the order rows went into the events table is the order of
+     * application), and a key is not held up by another: a small room logged after a big backlog of another
+     * room, in another lane, is done before that backlog is.
      */
     @Test
-    void eachKeyAppliesInLogOrder_andAQuietRoomDoesNotWaitBehindABusyOne() {
+    void eachKeyAppliesInLogOrder_andAQuietRoomDoesNotWaitBehindABusyOne() throws Exception {
         String busy = "busy";
         String quiet = nameInAnotherLane(busy);
+        String appliedOrder = backend.appliedOrder(f.store);
         f.closeProcessing();
         List<Obj> busyStream = roomStream("RM_busy", busy, 370); // 1 + 4 * 370 + 1 = 1482 events
         List<List<Obj>> others = new ArrayList<>();
@@ -90,11 +106,12 @@ class ProcessorTest {
 
         Map<String, List<Long>> appliedOrderByKey = new LinkedHashMap<>();
         Map<String, Long> lastRowidByKey = new LinkedHashMap<>();
-        f.store.read(c -> Jdbc.list(c, "SELECT queue_key, log_offset, rowid FROM events ORDER BY rowid", rs -> {
-            appliedOrderByKey.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
-            lastRowidByKey.put(rs.getString(1), rs.getLong(3));
-            return null;
-        }));
+        StateSql.list(f.store, "SELECT queue_key, log_offset, " + appliedOrder + " FROM events ORDER BY " + appliedOrder,
+                rs -> {
+                    appliedOrderByKey.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+                    lastRowidByKey.put(rs.getString(1), rs.getLong(3));
+                    return null;
+                });
         assertThat(appliedOrderByKey).hasSize(14);
         appliedOrderByKey.forEach((key, offsets) ->
                 assertThat(offsets).as("offsets of %s in the order applied", key).isSorted());
@@ -196,7 +213,7 @@ class ProcessorTest {
      */
     @Test
     void anEventIsRecordedAsAppliedOnlyTogetherWithItsEffects() throws Exception {
-        failInserts("sessions", "NEW.sid = 'PA_1'");
+        failInserts("sessions", "NEW.sid = 'PA_1'", Failure.OF_THE_EVENT);
         f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_tx", "tx", T0 * 1000)));
         f.append(joined("EV_join", 1, "RM_tx", "tx", "PA_1", "alice"));
         f.awaitCaughtUp();
@@ -207,7 +224,7 @@ class ProcessorTest {
         assertThat(f.sessions()).isEmpty();
         assertThat(f.room("RM_tx").peakParticipants()).isZero();
 
-        stopFailing();
+        stopFailing("sessions");
         f.processor.retryDeadLetters(List.of("EV_join"));
         waitUntil(() -> f.deadLetter("EV_join").map(d -> d.status().equals(DeadLetter.RESOLVED)).orElse(false),
                 "the retry to apply");
@@ -328,13 +345,13 @@ class ProcessorTest {
     }
 
     /**
-     * An event the store refuses (here a trigger stands for a failing disk) is dead-lettered after its
-     * store attempts and does not hold up its room; once the store is fixed, a retry applies it and the
-     * dead letter is resolved.
+     * An event whose data the store refuses (a constraint it violates; here a trigger stands for one) is
+     * dead-lettered and does not hold up its room; once the rule is fixed, a retry applies it and the dead
+     * letter is resolved.
      */
     @Test
-    void anEventTheStoreRefusesIsDeadLettered_andARetryAfterTheFixAppliesIt() throws Exception {
-        failInsertsOf("EV_join");
+    void anEventAConstraintRefusesIsDeadLettered_andARetryAfterTheFixAppliesIt() throws Exception {
+        failInsertsOf("EV_join", Failure.OF_THE_EVENT);
         f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_sf", "sf", T0 * 1000)));
         f.append(joined("EV_join", 1, "RM_sf", "sf", "PA_1", "alice"));
         f.append(left("EV_left", 9, "RM_sf", "sf", "PA_1", "alice"));
@@ -342,11 +359,11 @@ class ProcessorTest {
 
         DeadLetter letter = f.deadLetter("EV_join").orElseThrow();
         assertThat(letter.status()).isEqualTo(DeadLetter.OPEN);
-        assertThat(letter.error()).contains("simulated disk failure");
+        assertThat(letter.error()).contains("simulated");
         assertThat(f.session("PA_1").endSource()).isEqualTo("participant_left");
         assertThat(f.anomalies()).extracting(a -> a.kind()).containsExactly("left_without_join");
 
-        stopFailing();
+        stopFailing("events");
         assertThat(f.processor.retryDeadLetters(List.of("EV_join"))).isEqualTo(1);
         waitUntil(() -> f.deadLetter("EV_join").map(d -> d.status().equals(DeadLetter.RESOLVED)).orElse(false),
                 "the retry to apply");
@@ -366,13 +383,13 @@ class ProcessorTest {
      */
     @Test
     void aDeadLetterWhoseEventWasAppliedMeanwhileResolvesOnRetry() throws Exception {
-        failInsertsOf("EV_join");
+        failInsertsOf("EV_join", Failure.OF_THE_EVENT);
         f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_sf", "sf", T0 * 1000)));
         Appended join = f.append(joined("EV_join", 1, "RM_sf", "sf", "PA_1", "alice"));
         f.awaitCaughtUp();
         assertThat(f.deadLetter("EV_join")).isPresent();
 
-        stopFailing();
+        stopFailing("events");
         f.restartFrom(join.offset() - 1);
         f.awaitCaughtUp();
         assertThat(f.count("SELECT count(*) FROM events WHERE event_id = 'EV_join'")).isEqualTo(1);
@@ -389,6 +406,38 @@ class ProcessorTest {
     }
 
     /**
+     * A store that cannot write (a full disk, for one event's rows only) is waited for: nothing is
+     * dead-lettered for it, the room's later events wait behind the event in its lane, other rooms go on, and
+     * once the store can write again the room applies in order as if nothing had happened.
+     */
+    @Test
+    void aStoreThatCannotWriteIsWaitedFor_nothingIsDeadLettered_otherLanesGoOn() throws Exception {
+        String other = nameInAnotherLane("st");
+        f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_st", "st", T0 * 1000)));
+        f.awaitCaughtUp();
+        failInsertsOf("EV_join", Failure.OF_THE_STORE);
+        f.append(joined("EV_join", 1, "RM_st", "st", "PA_1", "alice"));
+        f.append(left("EV_left", 9, "RM_st", "st", "PA_1", "alice"));
+        f.append(event("EV_other", "room_started", T0).obj("room", room("RM_other", other, T0 * 1000)));
+        waitUntil(() -> f.count("SELECT count(*) FROM events WHERE event_id = 'EV_other'") == 1,
+                "the other room's lane to go on");
+        Thread.sleep(1_500); // several attempts at the join, with pauses
+
+        assertThat(f.deadLetters()).isEmpty();
+        assertThat(f.count("SELECT count(*) FROM events WHERE event_id IN ('EV_join', 'EV_left')")).isZero();
+        long joinOffset = f.log.head(0) - 2;
+        assertThat(f.processor.appliedUpTo(0)).as("the watermark stays before the join").isLessThan(joinOffset);
+
+        stopFailing("events");
+        f.awaitCaughtUp();
+        assertThat(f.deadLetters()).isEmpty();
+        assertThat(f.session("PA_1")).extracting(Session::startSource, Session::endSource)
+                .containsExactly("participant_joined", "participant_left");
+        assertThat(f.anomalies()).isEmpty();
+        assertThat(f.counterSum("livehook.process.events", "outcome", "dead_lettered")).isZero();
+    }
+
+    /**
      * The processor is stopped while an event it cannot store yet is being retried: the lane must not
      * apply the room's later events before it, or the restart would apply that event out of order.
      */
@@ -397,22 +446,17 @@ class ProcessorTest {
             throws Exception {
         f.append(event("EV_rs", "room_started", T0).obj("room", room("RM_st", "st", T0 * 1000)));
         f.awaitCaughtUp();
-        failInsertsOf("EV_join");
+        failInsertsOf("EV_join", Failure.OF_THE_STORE);
         f.append(joined("EV_join", 1, "RM_st", "st", "PA_1", "alice"));
-        Thread.sleep(300); // the join's batch failed; it is being retried alone, with pauses
+        Thread.sleep(300); // the join's batch failed; it is being retried, with pauses
         f.append(left("EV_left", 9, "RM_st", "st", "PA_1", "alice"));
         Thread.sleep(100);
         f.closeProcessing();
 
-        try (var store = io.livehook.state.StateStore.sqlite(f.stateFile)) {
-            assertThat(store.<Long>read(c -> Jdbc.count(c, "SELECT count(*) FROM events WHERE event_id = 'EV_left'")))
+        try (StateStore store = StateStore.open(f.state)) {
+            assertThat(StateSql.count(store, "SELECT count(*) FROM events WHERE event_id = 'EV_left'"))
                     .as("the leave applied before the join it follows").isZero();
-            store.inTransaction(tx -> {
-                try (var s = tx.connection().createStatement()) {
-                    s.execute("DROP TRIGGER simulated_failure"); // the disk is fixed
-                }
-                return null;
-            });
+            backend.stopFailing(store, "events"); // the disk is fixed
         }
         f.openProcessing();
         f.awaitCaughtUp();
@@ -421,6 +465,35 @@ class ProcessorTest {
         assertThat(f.session("PA_1")).extracting(Session::startSource, Session::endSource)
                 .containsExactly("participant_joined", "participant_left");
         assertThat(f.anomalies()).isEmpty();
+    }
+
+    /**
+     * A state whose checkpoint is beyond the log's end was built from another log (this one was damaged or
+     * replaced): processing it would skip new events up to that offset, so the processor refuses to start.
+     */
+    @Test
+    void aCheckpointBeyondTheLogsEndIsRefused_namingBothAndWhatToDo() throws Exception {
+        f.appendAll(event("EV_1", "room_started", T0).obj("room", room("RM_1", "one", T0 * 1000)));
+        f.awaitCaughtUp();
+        f.closeProcessing();
+        long head = f.log.head(0);
+        try (StateStore store = StateStore.open(f.state)) {
+            store.inTransaction(tx -> {
+                tx.saveCheckpoint(Processor.CONSUMER, 0, head + 40);
+                return null;
+            });
+            assertThatThrownBy(() -> new Processor(f.log, store, 2, f.clock, new SimpleMeterRegistry()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("up to offset " + (head + 40))
+                    .hasMessageContaining("ends at offset " + head)
+                    .hasMessageContaining("livehook replay");
+            store.inTransaction(tx -> {
+                tx.saveCheckpoint(Processor.CONSUMER, 0, head);
+                return null;
+            });
+        }
+        f.openProcessing(); // at the head: fine
+        assertThat(f.processor.appliedUpTo(0)).isEqualTo(head);
     }
 
     // -- metrics ------------------------------------------------------------------------------------
@@ -444,7 +517,7 @@ class ProcessorTest {
         // as Prometheus scrapes them: the same log processed again into a fresh store
         var prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-        try (var store = io.livehook.state.StateStore.sqlite(dir.resolve("scraped.db"));
+        try (var store = StateStore.open(backend.freshLocation(dir.resolve("scraped")));
                 Processor processor = new Processor(f.log, store, 2, f.clock, prometheus)) {
             processor.start();
             assertThat(processor.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
@@ -506,28 +579,17 @@ class ProcessorTest {
         }
     }
 
-    /** Makes the state store refuse to record that event, as a failing disk would. */
-    void failInsertsOf(String eventId) throws SQLException {
-        failInserts("events", "NEW.event_id = '" + eventId + "'");
+    /** Makes the state store refuse to record that event, blaming the event or the store. */
+    void failInsertsOf(String eventId, Failure failure) throws SQLException {
+        failInserts("events", "NEW.event_id = '" + eventId + "'", failure);
     }
 
-    void failInserts(String table, String when) throws SQLException {
-        f.store.inTransaction(tx -> {
-            try (var s = tx.connection().createStatement()) {
-                s.execute("CREATE TRIGGER simulated_failure BEFORE INSERT ON " + table + " WHEN " + when
-                        + " BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
-            }
-            return null;
-        });
+    void failInserts(String table, String when, Failure failure) throws SQLException {
+        backend.failInserts(f.store, table, when, failure);
     }
 
-    void stopFailing() throws SQLException {
-        f.store.inTransaction(tx -> {
-            try (var s = tx.connection().createStatement()) {
-                s.execute("DROP TRIGGER simulated_failure");
-            }
-            return null;
-        });
+    void stopFailing(String table) throws SQLException {
+        backend.stopFailing(f.store, table);
     }
 
     static double sum(io.micrometer.core.instrument.MeterRegistry registry, String name, String... tags) {

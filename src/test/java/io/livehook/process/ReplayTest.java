@@ -8,9 +8,9 @@ import static io.livehook.process.LiveKitBodies.room;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.process.LiveKitBodies.Obj;
+import io.livehook.state.StateBackend;
 import io.livehook.state.StateStore;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,17 +18,24 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Replay rebuilds all state from the raw log, and the result is what live processing produced. */
+/** Replay rebuilds all state from the raw log, and the result is what live processing produced; on each database. */
+@ParameterizedClass
+@EnumSource(StateBackend.class)
 class ReplayTest {
     static final long T0 = EventRulesTest.T0;
 
+    @Parameter
+    StateBackend backend;
     @TempDir
     Path dir;
 
     @Test
     void rebuildingFromTheLogGivesTheStateLiveProcessingProduced() throws Exception {
-        try (ProcessingFixture f = new ProcessingFixture(dir)) {
+        try (ProcessingFixture f = new ProcessingFixture(dir, backend)) {
             f.appendConcurrently(mixedStreams());
             f.append(("{\"event\":\"participant_joined\",\"id\":\"EV_bad\",\"createdAt\":\"not-a-number\","
                     + "\"room\":{\"sid\":\"RM_a\",\"name\":\"a\"},\"participant\":{\"sid\":\"PA_x\"}}")
@@ -52,11 +59,10 @@ class ReplayTest {
             }
 
             f.closeProcessing();
-            long applied = Replay.rebuild(f.log, f.stateFile, 4, f.clock, Duration.ofSeconds(60));
+            long applied = Replay.rebuild(f.log, f.state, 4, f.clock, Duration.ofSeconds(60));
 
             assertThat(applied).isEqualTo(head - 1);
-            assertThat(Files.exists(f.stateFile.resolveSibling(f.stateFile.getFileName() + ".replay"))).isFalse();
-            try (StateStore rebuilt = StateStore.sqlite(f.stateFile)) {
+            try (StateStore rebuilt = StateStore.open(f.state)) {
                 StateSnapshot replayed = StateSnapshot.of(rebuilt);
                 for (String table : StateSnapshot.TABLES.keySet()) {
                     assertThat(replayed.rows(table)).as(table).isEqualTo(live.rows(table));
@@ -68,7 +74,7 @@ class ReplayTest {
 
     @Test
     void reconciliationsCorrectionsAreReplayedLikeWebhooks() throws Exception {
-        try (ProcessingFixture f = new ProcessingFixture(dir)) {
+        try (ProcessingFixture f = new ProcessingFixture(dir, backend)) {
             f.appendAll(event("EV_r1", "room_started", T0).obj("room", room("RM_r", "r", T0 * 1000)),
                     ProcessorTest.joined("EV_r2", 1, "RM_r", "r", "PA_r1", "alice"),
                     event("EV_s1", "room_started", T0).obj("room", room("RM_s", "s", T0 * 1000)));
@@ -82,8 +88,8 @@ class ReplayTest {
             assertThat(live.rows("anomalies")).filteredOn(row -> "reconciled".equals(row.get("kind"))).hasSize(3);
 
             f.closeProcessing();
-            Replay.rebuild(f.log, f.stateFile, 4, f.clock, Duration.ofSeconds(60));
-            try (StateStore rebuilt = StateStore.sqlite(f.stateFile)) {
+            Replay.rebuild(f.log, f.state, 4, f.clock, Duration.ofSeconds(60));
+            try (StateStore rebuilt = StateStore.open(f.state)) {
                 StateSnapshot replayed = StateSnapshot.of(rebuilt);
                 for (String table : StateSnapshot.TABLES.keySet()) {
                     assertThat(replayed.rows(table)).as(table).isEqualTo(live.rows(table));

@@ -7,6 +7,7 @@ import io.livehook.state.Anomaly;
 import io.livehook.state.Egress;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
+import io.livehook.state.StateBackend;
 import io.livehook.state.Track;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,8 +34,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.RandomDistribution;
-import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Random legal LiveKit histories, delivered as LiveKit may deliver them (each queue key in order, keys
@@ -255,7 +256,7 @@ class RoomHistoryProperties {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            f = new ProcessingFixture(dir);
+            f = new ProcessingFixture(dir, StateBackend.SQLITE);
         }
 
         /**

@@ -1,5 +1,6 @@
 package io.livehook.process;
 
+import io.livehook.state.StateSql;
 import io.livehook.state.StateStore;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -38,7 +39,7 @@ record StateSnapshot(Map<String, List<Map<String, Object>>> tables) {
     }
 
     static StateSnapshot of(StateStore store) {
-        return store.read(connection -> {
+        return StateSql.withConnection(store, connection -> {
             Map<String, List<Map<String, Object>>> tables = new LinkedHashMap<>();
             for (var table : TABLES.entrySet()) {
                 List<Map<String, Object>> rows = new ArrayList<>();

@@ -15,10 +15,11 @@ import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.simulate.RoomServiceServer;
 import io.livehook.state.Anomaly;
-import io.livehook.state.Jdbc;
 import io.livehook.state.Room;
-import io.livehook.state.Rows;
 import io.livehook.state.Session;
+import io.livehook.state.StateBackend;
+import io.livehook.state.StateLocation;
+import io.livehook.state.StateSql;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -50,13 +51,18 @@ import livekit.LivekitModels.ParticipantInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The reconciler against the simulator's RoomService on loopback (Twirp, JSON and protobuf, tokens and grants
- * checked), a real livehook in this JVM taking the webhooks the test chooses to deliver, and real SQLite files.
+ * checked), a real livehook in this JVM taking the webhooks the test chooses to deliver, and a real state store
+ * on each database the state can live in.
  */
+@ParameterizedClass
+@EnumSource(StateBackend.class)
 class ReconcilerTest {
     static final String KEY = "APIreconcile";
     static final String SECRET = "reconcile-secret-long-enough-for-hs256";
@@ -65,8 +71,11 @@ class ReconcilerTest {
     static final Duration SETTLE = Duration.ofMillis(150);
     static final String ROOM = "standup";
 
+    @Parameter
+    StateBackend backend;
     @TempDir
     Path dir;
+    StateLocation state;
 
     final LiveKitScene scene = new LiveKitScene();
     final HttpClient http = HttpClient.newHttpClient();
@@ -467,6 +476,10 @@ class ReconcilerTest {
                 "LIVEHOOK_RECONCILE_INTERVAL", "86400", "LIVEHOOK_RECONCILE_ANOMALY_DELAY", "3600",
                 "LIVEHOOK_RECONCILE_GRACE", "0"));
         all.put("LIVEHOOK_RECONCILE_SETTLE_MS", Long.toString(SETTLE.toMillis()));
+        if (state == null) {
+            state = backend.freshLocation(dir.resolve("data"));
+        }
+        all.putAll(backend.env(state));
         all.putAll(env);
         Path file = dir.resolve("livehook.yaml");
         Files.writeString(file, yaml);
@@ -566,18 +579,17 @@ class ReconcilerTest {
     }
 
     Session session(String sid) {
-        return livehook.state().read(c -> Jdbc.one(c, "SELECT " + Rows.SESSION_COLUMNS + " FROM sessions WHERE sid = ?",
-                Rows::session, sid)).orElseThrow(() -> new AssertionError("no session " + sid));
+        return StateSql.sessions(livehook.state()).stream().filter(s -> s.sid().equals(sid)).findFirst()
+                .orElseThrow(() -> new AssertionError("no session " + sid));
     }
 
     Room room(String sid) {
-        return livehook.state().read(c -> Jdbc.one(c, "SELECT " + Rows.ROOM_COLUMNS + " FROM rooms WHERE sid = ?",
-                Rows::room, sid)).orElseThrow(() -> new AssertionError("no room " + sid));
+        return StateSql.rooms(livehook.state()).stream().filter(r -> r.sid().equals(sid)).findFirst()
+                .orElseThrow(() -> new AssertionError("no room " + sid));
     }
 
     List<Anomaly> anomalies() {
-        return livehook.state().read(c -> Jdbc.list(c, "SELECT " + Rows.ANOMALY_COLUMNS + " FROM anomalies ORDER BY id",
-                Rows::anomaly));
+        return StateSql.anomalies(livehook.state());
     }
 
     double counter(String name, String... tags) {

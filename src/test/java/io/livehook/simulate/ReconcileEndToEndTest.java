@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
 import io.livehook.reconcile.Reconciler;
-import io.livehook.state.Jdbc;
 import io.livehook.state.Room;
-import io.livehook.state.Rows;
 import io.livehook.state.Session;
+import io.livehook.state.StateSql;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -85,9 +84,9 @@ class ReconcileEndToEndTest {
                     Thread.sleep(reconciler.settings().grace().plusMillis(500));
                     reconciler.reconcile(Optional.empty());
                     assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
-                    corrections = livehook.state().read(c -> Jdbc.list(c, "SELECT event_type, count(*) FROM events "
+                    corrections = StateSql.list(livehook.state(), "SELECT event_type, count(*) FROM events "
                                     + "WHERE origin = 'livehook' GROUP BY event_type",
-                            rs -> Map.entry(rs.getString(1), rs.getLong(2))))
+                            rs -> Map.entry(rs.getString(1), rs.getLong(2)))
                             .stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
                 }
                 return compare(result, livehook, corrections);
@@ -102,10 +101,10 @@ class ReconcileEndToEndTest {
      */
     static Run compare(Simulation.Result result, Livehook livehook, Map<String, Long> corrections) {
         GroundTruth truth = result.truth();
-        Map<String, Session> sessions = livehook.state().read(c -> Jdbc.list(c, "SELECT " + Rows.SESSION_COLUMNS
-                + " FROM sessions", Rows::session)).stream().collect(Collectors.toMap(Session::sid, Function.identity()));
-        Map<String, Room> rooms = livehook.state().read(c -> Jdbc.list(c, "SELECT " + Rows.ROOM_COLUMNS
-                + " FROM rooms", Rows::room)).stream().collect(Collectors.toMap(Room::sid, Function.identity()));
+        Map<String, Session> sessions = StateSql.sessions(livehook.state()).stream()
+                .collect(Collectors.toMap(Session::sid, Function.identity()));
+        Map<String, Room> rooms = StateSql.rooms(livehook.state()).stream()
+                .collect(Collectors.toMap(Room::sid, Function.identity()));
         List<String> wrongSessions = new ArrayList<>();
         int unseen = 0;
         for (var entry : truth.sessions().entrySet()) {
