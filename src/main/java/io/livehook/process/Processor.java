@@ -55,7 +55,6 @@ public final class Processor implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<InFlightOffsets> progress = new ArrayList<>();
     private final ProcessMetrics metrics;
-    private final StoreOutage outage = new StoreOutage(log);
     private final AtomicLong deadLetterSignal = new AtomicLong();
     private volatile boolean running;
 
@@ -157,6 +156,7 @@ public final class Processor implements AutoCloseable {
 
     private void read(int partition) {
         InFlightOffsets partitionProgress = progress.get(partition);
+        StoreOutage outage = new StoreOutage(log, "processing reader " + partition);
         long cursor = partitionProgress.watermark();
         long savedWatermark = cursor;
         long seenRetrySignal = -1;
@@ -185,6 +185,7 @@ public final class Processor implements AutoCloseable {
                         return null;
                     });
                     savedWatermark = watermark;
+                    outage.over();
                 }
                 long retrySignal = deadLetterSignal.get();
                 if (retrySignal != seenRetrySignal && partition == 0) {
@@ -231,9 +232,11 @@ public final class Processor implements AutoCloseable {
     private final class Lane {
         final int index;
         final BlockingQueue<Work> queue = new LinkedBlockingQueue<>(LANE_CAPACITY);
+        final StoreOutage outage;
 
         Lane(int index) {
             this.index = index;
+            this.outage = new StoreOutage(log, "processing lane " + index);
         }
 
         void run() {
@@ -246,7 +249,7 @@ public final class Processor implements AutoCloseable {
                     }
                     batch.add(first);
                     queue.drainTo(batch, LANE_BATCH - 1);
-                    List<Work> done = applyBatch(batch);
+                    List<Work> done = applyBatch(batch, outage);
                     for (Work work : done) {
                         if (work.fresh()) {
                             progress.get(work.event().partition()).done(work.event().offset());
@@ -270,7 +273,7 @@ public final class Processor implements AutoCloseable {
      * Applies the batch in one transaction, waiting out a failing store; returns the work that is done
      * (applied, duplicate or dead-lettered): all of it, or less when the processor stops first.
      */
-    private List<Work> applyBatch(List<Work> batch) throws InterruptedException {
+    private List<Work> applyBatch(List<Work> batch, StoreOutage outage) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
                 List<Outcome> outcomes = store.inTransaction(tx -> {
@@ -286,7 +289,7 @@ public final class Processor implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 if (!store.isTemporary(e)) {
                     // Past what an event's savepoint can undo: apply them one by one to find the one it is.
-                    return applyOneByOne(batch);
+                    return applyOneByOne(batch, outage);
                 }
                 outage.failed(e);
                 if (!waitBeforeRetry(attempt)) {
@@ -296,10 +299,10 @@ public final class Processor implements AutoCloseable {
         }
     }
 
-    private List<Work> applyOneByOne(List<Work> batch) throws InterruptedException {
+    private List<Work> applyOneByOne(List<Work> batch, StoreOutage outage) throws InterruptedException {
         List<Work> done = new ArrayList<>(batch.size());
         for (Work work : batch) {
-            if (!applyAlone(work)) {
+            if (!applyAlone(work, outage)) {
                 break; // stopping: what is not done is read again after the restart
             }
             done.add(work);
@@ -311,7 +314,7 @@ public final class Processor implements AutoCloseable {
      * Applies one event in a transaction of its own, waiting out a failing store; an event that fails it on
      * its own account is dead-lettered. False if the processor stopped first.
      */
-    private boolean applyAlone(Work work) throws InterruptedException {
+    private boolean applyAlone(Work work, StoreOutage outage) throws InterruptedException {
         LoggedEvent event = work.event();
         for (int attempt = 1; running; attempt++) {
             try {

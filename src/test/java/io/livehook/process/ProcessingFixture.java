@@ -38,7 +38,6 @@ final class ProcessingFixture implements AutoCloseable {
 
     final Path dir;
     final Path logFile;
-    final StateBackend backend;
     final StateLocation state;
     final int lanes;
     final Clock clock = Clock.fixed(RECEIVED_AT, ZoneOffset.UTC);
@@ -52,10 +51,14 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     ProcessingFixture(Path dir, StateBackend backend, int lanes) {
+        this(dir, backend.freshLocation(dir), lanes);
+    }
+
+    /** The log in {@code dir}, the state at {@code state}. */
+    ProcessingFixture(Path dir, StateLocation state, int lanes) {
         this.dir = dir;
         this.logFile = dir.resolve(EmbeddedLog.FILE);
-        this.backend = backend;
-        this.state = backend.freshLocation(dir);
+        this.state = state;
         this.lanes = lanes;
         this.log = new FileEventLog(logFile);
         openProcessing();
