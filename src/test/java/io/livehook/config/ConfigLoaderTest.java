@@ -56,6 +56,66 @@ class ConfigLoaderTest {
         assertThat(config.server().maxBodyBytes()).isEqualTo(1 << 20);
         assertThat(config.livekit().leeway()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.storage().dataDir()).isEqualTo(Path.of("data"));
+        assertThat(config.storage().state().url()).isEqualTo("jdbc:sqlite:" + Path.of("data", "state.db").toAbsolutePath());
+    }
+
+    // -- where the state lives -------------------------------------------------------------------------
+
+    @Test
+    void theStateIsASqliteFileInTheDataDirectoryUnlessAUrlIsSet() throws IOException {
+        LivehookConfig config = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A,
+                "LIVEHOOK_DATA_DIR", dir.toString()));
+        assertThat(config.storage().state().url()).isEqualTo("jdbc:sqlite:" + dir.resolve("state.db").toAbsolutePath());
+
+        LivehookConfig postgres = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A,
+                "LIVEHOOK_STATE_USER", "livehook", "LIVEHOOK_STATE_PASSWORD", SECRET_B), """
+                storage:
+                  state_url: jdbc:postgresql://db.internal:5432/livehook
+                  state_schema: webhooks
+                  state_pool_size: 16
+                """, false);
+        var state = postgres.storage().state();
+        assertThat(state.url()).isEqualTo("jdbc:postgresql://db.internal:5432/livehook");
+        assertThat(state.user()).contains("livehook");
+        assertThat(state.password()).contains(SECRET_B);
+        assertThat(state.schema()).isEqualTo("webhooks");
+        assertThat(state.poolSize()).isEqualTo(16);
+        assertThat(postgres.toString()).doesNotContain(SECRET_B);
+
+        LivehookConfig fromEnv = load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A,
+                "LIVEHOOK_STATE_URL", "jdbc:postgresql://other:5433/x"), "storage:\n  state_url: jdbc:postgresql://db/y\n",
+                false);
+        assertThat(fromEnv.storage().state().url()).as("the environment wins").isEqualTo("jdbc:postgresql://other:5433/x");
+        assertThat(fromEnv.storage().state().schema()).isEqualTo("livehook");
+        assertThat(fromEnv.storage().state().poolSize()).isEqualTo(10);
+    }
+
+    @Test
+    void aStatePasswordIsReadFromTheEnvironmentOnly_neverFromTheFileOrTheUrl() {
+        assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A),
+                "storage:\n  state_password: " + SECRET_B + "\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_STATE_PASSWORD")
+                .hasMessageNotContaining(SECRET_B);
+        for (String url : List.of("jdbc:postgresql://db/livehook?user=lh&password=" + SECRET_B,
+                "jdbc:postgresql://lh:" + SECRET_B + "@db/livehook")) {
+            assertThatThrownBy(() -> load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A,
+                    "LIVEHOOK_STATE_URL", url)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("LIVEHOOK_STATE_URL must not carry a password")
+                    .hasMessageNotContaining(SECRET_B);
+        }
+    }
+
+    @Test
+    void malformedStateSettingsAreNamed() {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_STATE_URL", "postgres://db/livehook")))
+                .hasMessageContaining("LIVEHOOK_STATE_URL must be a PostgreSQL JDBC URL");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_STATE_SCHEMA", "Live-Hook")))
+                .hasMessageContaining("storage.state_schema (LIVEHOOK_STATE_SCHEMA)");
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_STATE_POOL_SIZE", "0")))
+                .hasMessageContaining("LIVEHOOK_STATE_POOL_SIZE must be between 1 and 200");
     }
 
     @Test

@@ -27,27 +27,34 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One test per rule for a hostile stream, each driven through the real log, processor and state store
  * with bodies written as LiveKit writes them, asserting the exact rows and the anomalies (rows and the
- * {@code livehook.process.anomalies} counter) the rule records.
+ * {@code livehook.process.anomalies} counter) the rule records; on each database the state can live in.
  */
+@ParameterizedClass
+@EnumSource(StateBackend.class)
 class EventRulesTest {
     static final long T0 = 1_771_351_900L;
     static final String ROOM_SID = "RM_demo1";
     static final String ROOM = "demo";
     static final long ROOM_CREATED_MS = T0 * 1000 - 4_321;
 
+    @Parameter
+    StateBackend backend;
     @TempDir
     Path dir;
     ProcessingFixture f;
 
     @BeforeEach
     void open() {
-        f = new ProcessingFixture(dir, StateBackend.SQLITE);
+        f = new ProcessingFixture(dir, backend);
     }
 
     @AfterEach

@@ -8,19 +8,29 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One real PostgreSQL server per test JVM (zonky's embedded binaries, no Docker), started the first time a
  * test asks for it. Every test gets a database of its own, copied from a template in which the state's
- * migrations already ran: copying is quicker than migrating, and opening the copy only checks them.
+ * migrations already ran: copying is quicker than migrating, and opening the copy only checks them. The next
+ * database is copied while the test that took the last one runs.
  */
 public final class TestPostgres {
     public static final String USER = "postgres";
     private static final String TEMPLATE = "state_template";
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static EmbeddedPostgres server;
+    private static final ExecutorService COPIER = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "test-postgres-copier");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private static CompletableFuture<String> next;
 
     private TestPostgres() {}
 
@@ -30,10 +40,19 @@ public final class TestPostgres {
             server = start();
             createDatabase(TEMPLATE, "");
             StateStore.open(location(url(server.getPort(), TEMPLATE))).close();
+            next = copy();
         }
-        String name = "state_" + DATABASES.incrementAndGet();
-        createDatabase(name, " TEMPLATE " + TEMPLATE);
-        return url(server.getPort(), name);
+        String url = next.join();
+        next = copy();
+        return url;
+    }
+
+    private static CompletableFuture<String> copy() {
+        return CompletableFuture.supplyAsync(() -> {
+            String name = "state_" + DATABASES.incrementAndGet();
+            createDatabase(name, " TEMPLATE " + TEMPLATE);
+            return url(server.getPort(), name);
+        }, COPIER);
     }
 
     public static String url(int port, String database) {
