@@ -3,9 +3,9 @@ package io.livehook.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.livehook.state.StateLocation;
 import java.io.IOException;
 import java.nio.file.Files;
-import io.livehook.state.StateLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -97,7 +97,7 @@ public final class ConfigLoader {
                 .map(String::strip);
         String schema = env("LIVEHOOK_STATE_SCHEMA").orElseGet(() -> storage.text("state_schema",
                 StateLocation.DEFAULT_SCHEMA)).strip();
-        if (!schema.matches("[a-z_][a-z0-9_]{0,50}")) {
+        if (!schema.matches(StateLocation.SCHEMA_PATTERN)) {
             throw new ConfigException("storage.state_schema (LIVEHOOK_STATE_SCHEMA) must be lower-case letters, digits "
                     + "and _, at most 51, got \"" + schema + "\"");
         }

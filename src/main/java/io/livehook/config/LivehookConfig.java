@@ -48,10 +48,6 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /** {@code state} is where the state lives: by default a SQLite file in the data directory. */
     public record Storage(Path dataDir, StateLocation state) {
-        public Storage(Path dataDir) {
-            this(dataDir, defaultState(dataDir));
-        }
-
         public static StateLocation defaultState(Path dataDir) {
             return StateLocation.sqlite(dataDir.resolve("state.db"));
         }

@@ -12,10 +12,12 @@ public record StateLocation(String url, Optional<String> user, Optional<String> 
         int poolSize) {
     public static final String DEFAULT_SCHEMA = "livehook";
     public static final int DEFAULT_POOL_SIZE = 10;
+    /** A schema name that needs no quoting and cannot smuggle SQL into the statements that name it. */
+    public static final String SCHEMA_PATTERN = "[a-z_][a-z0-9_]{0,50}";
     static final String SQLITE_PREFIX = "jdbc:sqlite:";
 
     public StateLocation {
-        if (!schema.matches("[a-z_][a-z0-9_]{0,50}")) {
+        if (!schema.matches(SCHEMA_PATTERN)) {
             throw new IllegalArgumentException("a state schema is lower-case letters, digits and _, got \"" + schema
                     + "\"");
         }

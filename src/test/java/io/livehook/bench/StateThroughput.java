@@ -35,6 +35,8 @@ public final class StateThroughput {
     private StateThroughput() {}
 
     public static void main(String[] args) throws Exception {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 40_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("state-throughput");
