@@ -91,9 +91,6 @@ public final class StateStore implements AutoCloseable {
                     }
                 }
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return false;
     }
@@ -135,7 +132,7 @@ public final class StateStore implements AutoCloseable {
 
     private static String rootMessage(Throwable e) {
         Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
+        while (root.getCause() != null) {
             root = root.getCause();
         }
         return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
