@@ -21,6 +21,7 @@ import io.livehook.state.StateQueries;
 import io.livehook.state.StateQueries.DeadLetterKey;
 import io.livehook.state.StateQueries.EventFilter;
 import io.livehook.state.StateQueries.EventKey;
+import io.livehook.state.StateQueries.EventSummary;
 import io.livehook.state.StateQueries.LogPosition;
 import io.livehook.state.StateQueries.Page;
 import io.livehook.state.StateQueries.RoomKey;
@@ -194,18 +195,31 @@ public final class QueryApi implements HttpService {
         });
     }
 
+    /**
+     * An applied event from the state; one the log took but processing has not applied yet (or has
+     * dead-lettered) from the log, so that an event answered 200 can be looked up at once.
+     */
     private JsonNode event(ServerRequest req) {
         new Params(req.query());
         String id = req.path().pathParameters().get("id");
-        return ApiJson.event(queries.event(id).orElseThrow(() -> noEvent(id)));
+        Optional<EventSummary> applied = queries.event(id);
+        if (applied.isPresent()) {
+            return ApiJson.event(applied.get()).put("status", "applied");
+        }
+        LoggedEvent logged = eventLog.find(id).orElseThrow(() -> noEvent(id));
+        boolean deadLettered = queries.deadLetter(id).filter(d -> !DeadLetter.RESOLVED.equals(d.status())).isPresent();
+        return ApiJson.loggedEvent(logged).put("status", deadLettered ? "dead_lettered" : "pending");
     }
 
-    /** The body exactly as LiveKit sent it: the bytes its signature covered. */
+    /** The body exactly as LiveKit sent it: the bytes its signature covered, from the log. */
     private void rawEvent(ServerRequest req, ServerResponse res) {
         handle(res, () -> {
             new Params(req.query());
             String id = req.path().pathParameters().get("id");
-            byte[] body = queries.eventBody(id).orElseThrow(() -> noEvent(id));
+            Optional<LoggedEvent> logged = queries.event(id)
+                    .flatMap(e -> eventLog.read(e.logPartition(), e.logOffset(), id))
+                    .or(() -> eventLog.find(id));
+            byte[] body = logged.orElseThrow(() -> noEvent(id)).body();
             res.header(HeaderNames.CONTENT_TYPE, JSON);
             res.header(HeaderNames.CACHE_CONTROL, "no-store");
             // A browser with a dashboard session may open this: never let it guess the bytes are HTML.
@@ -215,8 +229,8 @@ public final class QueryApi implements HttpService {
     }
 
     private static ApiException noEvent(String id) {
-        return ApiException.notFound("no applied event with id \"" + id + "\" (dead-lettered events are under "
-                + "/api/dead-letters)");
+        return ApiException.notFound("no event with id \"" + id + "\" (events the log took longer ago than its "
+                + "dedupe window are found once applied; dead-lettered ones are under /api/dead-letters)");
     }
 
     private JsonNode eventTypes(ServerRequest req) {

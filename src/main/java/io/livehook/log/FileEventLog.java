@@ -15,8 +15,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +39,7 @@ public final class FileEventLog implements EventLog {
      * second, and must not scan a stride each time.
      */
     private static final int RECENT = 1 << 16;
+    private static final int DUPLICATE_COUNTS = 1 << 16;
 
     private final Path file;
     private final long maxBytes;
@@ -51,8 +52,12 @@ public final class FileEventLog implements EventLog {
      */
     private volatile long[] strideOffsets = new long[1024];
     private final long[] recentOffsets = new long[RECENT];
-    private final Map<Long, Long> duplicateCounts = new ConcurrentHashMap<>();
-    private final List<Long> quarantineOffsets = new CopyOnWriteArrayList<>();
+    /**
+     * How many times each recent event came again, for the newest {@link #DUPLICATE_COUNTS} events that did: a
+     * duplicate is only ever found for an event in the dedupe window, so older counts would never change.
+     */
+    private final ConcurrentSkipListMap<Long, Long> duplicateCounts = new ConcurrentSkipListMap<>();
+    private final Offsets quarantineOffsets = new Offsets();
     private final RecentIds recentIds;
     private final LogHead head = new LogHead(0);
     private volatile long end;
@@ -132,7 +137,7 @@ public final class FileEventLog implements EventLog {
                     indexEvent(position, offset);
                     newestMs = Math.max(newestMs, entry.event().receivedAt().toEpochMilli());
                 }
-                case LogFile.DUPLICATE -> duplicateCounts.merge(entry.position(), 1L, Long::sum);
+                case LogFile.DUPLICATE -> countDuplicate(entry.position());
                 default -> quarantineOffsets.add(offset);
             }
             offset += entry.size();
@@ -275,13 +280,18 @@ public final class FileEventLog implements EventLog {
 
     /** The position of the stored event with this id, if it arrived recently, or 0. */
     private long stored(String eventId) {
-        long candidate = recentIds.candidate(eventId);
-        if (candidate == 0) {
-            return 0;
+        return find(eventId).map(LoggedEvent::offset).orElse(0L);
+    }
+
+    /** The event with this id if it arrived within the dedupe window: what ingest's dedupe finds, it finds. */
+    @Override
+    public Optional<LoggedEvent> find(String eventId) {
+        long candidate;
+        synchronized (recentIds) {
+            candidate = recentIds.candidate(eventId);
         }
-        // Two ids can share a 64-bit hash: only the stored event's own id makes this a duplicate.
-        List<LoggedEvent> found = read(0, candidate - 1, 1);
-        return !found.isEmpty() && found.get(0).eventId().equals(eventId) ? candidate : 0;
+        // Two ids can share a 64-bit hash: only the stored event's own id makes this the one.
+        return candidate == 0 ? Optional.empty() : read(0, candidate, eventId);
     }
 
     private void reserve(int bytes) {
@@ -312,10 +322,12 @@ public final class FileEventLog implements EventLog {
             if (p.quarantine()) {
                 quarantineOffsets.add(p.offset());
             } else if (p.duplicate()) {
-                duplicateCounts.merge(p.position(), 1L, Long::sum);
+                countDuplicate(p.position());
             } else {
                 indexEvent(p.position(), p.offset());
-                recentIds.add(p.write().event().eventId(), p.position(), now);
+                synchronized (recentIds) { // ingest's writer adds, the API's lookups read
+                    recentIds.add(p.write().event().eventId(), p.position(), now);
+                }
             }
         }
         end += bytes;
@@ -368,6 +380,13 @@ public final class FileEventLog implements EventLog {
         return events;
     }
 
+    private void countDuplicate(long position) {
+        duplicateCounts.merge(position, 1L, Long::sum);
+        if (duplicateCounts.size() > DUPLICATE_COUNTS) {
+            duplicateCounts.pollFirstEntry();
+        }
+    }
+
     private LoggedEvent withDuplicates(LoggedEvent e) {
         long duplicates = duplicateCounts.getOrDefault(e.offset(), 0L);
         return duplicates == 0 ? e : new LoggedEvent(e.partition(), e.offset(), e.eventId(), e.eventType(),
@@ -390,13 +409,12 @@ public final class FileEventLog implements EventLog {
     public List<QuarantinedBody> quarantined(int limit) {
         // End first: a body the writer lists meanwhile lies beyond it and is left for the next call.
         long until = end;
-        List<Long> offsets = quarantineOffsets.stream().filter(offset -> offset < until).toList();
         List<QuarantinedBody> bodies = new ArrayList<>();
         try {
-            for (int i = offsets.size() - 1; i >= 0 && bodies.size() < limit; i--) {
-                LogFile.Entry entry = new LogFile.Reader(channel, until).read(offsets.get(i), i + 1);
+            for (long[] offset : quarantineOffsets.newestBelow(until, limit)) {
+                LogFile.Entry entry = new LogFile.Reader(channel, until).read(offset[0], offset[1]);
                 if (entry == null) {
-                    throw new IllegalStateException("event log " + file + " is damaged at byte " + offsets.get(i));
+                    throw new IllegalStateException("event log " + file + " is damaged at byte " + offset[0]);
                 }
                 bodies.add(entry.quarantined());
             }

@@ -6,7 +6,6 @@ import io.livehook.state.Egress;
 import io.livehook.state.Ingress;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
-import io.livehook.state.StateTx;
 import io.livehook.state.Track;
 import com.google.protobuf.util.JsonFormat;
 import java.sql.SQLException;
@@ -32,27 +31,25 @@ import livekit.LivekitModels.TrackInfo;
  * event for the same fact whenever that arrives.
  */
 final class EventRules {
-    static final Set<String> KNOWN_TYPES = Set.of("room_started", "room_finished", "participant_joined",
-            "participant_left", "participant_connection_aborted", "track_published", "track_unpublished",
-            "egress_started", "egress_updated", "egress_ended", "ingress_started", "ingress_ended");
 
     private static final Set<EgressStatus> EGRESS_TERMINAL = Set.of(EgressStatus.EGRESS_COMPLETE,
             EgressStatus.EGRESS_FAILED, EgressStatus.EGRESS_ABORTED, EgressStatus.EGRESS_LIMIT_REACHED);
     static final String RECONCILED = "reconciled";
     private static final JsonFormat.Printer RESULTS = JsonFormat.printer().omittingInsignificantWhitespace();
 
-    private final StateTx tx;
+    private final BatchState tx;
     private final LiveKitEvent e;
     private final List<Anomaly> anomalies = new ArrayList<>();
 
-    private EventRules(StateTx tx, LiveKitEvent e) {
+    private EventRules(BatchState tx, LiveKitEvent e) {
         this.tx = tx;
         this.e = e;
     }
 
     /** Applies the event; returns the anomalies it recorded. */
-    static List<Anomaly> apply(StateTx tx, LiveKitEvent event) throws SQLException {
-        EventRules rules = new EventRules(tx, event);
+    static List<Anomaly> apply(BatchState state, LiveKitEvent event) throws SQLException {
+        state.applying(event);
+        EventRules rules = new EventRules(state, event);
         rules.apply();
         return rules.anomalies;
     }
@@ -340,7 +337,7 @@ final class EventRules {
 
     private void reconciledLeave() throws SQLException {
         Session s = tx.session(e.event().getParticipant().getSid()).orElse(null);
-        if (s == null || !s.open() || Math.max(s.lastEventMs(), tx.lastEventMsOfParticipant(s.identity(), s.sid()))
+        if (s == null || !s.open() || Math.max(s.lastEventMs(), tx.lastEventMsOfParticipant(s))
                 > e.atMs()) {
             return;
         }

@@ -8,6 +8,7 @@ import io.livehook.state.StateQueries.SessionKey;
 import io.livehook.state.StateQueries.SessionSpan;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,13 @@ final class Sessions {
 
     static final String COLUMNS = "sid, room_sid, room_name, identity, name, kind, metadata, joined_at_ms, "
             + "start_source, left_at_ms, end_source, final_state, disconnect_reason, last_event_ms";
+    private static final String SAVE = "INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "ON CONFLICT (sid) DO UPDATE SET room_sid = excluded.room_sid, room_name = excluded.room_name, "
+            + "identity = excluded.identity, name = excluded.name, kind = excluded.kind, "
+            + "metadata = excluded.metadata, joined_at_ms = excluded.joined_at_ms, "
+            + "start_source = excluded.start_source, left_at_ms = excluded.left_at_ms, "
+            + "end_source = excluded.end_source, final_state = excluded.final_state, "
+            + "disconnect_reason = excluded.disconnect_reason, last_event_ms = excluded.last_event_ms";
     /** How long a session lasts in ms, never negative; binds "now" twice. Aliases: s sessions, r rooms. */
     static final String DURATION;
     private static final String ORDER_KEY = "COALESCE(s.joined_at_ms, 0)";
@@ -42,6 +50,16 @@ final class Sessions {
 
     static Optional<Session> byId(Statements sql, String sid) throws SQLException {
         return sql.one("SELECT " + COLUMNS + " FROM sessions WHERE sid = ?", Sessions::map, sid);
+    }
+
+    static List<Session> byIds(Statements sql, Collection<String> sids) throws SQLException {
+        return sql.in("SELECT " + COLUMNS + " FROM sessions WHERE 1 = 1", "sid", sids, Sessions::map);
+    }
+
+    /** The open sessions of the rooms. */
+    static List<Session> openOfRooms(Statements sql, Collection<String> roomSids) throws SQLException {
+        return sql.in("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL", "room_sid", roomSids,
+                Sessions::map);
     }
 
     static List<Session> open(Statements sql, String roomSid) throws SQLException {
@@ -66,15 +84,20 @@ final class Sessions {
     }
 
     static void save(Statements sql, Session s) throws SQLException {
-        sql.update("INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        + "ON CONFLICT (sid) DO UPDATE SET room_sid = excluded.room_sid, room_name = excluded.room_name, "
-                        + "identity = excluded.identity, name = excluded.name, kind = excluded.kind, "
-                        + "metadata = excluded.metadata, joined_at_ms = excluded.joined_at_ms, "
-                        + "start_source = excluded.start_source, left_at_ms = excluded.left_at_ms, "
-                        + "end_source = excluded.end_source, final_state = excluded.final_state, "
-                        + "disconnect_reason = excluded.disconnect_reason, last_event_ms = excluded.last_event_ms",
-                s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(), s.joinedAtMs(),
-                s.startSource(), s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs());
+        sql.update(SAVE, row(s));
+    }
+
+    /** Saves the rows in one batch. */
+    static void saveAll(Statements sql, Collection<Session> rows) throws SQLException {
+        List<Object[]> params = new ArrayList<>(rows.size());
+        for (Session s : rows) {
+            params.add(row(s));
+        }
+        sql.batch(SAVE, params);
+    }
+
+    private static Object[] row(Session s) {
+        return new Object[] {s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(), s.joinedAtMs(), s.startSource(), s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs()};
     }
 
     /** A room's sessions in join order, each with how long it lasted. */

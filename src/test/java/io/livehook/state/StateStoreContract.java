@@ -20,7 +20,6 @@ import io.livehook.state.StateQueries.Timeline;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -89,15 +88,15 @@ abstract class StateStoreContract {
     }
 
     static StoredEvent event(String id, long offset, String type, String roomSid, String roomName,
-            String participantSid, String identity, Long createdAtMs, long receivedAtMs, byte[] body) {
+            String participantSid, String identity, Long createdAtMs, long receivedAtMs, int bodyBytes) {
         return new StoredEvent(id, 0, offset, type, !type.startsWith("x_"), roomName == null ? "q-" + id : roomName,
                 roomSid, roomName, participantSid, identity, null, null, null, createdAtMs, receivedAtMs, "livekit",
-                "APIkey", body);
+                "APIkey", bodyBytes);
     }
 
     static StoredEvent event(String id, long offset, String roomSid, String roomName) {
         return event(id, offset, "participant_joined", roomSid, roomName, null, null, T + offset * 1000,
-                T + offset * 1000, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
+                T + offset * 1000, ("{\"id\":\"" + id + "\"}").length());
     }
 
     static Anomaly anomaly(String kind, String roomSid, String roomName, List<String> eventIds, long atMs) {
@@ -123,35 +122,41 @@ abstract class StateStoreContract {
     // -- events -------------------------------------------------------------------------------------
 
     @Test
-    void anEventIsRecordedOnce_andItsBytesComeBackExactly() throws Exception {
-        byte[] notUtf8 = {'{', (byte) 0xff, (byte) 0xfe, 0, '}'};
-        StoredEvent e = event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T, T + 5, notUtf8);
+    void anEventIsRecordedOnce_aloneOrInABatch() throws Exception {
+        StoredEvent e = event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T, T + 5, 321);
 
         assertThat(tx((StateTx tx) -> tx.recordEvent(e))).isTrue();
         assertThat(tx((StateTx tx) -> tx.recordEvent(e))).as("the same id again").isFalse();
         assertThat(tx((StateTx tx) -> tx.recordEvent(event("EV_1", 9, "RM_b", "b")))).as("same id, other data").isFalse();
-
         assertThat(StateSql.events(store)).singleElement().usingRecursiveComparison().isEqualTo(e);
-        assertThat(queries.eventBody("EV_1")).hasValueSatisfying(b -> assertThat(b).isEqualTo(notUtf8));
-        assertThat(queries.eventBody("EV_none")).isEmpty();
-        assertThat(queries.eventCount()).isEqualTo(1);
-        assertThat(deliveries.forwarded("EV_1")).hasValueSatisfying(f -> {
-            assertThat(f.body()).isEqualTo(notUtf8);
-            assertThat(f.origin()).isEqualTo("livekit");
-        });
+        assertThat(queries.event("EV_1")).hasValueSatisfying(s -> assertThat(s.bodyBytes()).isEqualTo(321));
+
+        boolean[] recorded = tx((StateTx tx) -> tx.recordEvents(List.of(event("EV_2", 2, "RM_a", "a"),
+                event("EV_1", 3, "RM_a", "a"), event("EV_3", 4, "RM_a", "a"), event("EV_2", 5, "RM_a", "a"))));
+        assertThat(recorded).as("new, applied before, new, earlier in the same batch").containsExactly(true, false,
+                true, false);
+        assertThat(StateSql.events(store)).extracting(StoredEvent::eventId).containsExactly("EV_1", "EV_2", "EV_3");
+        assertThat(queries.eventCount()).isEqualTo(3);
     }
 
     @Test
     void lastEventTimesPreferLiveKitsClock_andFallBackToArrival() throws Exception {
         run(tx -> {
-            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T + 10, T + 50, new byte[1]));
-            tx.recordEvent(event("EV_2", 2, "track_published", "RM_a", "a", "PA_1", "alice", null, T + 70, new byte[1]));
-            tx.recordEvent(event("EV_3", 3, "participant_joined", "RM_a", "a", "PA_2", "bob", T + 90, T + 20, new byte[1]));
+            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T + 10, T + 50, 1));
+            tx.recordEvent(event("EV_2", 2, "track_published", "RM_a", "a", "PA_1", "alice", null, T + 70, 1));
+            tx.recordEvent(event("EV_3", 3, "participant_joined", "RM_a", "a", "PA_2", "bob", T + 90, T + 20, 1));
         });
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a"))).isEqualTo(T + 90);
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("alice", "PA_1"))).isEqualTo(T + 70);
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("alice", "PA_9"))).isZero();
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_none"))).isZero();
+        LogPosition end = new LogPosition(0, 100);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", end))).isEqualTo(T + 90);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("RM_a", "a", "PA_1", end))).isEqualTo(T + 70);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("RM_a", "a", "PA_9", end))).isZero();
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_none", end))).isZero();
+        // only what came before a position in its partition: a batch records its events before applying them
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", new LogPosition(0, 3)))).isEqualTo(T + 70);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("RM_a", "a", "PA_1", new LogPosition(0, 2))))
+                .isEqualTo(T + 10);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", new LogPosition(1, 1)))).as("another partition")
+                .isEqualTo(T + 90);
 
         // what reconciliation reads: the later of LiveKit's time and the arrival, per participant and room
         assertThat(queries.lastHeardOfParticipantsMs("RM_a")).containsExactlyInAnyOrderEntriesOf(
@@ -165,7 +170,7 @@ abstract class StateStoreContract {
         run(tx -> {
             for (int i = 1; i <= 7; i++) {
                 tx.recordEvent(event("EV_" + i, i, i % 2 == 0 ? "track_published" : "participant_joined",
-                        i <= 4 ? "RM_a" : "RM_b", i <= 4 ? "a" : "b", null, null, T + i, T + (i / 2) * 1000, new byte[i]));
+                        i <= 4 ? "RM_a" : "RM_b", i <= 4 ? "a" : "b", null, null, T + i, T + (i / 2) * 1000, i));
             }
         });
         EventFilter any = new EventFilter(null, null, null, null);
@@ -198,10 +203,10 @@ abstract class StateStoreContract {
     @Test
     void eventTypesAreCountedMostFrequentFirst_unknownOnesMarked() throws Exception {
         run(tx -> {
-            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", null, null, T, T, new byte[1]));
-            tx.recordEvent(event("EV_2", 2, "participant_joined", "RM_a", "a", null, null, T, T, new byte[1]));
-            tx.recordEvent(event("EV_3", 3, "x_agent_job", "RM_a", "a", null, null, T, T, new byte[1]));
-            tx.recordEvent(event("EV_4", 4, "room_started", "RM_a", "a", null, null, T, T, new byte[1]));
+            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", null, null, T, T, 1));
+            tx.recordEvent(event("EV_2", 2, "participant_joined", "RM_a", "a", null, null, T, T, 1));
+            tx.recordEvent(event("EV_3", 3, "x_agent_job", "RM_a", "a", null, null, T, T, 1));
+            tx.recordEvent(event("EV_4", 4, "room_started", "RM_a", "a", null, null, T, T, 1));
         });
         assertThat(queries.eventTypes()).containsExactly(
                 new StateQueries.EventTypeCount("participant_joined", true, 2),
@@ -287,9 +292,9 @@ abstract class StateStoreContract {
             tx.saveSession(session("PA_2", "RM_a", "alice", start + 50_000, null)); // reconnect, open: 50 s to now
             tx.saveSession(session("PA_3", "RM_a", "bob", start + 90_000, null)); // 10 s
             tx.saveSession(session("PA_4", "RM_a", "carol", null, start + 5_000)); // join unknown: 0
-            tx.saveEgress(new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 1L, null, 2, "", "{}"));
-            tx.saveEgress(new Egress("EG_2", "", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}")); // by name
-            tx.saveEgress(new Egress("EG_3", "RM_other", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}"));
+            tx.saveEgress(List.of(new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 1L, null, 2, "", "{}")));
+            tx.saveEgress(List.of(new Egress("EG_2", "", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}"))); // by name
+            tx.saveEgress(List.of(new Egress("EG_3", "RM_other", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}")));
         });
         RoomSummary summary = queries.rooms(null, null, 10).items().get(0);
         StateQueries.RoomFigures figures = summary.figures();
@@ -383,12 +388,12 @@ abstract class StateStoreContract {
         Egress egress = new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 10L, null, 20, "", "{\"f\":1}");
         Ingress ingress = new Ingress("IN_1", "obs", "a", "obs-1", "ENDPOINT_PUBLISHING", "", 5L, null, 6);
         run(tx -> {
-            tx.saveEgress(egress);
-            tx.addEgressHistory("EG_1", "EV_1", "EGRESS_ACTIVE", 20);
-            tx.addEgressHistory("EG_1", "EV_1", "EGRESS_ACTIVE", 20); // the same event again: kept once
-            tx.saveIngress(ingress);
-            tx.addIngressHistory("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6);
-            tx.addIngressHistory("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6);
+            tx.saveEgress(List.of(egress));
+            tx.addEgressHistory(List.of(new StatusChange("EG_1", "EV_1", "EGRESS_ACTIVE", 20)));
+            tx.addEgressHistory(List.of(new StatusChange("EG_1", "EV_1", "EGRESS_ACTIVE", 20))); // the same event again: kept once
+            tx.saveIngress(List.of(ingress));
+            tx.addIngressHistory(List.of(new StatusChange("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6)));
+            tx.addIngressHistory(List.of(new StatusChange("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6)));
         });
         assertThat(tx((StateTx tx) -> tx.egress("EG_1"))).contains(egress);
         assertThat(tx((StateTx tx) -> tx.ingress("IN_1"))).contains(ingress);
@@ -398,8 +403,8 @@ abstract class StateStoreContract {
         Egress done = new Egress("EG_1", "RM_a", "a", "EGRESS_COMPLETE", 10L, 30L, 30, "", "{}");
         Ingress ended = new Ingress("IN_1", "obs", "a", "obs-1", "ENDPOINT_INACTIVE", "gone", 5L, 9L, 9);
         run(tx -> {
-            tx.saveEgress(done);
-            tx.saveIngress(ended);
+            tx.saveEgress(List.of(done));
+            tx.saveIngress(List.of(ended));
         });
         assertThat(StateSql.egress(store)).containsExactly(done);
         assertThat(StateSql.ingress(store)).containsExactly(ended);
@@ -413,9 +418,9 @@ abstract class StateStoreContract {
     void anomaliesKeepTheirOrder_filterAndPage_andCanBeWatched() throws Exception {
         assertThat(queries.lastAnomalyId()).isZero();
         run(tx -> {
-            tx.recordAnomaly(anomaly("left_without_join", "RM_a", "a", List.of("EV_1"), T + 1));
-            tx.recordAnomaly(anomaly("room_inferred", "RM_b", "b", List.of("EV_2", "EV_3"), T + 2));
-            tx.recordAnomaly(anomaly("left_without_join", "RM_a", "a", List.of(), T + 3));
+            tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of("EV_1"), T + 1)));
+            tx.recordAnomalies(List.of(anomaly("room_inferred", "RM_b", "b", List.of("EV_2", "EV_3"), T + 2)));
+            tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of(), T + 3)));
         });
         assertThat(StateSql.anomalies(store)).extracting(Anomaly::kind, Anomaly::eventIds).containsExactly(
                 tuple("left_without_join", List.of("EV_1")), tuple("room_inferred", List.of("EV_2", "EV_3")),
@@ -446,8 +451,8 @@ abstract class StateStoreContract {
             tx.recordEvent(event("EV_3", 3, "RM_a", "a"));
             tx.recordEvent(event("EV_late", 200, null, "a")); // no sid, after the room finished: another room's
             tx.recordEvent(event("EV_other", 4, "RM_b", "b"));
-            tx.recordAnomaly(anomaly("left_without_join", "RM_a", "a", List.of("EV_3"), T + 3));
-            tx.recordAnomaly(anomaly("room_inferred", null, "a", List.of("EV_2"), T + 2));
+            tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of("EV_3"), T + 3)));
+            tx.recordAnomalies(List.of(anomaly("room_inferred", null, "a", List.of("EV_2"), T + 2)));
         });
         Timeline timeline = queries.timeline("a", null, 2).orElseThrow();
         assertThat(timeline.room().sid()).isEqualTo("RM_a");
@@ -482,7 +487,7 @@ abstract class StateStoreContract {
         assertThat(again).extracting(DeadLetter::attempts, DeadLetter::status, DeadLetter::error,
                 DeadLetter::firstFailedMs, DeadLetter::lastFailedMs).containsExactly(2, DeadLetter.OPEN, "second", T, T + 9);
 
-        run(tx -> tx.resolveDeadLetter("EV_2"));
+        run(tx -> tx.resolveDeadLetters(List.of("EV_2")));
         assertThat(queries.unresolvedDeadLetters()).isEqualTo(1);
         assertThat(StateSql.deadLetters(store)).extracting(DeadLetter::status)
                 .containsExactly(DeadLetter.OPEN, DeadLetter.RESOLVED);
@@ -513,23 +518,20 @@ abstract class StateStoreContract {
     // -- transactions -----------------------------------------------------------------------------------
 
     @Test
-    void aTransactionIsAllOrNothing_andASavepointUndoesOnlyWhatFollowedIt() throws Exception {
+    void aTransactionIsAllOrNothing_batchedWritesToo() throws Exception {
         assertThatThrownBy(() -> run(tx -> {
             tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T));
             throw new IllegalStateException("the event turned out to be unprocessable");
         })).isInstanceOf(IllegalStateException.class);
         assertThat(StateSql.rooms(store)).isEmpty();
 
-        run(tx -> {
-            tx.saveRoom(room("RM_kept", "k", Room.ACTIVE, T));
-            Savepoint savepoint = tx.savepoint();
-            tx.saveRoom(room("RM_undone", "u", Room.ACTIVE, T));
-            tx.rollbackTo(savepoint);
-            Savepoint second = tx.savepoint();
-            tx.saveRoom(room("RM_released", "r", Room.ACTIVE, T));
-            tx.release(second);
-        });
-        assertThat(StateSql.rooms(store)).extracting(Room::sid).containsExactly("RM_kept", "RM_released");
+        assertThatThrownBy(() -> run(tx -> {
+            tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T), room("RM_b", "b", Room.ACTIVE, T)));
+            tx.recordEvents(List.of(event("EV_1", 1, "RM_a", "a")));
+            throw new IllegalStateException("a rule failed");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(StateSql.rooms(store)).isEmpty();
+        assertThat(StateSql.events(store)).isEmpty();
     }
 
     /**
@@ -626,7 +628,7 @@ abstract class StateStoreContract {
         StoredEvent e = event(id, offset, "RM_" + room, room);
         run(tx -> {
             tx.recordEvent(e);
-            tx.queueDelivery(destination, e, T);
+            tx.queueDeliveries(destination, List.of(e), T);
         });
         return e;
     }
@@ -637,7 +639,7 @@ abstract class StateStoreContract {
         queued("EV_b1", 2, "b", "app");
         queued("EV_a2", 3, "a", "app");
         queued("EV_a1x", 4, "a", "audit");
-        run(tx -> tx.queueDelivery("app", event("EV_a1", 1, "RM_a", "a"), T + 5)); // queued twice: kept once
+        run(tx -> tx.queueDeliveries("app", List.of(event("EV_a1", 1, "RM_a", "a")), T + 5)); // queued twice: kept once
 
         assertThat(deliveries.heads("app", 10)).extracting(Delivery::eventId).containsExactly("EV_a1", "EV_b1");
         assertThat(deliveries.head("app", "a")).map(Delivery::eventId).contains("EV_a1");
