@@ -17,8 +17,11 @@ import io.livehook.state.StateQueries.RoomSummary;
 import io.livehook.state.StateQueries.SessionKey;
 import io.livehook.state.StateQueries.SessionSpan;
 import io.livehook.state.StateQueries.Timeline;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -137,6 +140,30 @@ abstract class StateStoreContract {
                 true, false);
         assertThat(StateSql.events(store)).extracting(StoredEvent::eventId).containsExactly("EV_1", "EV_2", "EV_3");
         assertThat(queries.eventCount()).isEqualTo(3);
+    }
+
+    /** A state made when the events table kept the bodies migrates in place: its events and their sizes stay. */
+    @Test
+    void aStateWithBodiesInItsEventsTableMigratesInPlace() throws Exception {
+        StateLocation old = backend() == StateBackend.SQLITE ? StateLocation.sqlite(dir.resolve("old.db"))
+                : location.withUrlAndSchema(location.url(), "before_v4");
+        StateDialect dialect = StateDialect.of(old);
+        try (HikariDataSource pool = dialect.pool(old)) {
+            dialect.migrations(old).dataSource(pool).target("3").load().migrate();
+            try (Connection c = pool.getConnection(); PreparedStatement insert = c.prepareStatement("INSERT INTO "
+                    + "events (event_id, log_partition, log_offset, event_type, known_type, queue_key, room_sid, "
+                    + "room_name, received_at_ms, origin, key_id, body) VALUES ('EV_old', 0, 1, 'room_started', 1, "
+                    + "'a', 'RM_a', 'a', 5, 'livekit', 'APIkey', ?)")) {
+                insert.setBytes(1, new byte[] {'{', '}', 0});
+                insert.executeUpdate();
+            }
+        }
+        try (StateStore migrated = StateStore.open(old)) {
+            assertThat(new StateQueries(migrated, Clock.systemUTC()).event("EV_old"))
+                    .hasValueSatisfying(e -> assertThat(e.bodyBytes()).isEqualTo(3));
+            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvent(event("EV_old", 1, "RM_a", "a")))).isFalse();
+            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvent(event("EV_new", 2, "RM_a", "a")))).isTrue();
+        }
     }
 
     @Test
