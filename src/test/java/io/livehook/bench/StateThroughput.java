@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * Processing throughput of one backlog into a fresh state store on each database: the same event log (rooms
  * whose participants join, publish, unpublish and leave), the same processor with 4 lanes, SQLite in a file
  * beside the log and PostgreSQL 17 started in this JVM (loopback, fsync as configured by default). Prints
- * events/s and the process's CPU time per event for each database and run, then the medians. Not a test:
+ * events/s and the process's CPU time per event for each database and run (after a first run, w, that warms the
+ * JIT up and is not counted), then the medians. Not a test:
  * {@code bench/state-throughput [events] [runs] [sqlite,postgresql]}.
  */
 public final class StateThroughput {
@@ -54,7 +55,7 @@ public final class StateThroughput {
             int logged = backlog(log, events);
             System.out.printf("backlog: %d events in %s; load average %.2f%n", logged, dir, loadAverage());
             System.out.println("database     run  events/s  CPU µs/event   seconds");
-            for (int run = 1; run <= runs; run++) {
+            for (int run = 0; run <= runs; run++) {
                 for (String database : databases) {
                     StateLocation location = switch (database) {
                         case "sqlite" -> StateLocation.sqlite(dir.resolve("state-" + run + ".db"));
@@ -62,9 +63,11 @@ public final class StateThroughput {
                         default -> throw new IllegalArgumentException("sqlite or postgresql, not " + database);
                     };
                     Figures figures = measure(log, location);
-                    results.computeIfAbsent(database, d -> new ArrayList<>()).add(figures);
-                    System.out.printf("%-12s %3d  %8.0f  %12.1f  %8.1f%n", database, run, figures.eventsPerSecond(),
-                            figures.cpuMicrosPerEvent(), figures.seconds());
+                    if (run > 0) { // run 0 warms the JIT up, and is shown but not counted
+                        results.computeIfAbsent(database, d -> new ArrayList<>()).add(figures);
+                    }
+                    System.out.printf("%-12s %3s  %8.0f  %12.1f  %8.1f%n", database, run == 0 ? "w" : run,
+                            figures.eventsPerSecond(), figures.cpuMicrosPerEvent(), figures.seconds());
                 }
             }
             results.forEach((database, figures) -> System.out.printf("%-12s med  %8.0f  %12.1f%n", database,
