@@ -31,12 +31,21 @@ final class BatchApplier {
     private final Outbox outbox;
     private final Clock clock;
     private final BooleanSupplier running;
+    private final PresenceCounts presence = new PresenceCounts();
 
     BatchApplier(StateStore store, Outbox outbox, Clock clock, BooleanSupplier running) {
         this.store = store;
         this.outbox = outbox;
         this.clock = clock;
         this.running = running;
+    }
+
+    /** What a transaction did, and the state it did it in, to tell about once it is committed. */
+    private record Applied(List<Outcome> outcomes, BatchState state) {
+        List<Outcome> committed() {
+            state.committed();
+            return outcomes;
+        }
     }
 
     /** An event parsed before its transaction, or why it cannot be. */
@@ -64,7 +73,7 @@ final class BatchApplier {
         Map<Integer, String> ruleFailures = new HashMap<>();
         for (int attempt = 1; ; ) {
             try {
-                List<Outcome> outcomes = store.inTransaction(tx -> applyAll(tx, parsed, ruleFailures));
+                List<Outcome> outcomes = store.inTransaction(tx -> applyAll(tx, parsed, ruleFailures)).committed();
                 outage.over();
                 return outcomes;
             } catch (RuleFailed failed) {
@@ -89,7 +98,7 @@ final class BatchApplier {
         }
     }
 
-    private List<Outcome> applyAll(StateTx tx, List<Parsed> batch, Map<Integer, String> ruleFailures)
+    private Applied applyAll(StateTx tx, List<Parsed> batch, Map<Integer, String> ruleFailures)
             throws SQLException {
         long nowMs = clock.millis();
         List<StoredEvent> stored = new ArrayList<>(batch.size());
@@ -102,7 +111,7 @@ final class BatchApplier {
             }
         }
         boolean[] recorded = tx.recordEvents(stored);
-        BatchState state = new BatchState(tx);
+        BatchState state = new BatchState(tx, presence);
         state.readAhead(toApply);
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         List<DeadLetter.Failure> failures = new ArrayList<>();
@@ -146,7 +155,7 @@ final class BatchApplier {
         tx.recordDeadLetters(failures);
         tx.resolveDeadLetters(resolved);
         outbox.enqueue(tx, applied, nowMs);
-        return outcomes;
+        return new Applied(outcomes, state);
     }
 
     /**
@@ -174,7 +183,7 @@ final class BatchApplier {
         Map<Integer, String> failure = new HashMap<>(ruleFailure);
         for (int attempt = 1; running.getAsBoolean(); ) {
             try {
-                Outcome outcome = store.inTransaction(tx -> applyAll(tx, alone, failure)).get(0);
+                Outcome outcome = store.inTransaction(tx -> applyAll(tx, alone, failure)).committed().get(0);
                 outage.over();
                 return outcome;
             } catch (RuleFailed failed) {

@@ -43,6 +43,14 @@ final class BatchState {
     /** Sids of the open sessions of each room (complete for the rooms in {@link #openSessionsRead}). */
     private final Map<String, Set<String>> openSessionsByRoom = new HashMap<>();
     private final Set<String> openSessionsRead = new HashSet<>();
+    /** Per room, how many open sessions each identity has, as far as read or changed here. */
+    private final Map<String, Map<String, Integer>> openByIdentity = new HashMap<>();
+    /** Per room, whether each identity read from the database had an open session before the batch. */
+    private final Map<String, Map<String, Boolean>> presentBefore = new HashMap<>();
+    /** Per room, who was present before the batch, once asked (from {@link PresenceCounts} or counted). */
+    private final Map<String, Integer> presentAtStart = new HashMap<>();
+    private final Set<String> roomsWithChangedSessions = new HashSet<>();
+    private final PresenceCounts presence;
     /** Sids of the open tracks of each participant (complete for those in {@link #openTracksRead}). */
     private final Map<String, Set<String>> openTracksByParticipant = new HashMap<>();
     private final Set<String> openTracksRead = new HashSet<>();
@@ -56,8 +64,9 @@ final class BatchState {
     private final List<Anomaly> anomalies = new ArrayList<>();
     private LogPosition applying;
 
-    BatchState(StateTx tx) {
+    BatchState(StateTx tx, PresenceCounts presence) {
         this.tx = tx;
+        this.presence = presence;
     }
 
     /** Reads, in one query per table, every row the events name, and the open sessions and tracks they may end. */
@@ -68,9 +77,13 @@ final class BatchState {
         Set<String> egressIds = new HashSet<>();
         Set<String> ingressIds = new HashSet<>();
         Set<String> finishingRooms = new HashSet<>();
+        Set<Map.Entry<String, String>> people = new HashSet<>();
         for (LiveKitEvent e : events) {
             var event = e.event();
             addIfPresent(roomSids, event.getRoom().getSid());
+            if (!event.getRoom().getSid().isEmpty() && !event.getParticipant().getIdentity().isEmpty()) {
+                people.add(Map.entry(event.getRoom().getSid(), event.getParticipant().getIdentity()));
+            }
             addIfPresent(sessionSids, event.getParticipant().getSid());
             addIfPresent(trackSids, event.getTrack().getSid());
             addIfPresent(egressIds, event.getEgressInfo().getEgressId());
@@ -87,7 +100,13 @@ final class BatchState {
         put(tracks, trackSids, tx.tracks(trackSids), Track::sid);
         put(egress, egressIds, tx.egress(egressIds), Egress::egressId);
         put(ingress, ingressIds, tx.ingress(ingressIds), Ingress::ingressId);
-        readOpenSessions(roomSids);
+        readOpenSessions(finishingRooms);
+        readPeople(people);
+        List<String> uncounted = roomSids.stream().filter(r -> presence.get(r) == null).toList();
+        Map<String, Integer> counted = tx.presentIdentities(uncounted);
+        for (String room : uncounted) {
+            presentAtStart.put(room, counted.getOrDefault(room, 0));
+        }
         Set<String> ending = new HashSet<>(sessionSids);
         for (String room : finishingRooms) {
             ending.addAll(openSessionsByRoom.getOrDefault(room, Set.of()));
@@ -168,18 +187,95 @@ final class BatchState {
         return open;
     }
 
-    /** Who is in the room now: distinct identities with an open session (a reconnect is one person). */
+    /**
+     * Who is in the room now: distinct identities with an open session (a reconnect is one person). The count
+     * before the batch, changed by each identity whose presence the batch changed.
+     */
     int presentIdentities(String roomSid) throws SQLException {
-        Set<String> identities = new HashSet<>();
-        for (Session s : openSessions(roomSid)) {
-            identities.add(s.identity());
+        Integer start = presentAtStart.get(roomSid);
+        if (start == null) {
+            start = presence.get(roomSid);
+            if (start == null) {
+                start = tx.presentIdentities(roomSid);
+            }
+            presentAtStart.put(roomSid, start);
         }
-        return identities.size();
+        int present = start;
+        Map<String, Integer> now = openByIdentity.getOrDefault(roomSid, Map.of());
+        for (Map.Entry<String, Boolean> before : presentBefore.getOrDefault(roomSid, Map.of()).entrySet()) {
+            boolean isPresent = now.getOrDefault(before.getKey(), 0) > 0;
+            if (isPresent != before.getValue()) {
+                present += isPresent ? 1 : -1;
+            }
+        }
+        return present;
     }
 
-    void saveSession(Session session) {
+    void saveSession(Session session) throws SQLException {
+        Optional<Session> before = session(session.sid());
+        if (before.isPresent()) {
+            readPeople(Set.of(Map.entry(before.get().roomSid(), before.get().identity())));
+        }
+        readPeople(Set.of(Map.entry(session.roomSid(), session.identity())));
         putSession(session);
         changedSessions.put(session.sid(), session);
+        roomsWithChangedSessions.add(session.roomSid());
+        before.ifPresent(b -> roomsWithChangedSessions.add(b.roomSid()));
+    }
+
+    /**
+     * Reads the open sessions of each (room, identity) not read yet, and notes whether the identity was present
+     * before the batch: what its presence is counted against.
+     */
+    private void readPeople(Set<Map.Entry<String, String>> people) throws SQLException {
+        List<Map.Entry<String, String>> unread = new ArrayList<>();
+        for (Map.Entry<String, String> person : people) {
+            Map<String, Boolean> room = presentBefore.get(person.getKey());
+            if (room == null || !room.containsKey(person.getValue())) {
+                if (openSessionsRead.contains(person.getKey())) {
+                    // The whole room was read: whoever was present is noted already.
+                    presentBefore.computeIfAbsent(person.getKey(), r -> new HashMap<>())
+                            .putIfAbsent(person.getValue(), false);
+                } else {
+                    unread.add(person);
+                }
+            }
+        }
+        if (unread.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, String> person : unread) {
+            presentBefore.computeIfAbsent(person.getKey(), r -> new HashMap<>()).put(person.getValue(), false);
+        }
+        for (Session s : tx.openSessionsOf(unread)) {
+            presentBefore.get(s.roomSid()).put(s.identity(), true);
+            if (!sessions.containsKey(s.sid())) {
+                putSession(s);
+            }
+        }
+    }
+
+    /** After the commit: each room's presence as this batch left it, where known, for the next batches. */
+    void committed() {
+        Map<String, Integer> known = new HashMap<>();
+        Set<String> unknown = new HashSet<>();
+        for (String room : roomsWithChangedSessions) {
+            if (presentAtStart.containsKey(room)) {
+                try {
+                    known.put(room, presentIdentities(room));
+                } catch (SQLException cannotHappen) {
+                    unknown.add(room); // the count is known, nothing is read
+                }
+            } else {
+                unknown.add(room);
+            }
+        }
+        for (Map.Entry<String, Integer> start : presentAtStart.entrySet()) {
+            if (!roomsWithChangedSessions.contains(start.getKey()) && presence.get(start.getKey()) == null) {
+                known.put(start.getKey(), start.getValue());
+            }
+        }
+        presence.committed(known, unknown);
     }
 
     private void readOpenSessions(Collection<String> roomSids) throws SQLException {
@@ -188,6 +284,7 @@ final class BatchState {
             return;
         }
         for (Session s : tx.openSessionsOfRooms(unread)) {
+            presentBefore.computeIfAbsent(s.roomSid(), r -> new HashMap<>()).put(s.identity(), true);
             // A session this batch has read or changed already is as new here as in the database, or newer.
             if (!sessions.containsKey(s.sid())) {
                 putSession(s);
@@ -199,13 +296,16 @@ final class BatchState {
     private void putSession(Session s) {
         Optional<Session> before = sessions.put(s.sid(), Optional.of(s));
         if (before != null && before.isPresent() && before.get().open()) {
-            Set<String> open = openSessionsByRoom.get(before.get().roomSid());
+            Session b = before.get();
+            Set<String> open = openSessionsByRoom.get(b.roomSid());
             if (open != null) {
                 open.remove(s.sid());
             }
+            openByIdentity.get(b.roomSid()).merge(b.identity(), -1, Integer::sum);
         }
         if (s.open()) {
             openSessionsByRoom.computeIfAbsent(s.roomSid(), r -> new TreeSet<>()).add(s.sid());
+            openByIdentity.computeIfAbsent(s.roomSid(), r -> new HashMap<>()).merge(s.identity(), 1, Integer::sum);
         }
     }
 

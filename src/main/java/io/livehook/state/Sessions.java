@@ -11,6 +11,8 @@ import java.sql.SQLException;
 import java.util.Collection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Optional;
 
 /**
@@ -54,6 +56,39 @@ final class Sessions {
 
     static List<Session> byIds(Statements sql, Collection<String> sids) throws SQLException {
         return sql.in("SELECT " + COLUMNS + " FROM sessions WHERE 1 = 1", "sid", sids, Sessions::map);
+    }
+
+    /** The open sessions of each room (sid) and identity pair, in pairs' order of no importance. */
+    static List<Session> openOf(Statements sql, List<Map.Entry<String, String>> roomAndIdentity) throws SQLException {
+        List<Session> found = new ArrayList<>();
+        for (int from = 0; from < roomAndIdentity.size(); from += 64) {
+            List<Map.Entry<String, String>> chunk = roomAndIdentity.subList(from, Math.min(roomAndIdentity.size(),
+                    from + 64));
+            // Padded to a power of two by repeating the last pair, so that few statements stay prepared.
+            int size = Integer.highestOneBit(chunk.size());
+            size = size == chunk.size() ? size : size * 2;
+            List<Object> params = new ArrayList<>(size * 2);
+            List<String> terms = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                Map.Entry<String, String> pair = chunk.get(Math.min(i, chunk.size() - 1));
+                params.add(pair.getKey());
+                params.add(pair.getValue());
+                terms.add("(room_sid = ? AND identity = ?)");
+            }
+            found.addAll(sql.list("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL AND ("
+                    + String.join(" OR ", terms) + ")", Sessions::map, params.toArray()));
+        }
+        return found;
+    }
+
+    /** Who is in each room now (distinct identities with an open session), for the rooms that have anyone. */
+    static Map<String, Integer> presentCounts(Statements sql, Collection<String> roomSids) throws SQLException {
+        Map<String, Integer> counts = new HashMap<>();
+        for (var row : sql.in("SELECT room_sid, count(DISTINCT identity) FROM sessions WHERE end_source IS NULL",
+                "room_sid", roomSids, " GROUP BY room_sid", rs -> Map.entry(rs.getString(1), rs.getInt(2)))) {
+            counts.put(row.getKey(), row.getValue());
+        }
+        return counts;
     }
 
     /** The open sessions of the rooms. */

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import io.livehook.state.StateQueries.LogPosition;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -93,6 +94,16 @@ public final class StateTx {
 
     public List<Session> openSessionsOfRooms(Collection<String> roomSids) throws SQLException {
         return Sessions.openOfRooms(sql, roomSids);
+    }
+
+    /** The open sessions of each (room sid, identity) pair. */
+    public List<Session> openSessionsOf(List<Map.Entry<String, String>> roomAndIdentity) throws SQLException {
+        return Sessions.openOf(sql, roomAndIdentity);
+    }
+
+    /** {@link #presentIdentities} of each room that has anyone present; rooms left out have no one. */
+    public Map<String, Integer> presentIdentities(Collection<String> roomSids) throws SQLException {
+        return Sessions.presentCounts(sql, roomSids);
     }
 
     /** Who is in the room now: distinct identities with an open session (a reconnect is one person). */

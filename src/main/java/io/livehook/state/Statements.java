@@ -85,6 +85,12 @@ final class Statements implements AutoCloseable {
      * value), so that a few statements stay prepared whatever the number of values.
      */
     <T> List<T> in(String select, String column, Collection<String> values, Row<T> row) throws SQLException {
+        return in(select, column, values, "", row);
+    }
+
+    /** As {@link #in(String, String, Collection, Row)}, with {@code suffix} (GROUP BY, ORDER BY) after the list. */
+    <T> List<T> in(String select, String column, Collection<String> values, String suffix, Row<T> row)
+            throws SQLException {
         List<T> results = new ArrayList<>();
         List<String> all = List.copyOf(values);
         for (int from = 0; from < all.size(); from += MAX_IN) {
@@ -95,7 +101,7 @@ final class Statements implements AutoCloseable {
             for (int i = 0; i < size; i++) {
                 params[i] = chunk.get(Math.min(i, chunk.size() - 1));
             }
-            results.addAll(list(select + " AND " + column + " IN (" + placeholders(size) + ")", row, params));
+            results.addAll(list(select + " AND " + column + " IN (" + placeholders(size) + ")" + suffix, row, params));
         }
         return results;
     }
