@@ -6,6 +6,7 @@ import io.livehook.log.FileEventLog;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.Origin;
 import io.livehook.process.Processor;
+import io.livehook.process.Replay;
 import io.livehook.state.StateLocation;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
@@ -36,7 +37,8 @@ import java.util.stream.Stream;
  * beside the log and PostgreSQL 17 started in this JVM (loopback, fsync as configured by default). Prints
  * events/s and the process's CPU time per event for each database and run (after a first run, w, that warms the
  * JIT up and is not counted), then the medians. Not a test:
- * {@code bench/state-throughput [events] [runs] [sqlite,postgresql]}.
+ * {@code bench/state-throughput [events] [runs] [sqlite,postgresql,replay]}; {@code replay} is what
+ * {@code livehook replay} runs: a rebuild of a SQLite state from the log.
  */
 public final class StateThroughput {
     private StateThroughput() {}
@@ -57,12 +59,12 @@ public final class StateThroughput {
             System.out.println("database     run  events/s  CPU µs/event   seconds");
             for (int run = 0; run <= runs; run++) {
                 for (String database : databases) {
-                    StateLocation location = switch (database) {
-                        case "sqlite" -> StateLocation.sqlite(dir.resolve("state-" + run + ".db"));
-                        case "postgresql" -> TestPostgres.location(TestPostgres.newDatabase());
-                        default -> throw new IllegalArgumentException("sqlite or postgresql, not " + database);
+                    Figures figures = switch (database) {
+                        case "sqlite" -> measure(log, StateLocation.sqlite(dir.resolve("state-" + run + ".db")));
+                        case "postgresql" -> measure(log, TestPostgres.location(TestPostgres.newDatabase()));
+                        case "replay" -> replay(log, StateLocation.sqlite(dir.resolve("replayed-" + run + ".db")));
+                        default -> throw new IllegalArgumentException("sqlite, postgresql or replay, not " + database);
                     };
-                    Figures figures = measure(log, location);
                     if (run > 0) { // run 0 warms the JIT up, and is shown but not counted
                         results.computeIfAbsent(database, d -> new ArrayList<>()).add(figures);
                     }
@@ -102,6 +104,17 @@ public final class StateThroughput {
             long applied = new StateQueries(store, Clock.systemUTC()).eventCount();
             return new Figures(applied / seconds, cpu / 1e3 / applied, seconds);
         }
+    }
+
+    /** What {@code livehook replay} does after opening the log: a rebuild of the SQLite state beside the live one. */
+    private static Figures replay(FileEventLog log, StateLocation location) throws Exception {
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
+        long started = System.nanoTime();
+        long applied = Replay.rebuild(log, location, 4, Clock.systemUTC(), Duration.ofMinutes(30));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long cpu = os.getProcessCpuTime() - cpuBefore;
+        return new Figures(applied / seconds, cpu / 1e3 / applied, seconds);
     }
 
     private static double median(double[] values) {
