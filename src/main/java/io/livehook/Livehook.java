@@ -9,10 +9,12 @@ import io.livehook.api.DeliveriesApi;
 import io.livehook.api.QueryApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
-import io.livehook.deliver.DeliveryService;
 import io.livehook.dashboard.Dashboard;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.ingest.WebhookIngest;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.RoomServiceClient;
+import io.livehook.livekit.Twirp;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
@@ -20,7 +22,6 @@ import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
 import io.livehook.reconcile.Reconciler;
-import io.livehook.reconcile.TwirpRoomService;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -86,8 +87,8 @@ public final class Livehook implements AutoCloseable {
             return Optional.empty();
         }
         var key = config.livekit().keys().primary().orElseThrow();
-        var service = new TwirpRoomService(config.livekit().url().get(), key.getKey(), key.getValue(),
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(10), clock);
+        var service = new RoomServiceClient(config.livekit().url().get(), key.getKey(), key.getValue(),
+                Twirp.Encoding.JSON, Duration.ofSeconds(10), clock);
         return Optional.of(new Reconciler(service, eventLog, state, clock, new Reconciler.Settings(settings.interval(),
                 settings.anomalyDelay(), settings.grace(), settings.settle(), settings.requestsPerSecond(),
                 Duration.ofSeconds(1), settings.maxBackoff()), registry));

@@ -10,7 +10,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.livehook.reconcile.Reconciler;
-import io.livehook.reconcile.RoomServiceException;
+import io.livehook.livekit.RoomServiceException;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;

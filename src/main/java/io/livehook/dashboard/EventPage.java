@@ -2,7 +2,7 @@ package io.livehook.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.BodyHash;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateQueries.AnomalyRecord;
 import java.io.IOException;
@@ -114,7 +114,7 @@ final class EventPage {
             h.el("p", "The log no longer holds this event's body.", "class", "empty");
             return;
         }
-        String hash = new String(WebhookVerifier.bodyHash(body), StandardCharsets.US_ASCII);
+        String hash = BodyHash.text(body);
         String text = utf8(body);
         h.open("p", "class", "note").text(body.length + " bytes, " + (text != null ? "UTF-8 text" : "not UTF-8 (hex)")
                 + ", sha256 ").el("code", hash).text(". Shown escaped, control and direction characters as \\u{..}.");

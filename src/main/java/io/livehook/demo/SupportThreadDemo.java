@@ -8,7 +8,7 @@ import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
 import io.livehook.deliver.Delivery;
 import io.livehook.deliver.DeliveryFilter;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.simulate.DeliveryProfile;
 import io.livehook.simulate.Outcome;
 import io.livehook.simulate.Simulation;

@@ -1,5 +1,7 @@
 package io.livehook.reconcile;
 
+import io.livehook.livekit.RoomService;
+import io.livehook.livekit.RoomServiceException;
 import io.livehook.log.EventLog;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.process.AnomalyKind;

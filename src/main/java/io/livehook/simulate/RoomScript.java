@@ -1,5 +1,6 @@
 package io.livehook.simulate;
 
+import io.livehook.livekit.ResourceIds;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ final class RoomScript {
     RoomScript(RandomGenerator random, String name, GroundTruth truth) {
         this.random = random;
         this.name = name;
-        this.sid = Ids.next(random, "RM_");
+        this.sid = ResourceIds.next(random, "RM_");
         this.bodies = new LiveKitBodies(random.nextBoolean());
         this.truth = truth;
         this.budget = 12 + random.nextInt(140);
@@ -130,10 +131,10 @@ final class RoomScript {
     private GeneratedEvent join(String id, Instant at) {
         people++;
         boolean agent = random.nextInt(12) == 0;
-        String identity = agent ? "agent-" + Ids.chars(random, 6) : "user-" + people;
+        String identity = agent ? "agent-" + ResourceIds.chars(random, 6) : "user-" + people;
         String displayName = agent ? "Assistant" : NAMES.get(random.nextInt(NAMES.size()));
         String metadata = random.nextInt(4) == 0 ? "{\"role\":\"host\"}" : "";
-        Participant participant = new Participant(Ids.next(random, "PA_"), identity, displayName,
+        Participant participant = new Participant(ResourceIds.next(random, "PA_"), identity, displayName,
                 agent ? "AGENT" : "STANDARD", metadata, at);
         return joined(participant, id, at);
     }
@@ -147,7 +148,7 @@ final class RoomScript {
 
     private GeneratedEvent abort(String id, Instant at) {
         people++;
-        Participant participant = new Participant(Ids.next(random, "PA_"), "user-" + people,
+        Participant participant = new Participant(ResourceIds.next(random, "PA_"), "user-" + people,
                 NAMES.get(random.nextInt(NAMES.size())), "STANDARD", "", at);
         String reason = random.nextBoolean() ? "CONNECTION_TIMEOUT" : "JOIN_FAILURE";
         truth.aborted(room, participant, at, reason);
@@ -158,7 +159,7 @@ final class RoomScript {
     private GeneratedEvent publish(Connection c, String id, Instant at) {
         List<Track.Source> sources = unpublished(c);
         Track.Source source = sources.get(random.nextInt(sources.size()));
-        String trackSid = Ids.next(random, "TR_");
+        String trackSid = ResourceIds.next(random, "TR_");
         String participantSid = c.participant.sid();
         Track track = switch (source) {
             case CAMERA -> new Track(trackSid, participantSid, source, "camera",
@@ -197,7 +198,7 @@ final class RoomScript {
      */
     private GeneratedEvent reconnect(Connection old, String id, Instant at) {
         Participant was = old.participant;
-        Participant again = new Participant(Ids.next(random, "PA_"), was.identity(), was.name(), was.kind(),
+        Participant again = new Participant(ResourceIds.next(random, "PA_"), was.identity(), was.name(), was.kind(),
                 was.metadata(), at);
         present.remove(was.identity());
         List<Step> oldGone = departure(old, "DUPLICATE_IDENTITY");
@@ -229,7 +230,7 @@ final class RoomScript {
 
     private GeneratedEvent startEgress(String id, Instant at) {
         egressesStarted++;
-        String egressId = Ids.next(random, "EG_");
+        String egressId = ResourceIds.next(random, "EG_");
         egress = new Egress(egressId, room.sid(), room.name(), Egress.STARTING, null, null, at, null,
                 "recordings/" + room.name() + "/" + egressId + ".mp4", 0);
         return egressEvent("egress_started", id, at);

@@ -1,6 +1,6 @@
 package io.livehook.simulate;
 
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -37,7 +37,7 @@ public final class Sender implements AutoCloseable {
 
     private final URI url;
     private final DeliveryProfile profile;
-    private final LiveKitSigner signer;
+    private final WebhookSigner signer;
     private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient http;
     private final Map<String, RoomQueue> queues = new ConcurrentHashMap<>();
@@ -46,7 +46,7 @@ public final class Sender implements AutoCloseable {
     private final Condition settled = lock.newCondition();
     private long outstanding;
 
-    public Sender(URI url, DeliveryProfile profile, LiveKitSigner signer) {
+    public Sender(URI url, DeliveryProfile profile, WebhookSigner signer) {
         this.url = url;
         this.profile = profile;
         this.signer = signer;

@@ -1,6 +1,6 @@
 package io.livehook.simulate;
 
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,7 +50,7 @@ public final class Simulation {
         long began = System.nanoTime();
         Duration generation;
         Sender sender = new Sender(settings.url(), settings.profile(),
-                new LiveKitSigner(settings.apiKey(), settings.apiSecret(), clock));
+                new WebhookSigner(settings.apiKey(), settings.apiSecret(), clock));
         try (sender) {
             for (long n = 0; n < events; n++) {
                 GeneratedEvent event = model.next();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +28,7 @@ final class TestServer implements AutoCloseable {
 
     final Livehook livehook;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
+    private final WebhookSigner signer = new WebhookSigner(KEY, SECRET, Clock.systemUTC());
     private final String token;
 
     private TestServer(Livehook livehook, String token) {

@@ -3,8 +3,9 @@ package io.livehook.bench;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.livehook.config.ApiKeys;
 import io.livehook.ingest.EventHeader;
-import io.livehook.ingest.Verification;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.BodyHash;
+import io.livehook.livekit.Verification;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.Origin;
 import io.livehook.process.LiveKitEvent;
@@ -76,6 +77,6 @@ public class HotPathBench {
 
     @Benchmark
     public byte[] bodyHashFloor() {
-        return WebhookVerifier.bodyHash(body);
+        return BodyHash.of(body);
     }
 }

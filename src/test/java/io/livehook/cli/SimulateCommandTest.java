@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.livehook.config.ApiKeys;
-import io.livehook.ingest.Verification;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.Verification;
+import io.livehook.livekit.WebhookVerifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -116,14 +116,14 @@ class SimulateCommandTest {
         var finished = executor.submit(() -> run(command, "simulate", "--url", url, "--rate", "50", "--rooms", "3",
                 "--duration", "1", "--api-key", "APIk", "--api-secret", "a-secret", "--room-service-port",
                 Integer.toString(port), "--room-service-linger", "2"));
-        var liveKit = new io.livehook.reconcile.TwirpRoomService("http://127.0.0.1:" + port, "APIk", "a-secret",
-                io.livehook.reconcile.TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        var liveKit = new io.livehook.livekit.RoomServiceClient("http://127.0.0.1:" + port, "APIk", "a-secret",
+                io.livehook.livekit.Twirp.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
         java.util.List<livekit.LivekitModels.Room> rooms = java.util.List.of();
         for (int i = 0; i < 100 && rooms.isEmpty(); i++) {
             Thread.sleep(50);
             try {
                 rooms = liveKit.listRooms(java.util.List.of());
-            } catch (io.livehook.reconcile.RoomServiceException notYet) {
+            } catch (io.livehook.livekit.RoomServiceException notYet) {
                 // the server is starting, or no room has started yet
             }
         }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,7 +46,7 @@ final class Story implements AutoCloseable {
     final Livehook livehook;
     final String token;
     final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-    private final LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
+    private final WebhookSigner signer = new WebhookSigner(KEY, SECRET, Clock.systemUTC());
     /** Every body posted, by event id, exactly as sent. */
     final Map<String, String> bodies = new LinkedHashMap<>();
 

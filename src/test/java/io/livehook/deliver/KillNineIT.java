@@ -2,6 +2,7 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.livekit.WebhookSigner;
 import io.livehook.state.StateStore;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -58,7 +59,7 @@ class KillNineIT {
             List<String> ids = new ArrayList<>();
             try {
                 awaitReady(port);
-                LiveKitSigner signer = new LiveKitSigner(TestLivehook.API_KEY, TestLivehook.API_SECRET, Clock.systemUTC());
+                WebhookSigner signer = new WebhookSigner(TestLivehook.API_KEY, TestLivehook.API_SECRET, Clock.systemUTC());
                 HttpClient http = HttpClient.newHttpClient();
                 for (int i = 0; i < PER_ROOM; i++) {
                     for (int room = 0; room < ROOMS; room++) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
+import io.livehook.livekit.WebhookSigner;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +34,7 @@ final class TestLivehook implements AutoCloseable {
     private final Path yaml;
     private final Livehook livehook;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final LiveKitSigner signer = new LiveKitSigner(API_KEY, API_SECRET, Clock.systemUTC());
+    private final WebhookSigner signer = new WebhookSigner(API_KEY, API_SECRET, Clock.systemUTC());
 
     private TestLivehook(Path dir, Path yaml) {
         this.dir = dir;

@@ -10,7 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ class JsonLogTest {
             genuineToken = lh.signer.sign(body.getBytes(StandardCharsets.UTF_8));
             assertThat(lh.post(body.replace("log-room", "tampered-room"), genuineToken).statusCode()).isEqualTo(401);
             // A token with the right key id but signed with another secret: 401 bad_signature.
-            forgedToken = new LiveKitSigner(RunningLivehook.KEY, wrongSecret, Clock.systemUTC())
+            forgedToken = new WebhookSigner(RunningLivehook.KEY, wrongSecret, Clock.systemUTC())
                     .sign(body.getBytes(StandardCharsets.UTF_8));
             assertThat(lh.post(body, forgedToken).statusCode()).isEqualTo(401);
             assertThat(lh.post(body).statusCode()).isEqualTo(200);

@@ -3,7 +3,7 @@ package io.livehook.metrics;
 import static io.livehook.metrics.Scrape.pairs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class MetricsScenarioTest {
             assertAnswer(lh.post(ROOM_STARTED), 200, "appended");
             assertAnswer(lh.post(ROOM_STARTED), 200, "duplicate"); // LiveKit retrying: a fresh token, same event
             assertAnswer(lh.post(TRACK_FROM_STRANGER), 200, "appended");
-            LiveKitSigner wrongSecret = new LiveKitSigner(RunningLivehook.KEY, "not-the-secret", Clock.systemUTC());
+            WebhookSigner wrongSecret = new WebhookSigner(RunningLivehook.KEY, "not-the-secret", Clock.systemUTC());
             assertAnswer(lh.post(FORGED, wrongSecret.sign(FORGED.getBytes(StandardCharsets.UTF_8))), 401,
                     "rejected bad_signature");
             assertAnswer(lh.post(WITHOUT_ID), 202, "quarantined missing_id");

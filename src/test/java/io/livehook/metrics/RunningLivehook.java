@@ -2,7 +2,7 @@ package io.livehook.metrics;
 
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +21,7 @@ final class RunningLivehook implements AutoCloseable {
     static final String SECRET = "observe-test-secret-4f8a1c2e9b7d6053a1e2f3c4d5b6a798";
 
     final Livehook livehook;
-    final LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
+    final WebhookSigner signer = new WebhookSigner(KEY, SECRET, Clock.systemUTC());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private RunningLivehook(Livehook livehook) {

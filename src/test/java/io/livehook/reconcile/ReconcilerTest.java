@@ -8,7 +8,11 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.sun.net.httpserver.HttpServer;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.RoomService;
+import io.livehook.livekit.RoomServiceClient;
+import io.livehook.livekit.RoomServiceException;
+import io.livehook.livekit.Twirp;
+import io.livehook.livekit.WebhookSigner;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.Origin;
 import io.livehook.simulate.LiveKitScene;
@@ -85,8 +89,8 @@ class ReconcilerTest {
     // -- the three kinds of correction -------------------------------------------------------------------
 
     @ParameterizedTest
-    @EnumSource(TwirpRoomService.Encoding.class)
-    void aMissingLeaveEndsTheSession_atTheTimeOfTheListThatFoundItGone(TwirpRoomService.Encoding encoding)
+    @EnumSource(Twirp.Encoding.class)
+    void aMissingLeaveEndsTheSession_atTheTimeOfTheListThatFoundItGone(Twirp.Encoding encoding)
             throws Exception {
         Receiver receiver = receiver();
         startLivehook(Map.of(), """
@@ -141,7 +145,7 @@ class ReconcilerTest {
         Instant joinedAt = Instant.now().minusMillis(1234);
         Participant carol = scene.join(ROOM, "carol", joinedAt); // participant_joined lost
 
-        Reconciler.Summary summary = reconciler(client(TwirpRoomService.Encoding.JSON)).reconcile(Optional.of(ROOM));
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.of(ROOM));
         awaitProcessed();
 
         assertThat(summary.corrections()).extracting(Reconciler.Done::kind).containsExactly("session_opened");
@@ -164,7 +168,7 @@ class ReconcilerTest {
         scene.finish(ROOM, Instant.now()); // lost
         Thread.sleep(GRACE.plusMillis(200));
 
-        Reconciler.Summary summary = reconciler(client(TwirpRoomService.Encoding.PROTOBUF)).reconcile(Optional.empty());
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.PROTOBUF)).reconcile(Optional.empty());
         awaitProcessed();
 
         assertThat(summary.corrections()).extracting(Reconciler.Done::kind).containsExactly("room_finished");
@@ -186,8 +190,8 @@ class ReconcilerTest {
         Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(GRACE.plusMillis(200));
         int port = freePort();
-        TwirpRoomService down = new TwirpRoomService("http://127.0.0.1:" + port, KEY, SECRET,
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        RoomServiceClient down = new RoomServiceClient("http://127.0.0.1:" + port, KEY, SECRET,
+                Twirp.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
 
         Reconciler onDemand = reconciler(down);
         assertThatThrownBy(() -> onDemand.reconcile(Optional.empty()))
@@ -222,7 +226,7 @@ class ReconcilerTest {
         Instant t = Instant.now();
         Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(GRACE.plusMillis(200));
-        RoomService real = client(TwirpRoomService.Encoding.JSON);
+        RoomService real = client(Twirp.Encoding.JSON);
         RoomService failingSecondTime = looking(real, new AtomicInteger(), (look, listed) -> {
             if (look > 1) {
                 throw new RoomServiceException("ListParticipants: LiveKit answered HTTP 503");
@@ -243,8 +247,8 @@ class ReconcilerTest {
         scene.join(ROOM, "alice", Instant.now());
         roomService();
 
-        TwirpRoomService wrongSecret = new TwirpRoomService(roomService.url().toString(), KEY, "not-the-secret-at-all",
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        RoomServiceClient wrongSecret = new RoomServiceClient(roomService.url().toString(), KEY, "not-the-secret-at-all",
+                Twirp.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
         assertThatThrownBy(() -> wrongSecret.listRooms(List.of()))
                 .isInstanceOf(RoomServiceException.class)
                 .hasMessageContaining("HTTP 401 unauthenticated")
@@ -257,17 +261,10 @@ class ReconcilerTest {
         assertThat(twirp("ListRooms", Map.of("roomAdmin", true, "room", ROOM), "{}")).isEqualTo(401);
         assertThat(twirp("ListRooms", Map.of("roomList", true), "{}")).isEqualTo(200);
 
-        TwirpRoomService ours = client(TwirpRoomService.Encoding.JSON);
+        RoomServiceClient ours = client(Twirp.Encoding.JSON);
         assertThat(ours.listRooms(List.of(ROOM))).extracting(livekit.LivekitModels.Room::getName).containsExactly(ROOM);
         assertThat(ours.listParticipants(ROOM)).extracting(ParticipantInfo::getIdentity).containsExactly("alice");
         assertThat(ours.listParticipants("nobody-here")).as("an unknown room has nobody").isEmpty();
-    }
-
-    @Test
-    void liveKitsWebSocketAddressMapsToItsApi() {
-        assertThat(TwirpRoomService.httpBase("wss://demo.livekit.cloud/")).isEqualTo(URI.create("https://demo.livekit.cloud"));
-        assertThat(TwirpRoomService.httpBase("ws://127.0.0.1:7880")).isEqualTo(URI.create("http://127.0.0.1:7880"));
-        assertThat(TwirpRoomService.httpBase("https://demo.livekit.cloud")).isEqualTo(URI.create("https://demo.livekit.cloud"));
     }
 
     @Test
@@ -318,7 +315,7 @@ class ReconcilerTest {
         scene.leave(erin, Instant.now());
         scene.leave(frank, Instant.now());
 
-        Reconciler.Summary summary = reconciler(client(TwirpRoomService.Encoding.JSON)).reconcile(Optional.empty());
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.empty());
         awaitProcessed();
 
         assertThat(summary.corrections()).isEmpty();
@@ -327,7 +324,7 @@ class ReconcilerTest {
         assertThat(session(frank.sid()).open()).isTrue();
 
         Thread.sleep(GRACE.plusMillis(200));
-        assertThat(reconciler(client(TwirpRoomService.Encoding.JSON)).reconcile(Optional.empty()).corrections())
+        assertThat(reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.empty()).corrections())
                 .as("once the grace is over").hasSize(2);
     }
 
@@ -339,7 +336,7 @@ class ReconcilerTest {
         Participant gina = scene.join(ROOM, "gina", t);
         deliver(scene.joined(gina, t));
         Thread.sleep(GRACE.plusMillis(200));
-        RoomService real = client(TwirpRoomService.Encoding.PROTOBUF);
+        RoomService real = client(Twirp.Encoding.PROTOBUF);
         AtomicInteger looks = new AtomicInteger();
         RoomService blinking = looking(real, looks, (look, listed) -> look == 1 ? List.of() : listed);
 
@@ -358,7 +355,7 @@ class ReconcilerTest {
         Instant t = Instant.now();
         deliver(scene.startRoom(ROOM, t));
         Participant hugo = scene.join(ROOM, "hugo", t);
-        RoomService real = client(TwirpRoomService.Encoding.JSON);
+        RoomService real = client(Twirp.Encoding.JSON);
         AtomicInteger looks = new AtomicInteger();
         RoomService joinInFlight = looking(real, looks, (look, listed) -> {
             if (look == 2) {
@@ -482,8 +479,8 @@ class ReconcilerTest {
         }
     }
 
-    TwirpRoomService client(TwirpRoomService.Encoding encoding) {
-        return new TwirpRoomService(roomService.url().toString(), KEY, SECRET, encoding, Duration.ofSeconds(5),
+    RoomServiceClient client(Twirp.Encoding encoding) {
+        return new RoomServiceClient(roomService.url().toString(), KEY, SECRET, encoding, Duration.ofSeconds(5),
                 Clock.systemUTC());
     }
 
@@ -540,7 +537,7 @@ class ReconcilerTest {
     }
 
     void deliver(byte[]... bodies) throws Exception {
-        LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
+        WebhookSigner signer = new WebhookSigner(KEY, SECRET, Clock.systemUTC());
         for (byte[] body : bodies) {
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"))

@@ -1,11 +1,12 @@
 package io.livehook.simulate;
 
+import io.livehook.livekit.ResourceIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.config.ApiKeys;
-import io.livehook.deliver.LiveKitSigner;
-import io.livehook.ingest.Verification;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.WebhookSigner;
+import io.livehook.livekit.Verification;
+import io.livehook.livekit.WebhookVerifier;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -318,7 +319,7 @@ class SenderTest {
 
     /** Each signature is made a second after the previous one, so that signing twice shows in the token. */
     private Sender sender(URI url, DeliveryProfile profile) {
-        return new Sender(url, profile, new LiveKitSigner(KEY, SECRET, new TickingClock()));
+        return new Sender(url, profile, new WebhookSigner(KEY, SECRET, new TickingClock()));
     }
 
     private static final class TickingClock extends Clock {
@@ -341,7 +342,7 @@ class SenderTest {
     }
 
     private GeneratedEvent event(String room) {
-        String id = Ids.next(random, "EV_");
+        String id = ResourceIds.next(random, "EV_");
         Instant now = Instant.now();
         String body = "{\"event\":\"participant_joined\",\"room\":{\"name\":\"" + room + "\"},\"id\":\"" + id
                 + "\",\"createdAt\":\"" + now.getEpochSecond() + "\"}";

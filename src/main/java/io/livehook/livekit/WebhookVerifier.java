@@ -1,4 +1,4 @@
-package io.livehook.ingest;
+package io.livehook.livekit;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTVerifier;
@@ -15,10 +15,8 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import io.livehook.config.ApiKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -84,7 +82,7 @@ public final class WebhookVerifier {
         byte[] expected = claimed.isMissing() || claimed.isNull() || claimed.asString() == null
                 ? new byte[0]
                 : claimed.asString().getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(expected, bodyHash(body))) {
+        if (!MessageDigest.isEqual(expected, BodyHash.of(body))) {
             return new Verification.Rejected(Rejection.HASH_MISMATCH, "sha256 claim does not match the body");
         }
         return new Verification.Verified(keyId);
@@ -96,16 +94,6 @@ public final class WebhookVerifier {
                 .withClaimPresence("exp")
                 .acceptLeeway(leewaySeconds);
         return verification.build(clock);
-    }
-
-    /** Standard padded Base64 of SHA-256 over the bytes, as LiveKit puts it in the {@code sha256} claim. */
-    public static byte[] bodyHash(byte[] body) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
-            return Base64.getEncoder().encode(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 
     /** Token fields are attacker-controlled: show a short, single-line excerpt only. */

@@ -1,4 +1,4 @@
-package io.livehook.ingest;
+package io.livehook.livekit;
 
 import static io.livehook.testing.TestJwt.claims;
 import static io.livehook.testing.TestJwt.hs256;
@@ -88,7 +88,7 @@ class WebhookVerifierTest {
     @TestFactory
     List<DynamicTest> bodyHashEqualsTheSdkVectorsClaim() {
         return signedVectors().stream().map(v -> DynamicTest.dynamicTest(v.get("name").asText(), () -> {
-            byte[] hash = WebhookVerifier.bodyHash(utf8(v.get("body").asText()));
+            byte[] hash = BodyHash.of(utf8(v.get("body").asText()));
             assertThat(new String(hash, StandardCharsets.US_ASCII)).isEqualTo(v.get("sha256ClaimInToken").asText());
         })).toList();
     }

@@ -1,4 +1,4 @@
-package io.livehook.reconcile;
+package io.livehook.livekit;
 
 /** A RoomService call that got no usable answer. The message never holds a token or secret. */
 public final class RoomServiceException extends Exception {

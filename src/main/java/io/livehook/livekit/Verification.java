@@ -1,4 +1,4 @@
-package io.livehook.ingest;
+package io.livehook.livekit;
 
 /** The outcome of checking one webhook's {@code Authorization} token against its raw body. */
 public sealed interface Verification {

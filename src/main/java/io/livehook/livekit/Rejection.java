@@ -1,4 +1,4 @@
-package io.livehook.ingest;
+package io.livehook.livekit;
 
 /** Why a webhook's signature was not accepted. The name, lower-cased, is the metric's {@code reason} label. */
 public enum Rejection {

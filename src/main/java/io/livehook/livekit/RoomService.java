@@ -1,4 +1,4 @@
-package io.livehook.reconcile;
+package io.livehook.livekit;
 
 import java.util.List;
 import livekit.LivekitModels.ParticipantInfo;
