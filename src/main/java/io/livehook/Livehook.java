@@ -89,9 +89,7 @@ public final class Livehook implements AutoCloseable {
         var key = config.livekit().keys().primary().orElseThrow();
         var service = new RoomServiceClient(config.livekit().url().get(), key.getKey(), key.getValue(),
                 Twirp.Encoding.JSON, Duration.ofSeconds(10), clock);
-        return Optional.of(new Reconciler(service, eventLog, state, clock, new Reconciler.Settings(settings.interval(),
-                settings.anomalyDelay(), settings.grace(), settings.settle(), settings.requestsPerSecond(),
-                Duration.ofSeconds(1), settings.maxBackoff()), registry));
+        return Optional.of(new Reconciler(service, eventLog, state, clock, Reconciler.Settings.of(settings), registry));
     }
 
     public static Livehook start(LivehookConfig config, Clock clock) {

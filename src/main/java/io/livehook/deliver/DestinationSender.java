@@ -1,6 +1,7 @@
 package io.livehook.deliver;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.retry.Backoff;
 import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -35,6 +36,7 @@ final class DestinationSender {
     private static final Logger log = LoggerFactory.getLogger(DestinationSender.class);
     static final Duration POLL = Duration.ofSeconds(1);
     private static final String USER_AGENT = "livehook/0.1";
+    private static final Backoff RECORD_RETRY = Backoff.doubling(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     private final DestinationConfig config;
     private final DeliveryStore store;
@@ -234,7 +236,7 @@ final class DestinationSender {
                         case CONNECTION_ERROR -> DeliveryAttempt.CONNECTION_ERROR;
                         default -> DeliveryAttempt.RETRY;
                     };
-                    next = now + Backoff.delay(retry, round, answer.retryAfter(), random).toMillis();
+                    next = now + retry.backoff().delay(round, answer.retryAfter(), random).toMillis();
                 }
             }
         }
@@ -260,7 +262,7 @@ final class DestinationSender {
                 if (!running || tries >= 10) {
                     throw e;
                 }
-                Thread.sleep(Math.min(5_000, 50L << tries));
+                Thread.sleep(RECORD_RETRY.delay(tries));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.livehook.deliver;
 
+import io.livehook.retry.RetryAfter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -13,9 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,7 +96,7 @@ final class WebhookPost {
         }
         if (retryable(status)) {
             Optional<Duration> retryAfter = status == 429 || status == 503
-                    ? response.headers().firstValue("Retry-After").flatMap(WebhookPost::retryAfter)
+                    ? response.headers().firstValue("Retry-After").flatMap(v -> RetryAfter.parse(v, Instant.now()))
                     : Optional.empty();
             return new Answer(Kind.RETRYABLE_STATUS, status, null, snippet, latencyMs, retryAfter);
         }
@@ -110,23 +109,6 @@ final class WebhookPost {
     /** 408, 425, 429 and 5xx except 501 (a receiver that does not implement POST will not learn to). */
     static boolean retryable(int status) {
         return status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600 && status != 501);
-    }
-
-    /** Retry-After as delta-seconds or an HTTP date. */
-    static Optional<Duration> retryAfter(String value) {
-        String text = value.strip();
-        try {
-            long seconds = Long.parseLong(text);
-            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
-            } catch (DateTimeParseException notDate) {
-                return Optional.empty();
-            }
-        }
     }
 
     private static Answer failure(Kind kind, String error, long start) {

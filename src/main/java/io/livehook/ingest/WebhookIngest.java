@@ -5,7 +5,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.livehook.livekit.Rejection;
 import io.livehook.livekit.Verification;
 import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.Appended;

@@ -3,6 +3,7 @@ package io.livehook.process;
 import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
+import io.livehook.retry.Backoff;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateStore;
@@ -305,7 +306,7 @@ public final class Processor implements AutoCloseable {
                         .setMessage("state store failed on event {} (attempt {}): {}")
                         .addArgument(event.eventId()).addArgument(attempt).addArgument(e.getMessage())
                         .log();
-                Thread.sleep(Math.min(5_000, 100L << Math.min(attempt, 6)));
+                Thread.sleep(Backoff.doubling(Duration.ofMillis(200), Duration.ofSeconds(5)).delay(attempt));
             }
         }
         return false;

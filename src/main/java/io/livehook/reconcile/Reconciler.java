@@ -1,10 +1,12 @@
 package io.livehook.reconcile;
 
+import io.livehook.config.LivehookConfig;
 import io.livehook.livekit.RoomService;
 import io.livehook.livekit.RoomServiceException;
 import io.livehook.log.EventLog;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.process.AnomalyKind;
+import io.livehook.retry.Backoff;
 import io.livehook.state.Anomaly;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
@@ -64,12 +66,17 @@ public final class Reconciler implements AutoCloseable {
     private static final int ANOMALY_BATCH = 1000;
     private static final Duration TICK = Duration.ofMillis(250);
 
-    /** How often and how carefully to reconcile; see the class comment for what each bound protects. */
+    /**
+     * How often and how carefully to reconcile; see the class comment for what each bound protects. {@code backoff}
+     * spaces scheduled passes after failures.
+     */
     public record Settings(Duration interval, Duration anomalyDelay, Duration grace, Duration settle,
-            double requestsPerSecond, Duration initialBackoff, Duration maxBackoff) {
-        public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
-                    Duration.ofSeconds(2), 10, Duration.ofSeconds(1), Duration.ofMinutes(5));
+            double requestsPerSecond, Backoff backoff) {
+        private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
+        public static Settings of(LivehookConfig.Reconcile config) {
+            return new Settings(config.interval(), config.anomalyDelay(), config.grace(), config.settle(),
+                    config.requestsPerSecond(), Backoff.doubling(FIRST_BACKOFF, config.maxBackoff()));
         }
     }
 
@@ -356,7 +363,7 @@ public final class Reconciler implements AutoCloseable {
                     }
                     if (ok.isPresent()) {
                         failures = ok.get() ? 0 : failures + 1;
-                        backoffUntilMs = ok.get() ? 0 : clock.millis() + backoff(failures).toMillis();
+                        backoffUntilMs = ok.get() ? 0 : clock.millis() + settings.backoff().delay(failures).toMillis();
                     }
                 }
                 Thread.sleep(TICK);
@@ -365,7 +372,7 @@ public final class Reconciler implements AutoCloseable {
             } catch (RuntimeException e) {
                 // The state store failing is no reason to stop reconciling for good.
                 log.warn("reconciliation scheduling failed, trying again: {}", e.toString());
-                sleepQuietly(settings.initialBackoff());
+                sleepQuietly(settings.backoff().initial());
             }
         }
     }
@@ -404,13 +411,6 @@ public final class Reconciler implements AutoCloseable {
                     e.getMessage());
             return false;
         }
-    }
-
-    /** {@code initial * 2^(failures-1)}, capped. */
-    Duration backoff(int failures) {
-        long initial = settings.initialBackoff().toMillis();
-        long capped = Math.min(settings.maxBackoff().toMillis(), initial << Math.min(failures - 1, 30));
-        return Duration.ofMillis(Math.max(initial, capped));
     }
 
     private static void sleepQuietly(Duration duration) {

@@ -1,6 +1,7 @@
 package io.livehook.simulate;
 
 import io.livehook.livekit.WebhookSigner;
+import io.livehook.retry.RetryAfter;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -10,9 +11,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -140,7 +138,7 @@ public final class Sender implements AutoCloseable {
             if (attempt == profile.maxAttempts()) {
                 return sent.timedOut() ? Outcome.TIMEOUT : Outcome.RETRIES_EXHAUSTED;
             }
-            wait = answer.retryAfter().isPresent() ? answer.retryAfter().get() : profile.backoff(attempt);
+            wait = answer.retryAfter().orElse(profile.retryWait().delay(attempt));
         }
     }
 
@@ -151,7 +149,7 @@ public final class Sender implements AutoCloseable {
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
             int status = response.statusCode();
             Optional<Duration> retryAfter = status == 429 || status == 503
-                    ? response.headers().firstValue("Retry-After").flatMap(v -> retryAfter(v, Instant.now()))
+                    ? response.headers().firstValue("Retry-After").flatMap(v -> RetryAfter.parse(v, Instant.now()))
                     : Optional.empty();
             return new Answer(new Delivery.Attempt(waitedBefore, status, null, false, latency), retryAfter);
         } catch (HttpTimeoutException e) {
@@ -171,23 +169,6 @@ public final class Sender implements AutoCloseable {
     /** go-retryablehttp's DefaultRetryPolicy for an answer: 429, and 5xx except 501 Not Implemented. */
     static boolean retryable(int status) {
         return status == 429 || (status >= 500 && status != 501);
-    }
-
-    /** Retry-After as seconds or as an HTTP date; unreadable values are ignored, as go-retryablehttp does. */
-    static Optional<Duration> retryAfter(String value, Instant now) {
-        String text = value.strip();
-        try {
-            long seconds = Long.parseLong(text);
-            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Instant when = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration until = Duration.between(now, when);
-                return Optional.of(until.isNegative() ? Duration.ZERO : until);
-            } catch (DateTimeParseException notDate) {
-                return Optional.empty();
-            }
-        }
     }
 
     private void begin() {

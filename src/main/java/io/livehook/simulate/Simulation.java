@@ -80,7 +80,7 @@ public final class Simulation {
     static Duration drainLimit(DeliveryProfile profile) {
         Duration limit = profile.maxAge().plusSeconds(10);
         for (int failed = 1; failed < profile.maxAttempts(); failed++) {
-            limit = limit.plus(profile.backoff(failed));
+            limit = limit.plus(profile.retryWait().delay(failed));
         }
         if (profile.attemptTimeout().isPresent()) {
             limit = limit.plus(profile.attemptTimeout().get().multipliedBy(profile.maxAttempts()));

@@ -8,47 +8,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Backoff, the circuit breaker, and how answers are classified and kept. */
+/** The circuit breaker, and how answers are classified and kept. */
 class DeliveryRulesTest {
-    private static final DestinationConfig.Retry RETRY = new DestinationConfig.Retry(Duration.ofSeconds(1),
-            Duration.ofSeconds(60), 2, 0.2, 0, Duration.ofDays(1));
-
-    @Test
-    void backoff_grows_exponentially_within_jitter_and_is_capped() {
-        Random random = new Random(42);
-        for (int n = 1; n <= 12; n++) {
-            double base = Math.min(1000 * Math.pow(2, n - 1), 60_000);
-            for (int i = 0; i < 50; i++) {
-                long ms = Backoff.delay(RETRY, n, Optional.empty(), random).toMillis();
-                assertThat(ms).isBetween((long) (base * 0.8) - 1, Math.min((long) (base * 1.2) + 1, 60_000));
-            }
-        }
-        var noJitter = new DestinationConfig.Retry(Duration.ofMillis(100), Duration.ofSeconds(1), 3, 0, 0, Duration.ZERO);
-        assertThat(Backoff.delay(noJitter, 1, Optional.empty(), random)).isEqualTo(Duration.ofMillis(100));
-        assertThat(Backoff.delay(noJitter, 3, Optional.empty(), random)).isEqualTo(Duration.ofMillis(900));
-        assertThat(Backoff.delay(noJitter, 4, Optional.empty(), random)).isEqualTo(Duration.ofSeconds(1));
-    }
-
-    @Test
-    void retry_after_replaces_the_backoff_capped_by_the_maximum() {
-        Random random = new Random(1);
-        assertThat(Backoff.delay(RETRY, 1, Optional.of(Duration.ofSeconds(7)), random)).isEqualTo(Duration.ofSeconds(7));
-        assertThat(Backoff.delay(RETRY, 1, Optional.of(Duration.ofHours(1)), random)).isEqualTo(Duration.ofSeconds(60));
-        assertThat(WebhookPost.retryAfter("120")).contains(Duration.ofSeconds(120));
-        assertThat(WebhookPost.retryAfter(" 0 ")).contains(Duration.ZERO);
-        assertThat(WebhookPost.retryAfter("soon")).isEmpty();
-        assertThat(WebhookPost.retryAfter("-3")).isEmpty();
-        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60));
-        assertThat(WebhookPost.retryAfter(inAMinute).orElseThrow()).isBetween(Duration.ofSeconds(55), Duration.ofSeconds(61));
-        assertThat(WebhookPost.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).contains(Duration.ZERO);
-    }
-
     @Test
     void which_statuses_are_retried() {
         assertThat(WebhookPost.retryable(408)).isTrue();

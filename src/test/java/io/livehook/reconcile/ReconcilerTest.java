@@ -15,6 +15,7 @@ import io.livehook.livekit.Twirp;
 import io.livehook.livekit.WebhookSigner;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.Origin;
+import io.livehook.retry.Backoff;
 import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.simulate.RoomServiceServer;
@@ -202,7 +203,7 @@ class ReconcilerTest {
 
         registry = new SimpleMeterRegistry();
         var settings = new Reconciler.Settings(Duration.ofMillis(50), Duration.ZERO, GRACE, SETTLE, 100,
-                Duration.ofMillis(500), Duration.ofSeconds(1));
+                Backoff.doubling(Duration.ofMillis(500), Duration.ofSeconds(1)));
         Reconciler scheduled = new Reconciler(down, livehook.eventLog(), livehook.state(), Clock.systemUTC(), settings,
                 registry);
         open.add(scheduled);
@@ -265,15 +266,6 @@ class ReconcilerTest {
         assertThat(ours.listRooms(List.of(ROOM))).extracting(livekit.LivekitModels.Room::getName).containsExactly(ROOM);
         assertThat(ours.listParticipants(ROOM)).extracting(ParticipantInfo::getIdentity).containsExactly("alice");
         assertThat(ours.listParticipants("nobody-here")).as("an unknown room has nobody").isEmpty();
-    }
-
-    @Test
-    void backoffDoublesUpToItsCap() {
-        var settings = new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofSeconds(5), GRACE, SETTLE, 10,
-                Duration.ofSeconds(1), Duration.ofSeconds(5));
-        Reconciler r = new Reconciler(participantsOf(List.of()), null, null, Clock.systemUTC(), settings, registry);
-        assertThat(List.of(1, 2, 3, 4, 10).stream().map(r::backoff).toList()).containsExactly(Duration.ofSeconds(1),
-                Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
     }
 
     // -- races -------------------------------------------------------------------------------------------
@@ -486,7 +478,7 @@ class ReconcilerTest {
 
     Reconciler reconciler(RoomService service) {
         var settings = new Reconciler.Settings(Duration.ofHours(1), Duration.ofHours(1), GRACE, SETTLE, 50,
-                Duration.ofSeconds(1), Duration.ofSeconds(5));
+                Backoff.doubling(Duration.ofSeconds(1), Duration.ofSeconds(5)));
         return new Reconciler(service, livehook.eventLog(), livehook.state(), Clock.systemUTC(), settings, registry);
     }
 

@@ -142,15 +142,6 @@ class SenderTest {
         }
     }
 
-    @Test
-    void retryAfterReadsSecondsAndHttpDates() {
-        Instant now = Instant.parse("2026-03-01T10:00:00Z");
-        assertThat(Sender.retryAfter(" 7 ", now)).contains(Duration.ofSeconds(7));
-        assertThat(Sender.retryAfter("Sun, 01 Mar 2026 10:00:12 GMT", now)).contains(Duration.ofSeconds(12));
-        assertThat(Sender.retryAfter("Sun, 01 Mar 2026 09:00:00 GMT", now)).contains(Duration.ZERO);
-        assertThat(Sender.retryAfter("-1", now)).isEmpty();
-        assertThat(Sender.retryAfter("soon", now)).isEmpty();
-    }
 
     @Test
     void cloudTimesOutSlowAnswersAndDropsTheEventAfterThreeAttempts() throws Exception {
