@@ -4,8 +4,11 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.livehook.api.AccessFilter;
 import io.livehook.api.ApiAuth;
+import io.livehook.api.ApiErrors;
 import io.livehook.api.DeliveriesApi;
+import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
@@ -48,7 +51,7 @@ public final class Livehook implements AutoCloseable {
     private final DeliveryService deliveries;
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
-    private final ApiAuth apiAuth;
+    private final AccessFilter access;
     private final QueryApi queryApi;
     private final MetricsHistory history;
     private final Dashboard dashboard;
@@ -67,11 +70,11 @@ public final class Livehook implements AutoCloseable {
         this.processor = new Processor(eventLog, state, PROCESS_LANES, clock, registry, deliveries.outbox(),
                 config.process().nice());
         this.reconciler = reconciler(config, clock);
-        this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
+        this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.queryApi = new QueryApi(queries, eventLog, processor, apiAuth);
+        this.queryApi = new QueryApi(queries, eventLog, processor);
         this.history = new MetricsHistory(registry, clock);
-        this.dashboard = new Dashboard(queries, eventLog, apiAuth, history, clock);
+        this.dashboard = new Dashboard(queries, eventLog, access, history, clock);
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -135,9 +138,13 @@ public final class Livehook implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
+        routing.addFilter(access);
+        ApiErrors.register(routing);
         routing.post(config.server().webhookPath(), ingest)
-                .register("/api/deliveries", new DeliveriesApi(deliveries, apiAuth))
-                .register("/api/reconcile", new ReconcileApi(reconciler, apiAuth))
+                .register("/api", queryApi)
+                .register("/api/deliveries", new DeliveriesApi(deliveries))
+                .register("/api/reconcile", new ReconcileApi(reconciler))
+                .register("/api/progress", new ProgressApi(eventLog, processor, registry))
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
@@ -146,7 +153,6 @@ public final class Livehook implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     res.send(registry.scrape());
                 })
-                .register("/api", queryApi)
                 .register(Dashboard.BASE, dashboard)
                 .get("/", (req, res) -> {
                     res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, Dashboard.BASE).send();

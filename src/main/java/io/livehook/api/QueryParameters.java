@@ -9,12 +9,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /** The query parameters of one request, checked: unknown or repeated names and bad values answer 400. */
-final class Params {
+final class QueryParameters {
     static final int DEFAULT_LIMIT = 100;
 
     private final UriQuery query;
 
-    Params(UriQuery query, String... allowed) {
+    QueryParameters(UriQuery query, String... allowed) {
         this.query = query;
         Set<String> known = Set.of(allowed);
         for (String name : new TreeSet<>(query.names())) {
