@@ -10,7 +10,7 @@ import io.livehook.deliver.Delivery;
 import io.livehook.deliver.DeliveryFilter;
 import io.livehook.livekit.WebhookVerifier;
 import io.livehook.simulate.DeliveryProfile;
-import io.livehook.simulate.Outcome;
+import io.livehook.simulate.DeliveryOutcome;
 import io.livehook.simulate.Simulation;
 import io.livehook.simulate.SimulationReport;
 import java.io.IOException;
@@ -79,9 +79,9 @@ public final class SupportThreadDemo {
             row(out, "slow answers by the app", direct.app().slowAnswers(), viaLivehook.app().slowAnswers());
             row(out, "LiveKit: attempts timed out", direct.timedOutAttempts(), viaLivehook.timedOutAttempts());
             row(out, "LiveKit: events not delivered", direct.liveKit().lostTotal(), viaLivehook.liveKit().lostTotal());
-            for (Outcome outcome : Outcome.values()) {
-                long a = outcome == Outcome.DELIVERED ? 0 : direct.liveKit().lost(outcome);
-                long b = outcome == Outcome.DELIVERED ? 0 : viaLivehook.liveKit().lost(outcome);
+            for (DeliveryOutcome outcome : DeliveryOutcome.values()) {
+                long a = outcome == DeliveryOutcome.DELIVERED ? 0 : direct.liveKit().lost(outcome);
+                long b = outcome == DeliveryOutcome.DELIVERED ? 0 : viaLivehook.liveKit().lost(outcome);
                 if (a + b > 0) {
                     row(out, "  " + outcome.label(), a, b);
                 }

@@ -33,7 +33,7 @@ final class RoomScript {
     /** A connected participant and what it publishes. */
     private static final class Connection {
         final Participant participant;
-        final List<Track> tracks = new ArrayList<>();
+        final List<SimulatedTrack> tracks = new ArrayList<>();
 
         Connection(Participant participant) {
             this.participant = participant;
@@ -49,8 +49,8 @@ final class RoomScript {
     private final int capacity;
     private final Map<String, Connection> present = new LinkedHashMap<>();
     private final Deque<Step> pending = new ArrayDeque<>();
-    private Room room;
-    private Egress egress;
+    private SimulatedRoom room;
+    private SimulatedEgress egress;
     private int egressesStarted;
     private int people;
     private int emitted;
@@ -93,7 +93,7 @@ final class RoomScript {
     }
 
     private GeneratedEvent start(String id, Instant at) {
-        room = new Room(sid, name, at, 300, 20, capacity);
+        room = new SimulatedRoom(sid, name, at, 300, 20, capacity);
         truth.roomStarted(room);
         return roomEvent("room_started", id, at, bodies.roomStarted(id, at, room));
     }
@@ -118,7 +118,7 @@ final class RoomScript {
             case 2 -> publish(pickFrom(publishers), id, at);
             case 3 -> {
                 Connection c = pickFrom(publishing);
-                Track track = c.tracks.remove(random.nextInt(c.tracks.size()));
+                SimulatedTrack track = c.tracks.remove(random.nextInt(c.tracks.size()));
                 yield unpublish(c.participant, track, id, at);
             }
             case 4 -> leave(pickFrom(List.copyOf(present.values())), id, at);
@@ -157,30 +157,30 @@ final class RoomScript {
     }
 
     private GeneratedEvent publish(Connection c, String id, Instant at) {
-        List<Track.Source> sources = unpublished(c);
-        Track.Source source = sources.get(random.nextInt(sources.size()));
+        List<SimulatedTrack.Source> sources = unpublished(c);
+        SimulatedTrack.Source source = sources.get(random.nextInt(sources.size()));
         String trackSid = ResourceIds.next(random, "TR_");
         String participantSid = c.participant.sid();
-        Track track = switch (source) {
-            case CAMERA -> new Track(trackSid, participantSid, source, "camera",
+        SimulatedTrack track = switch (source) {
+            case CAMERA -> new SimulatedTrack(trackSid, participantSid, source, "camera",
                     VIDEO_CODECS.get(random.nextInt(VIDEO_CODECS.size())), 1280, 720, true, at);
-            case MICROPHONE -> new Track(trackSid, participantSid, source, "microphone",
+            case MICROPHONE -> new SimulatedTrack(trackSid, participantSid, source, "microphone",
                     random.nextInt(3) == 0 ? "audio/red" : "audio/opus", 0, 0, false, at);
-            case SCREEN_SHARE -> new Track(trackSid, participantSid, source, "screen", "video/VP8", 1920, 1080, false, at);
+            case SCREEN_SHARE -> new SimulatedTrack(trackSid, participantSid, source, "screen", "video/VP8", 1920, 1080, false, at);
         };
         c.tracks.add(track);
         truth.published(room, track);
         return roomEvent("track_published", id, at, bodies.trackPublished(id, at, room, c.participant, track));
     }
 
-    private List<Track.Source> unpublished(Connection c) {
-        List<Track.Source> offered = c.participant.kind().equals("AGENT")
-                ? List.of(Track.Source.MICROPHONE)
-                : List.of(Track.Source.values());
+    private List<SimulatedTrack.Source> unpublished(Connection c) {
+        List<SimulatedTrack.Source> offered = c.participant.kind().equals("AGENT")
+                ? List.of(SimulatedTrack.Source.MICROPHONE)
+                : List.of(SimulatedTrack.Source.values());
         return offered.stream().filter(s -> c.tracks.stream().noneMatch(t -> t.source() == s)).toList();
     }
 
-    private GeneratedEvent unpublish(Participant participant, Track track, String id, Instant at) {
+    private GeneratedEvent unpublish(Participant participant, SimulatedTrack track, String id, Instant at) {
         truth.unpublished(track, at);
         return roomEvent("track_unpublished", id, at, bodies.trackUnpublished(id, at, room, participant, track));
     }
@@ -215,7 +215,7 @@ final class RoomScript {
     private List<Step> departure(Connection c, String reason) {
         List<Step> steps = new ArrayList<>();
         Participant participant = c.participant;
-        for (Track track : List.copyOf(c.tracks)) {
+        for (SimulatedTrack track : List.copyOf(c.tracks)) {
             steps.add((id, at) -> unpublish(participant, track, id, at));
         }
         c.tracks.clear();
@@ -231,21 +231,21 @@ final class RoomScript {
     private GeneratedEvent startEgress(String id, Instant at) {
         egressesStarted++;
         String egressId = ResourceIds.next(random, "EG_");
-        egress = new Egress(egressId, room.sid(), room.name(), Egress.STARTING, null, null, at, null,
+        egress = new SimulatedEgress(egressId, room.sid(), room.name(), SimulatedEgress.STARTING, null, null, at, null,
                 "recordings/" + room.name() + "/" + egressId + ".mp4", 0);
         return egressEvent("egress_started", id, at);
     }
 
     private GeneratedEvent advanceEgress(String id, Instant at) {
         switch (egress.status()) {
-            case Egress.STARTING -> {
+            case SimulatedEgress.STARTING -> {
                 if (random.nextInt(10) == 0) {
-                    return endEgress(Egress.FAILED, id, at);
+                    return endEgress(SimulatedEgress.FAILED, id, at);
                 }
                 egress = egress.active(at);
                 return egressEvent("egress_updated", id, at);
             }
-            case Egress.ACTIVE -> {
+            case SimulatedEgress.ACTIVE -> {
                 if (random.nextInt(4) == 0) {
                     egress = egress.ending(at);
                     return egressEvent("egress_updated", id, at);
@@ -260,17 +260,17 @@ final class RoomScript {
 
     private String finalStatus() {
         int roll = random.nextInt(100);
-        return roll < 80 ? Egress.COMPLETE : roll < 88 ? Egress.FAILED : roll < 95 ? Egress.ABORTED : Egress.LIMIT_REACHED;
+        return roll < 80 ? SimulatedEgress.COMPLETE : roll < 88 ? SimulatedEgress.FAILED : roll < 95 ? SimulatedEgress.ABORTED : SimulatedEgress.LIMIT_REACHED;
     }
 
     private GeneratedEvent endEgress(String status, String id, Instant at) {
         String error = switch (status) {
-            case Egress.FAILED -> "pipeline frozen";
-            case Egress.LIMIT_REACHED -> "max duration reached";
+            case SimulatedEgress.FAILED -> "pipeline frozen";
+            case SimulatedEgress.LIMIT_REACHED -> "max duration reached";
             default -> null;
         };
         long bytes = 0;
-        if (egress.startedAt() != null && (status.equals(Egress.COMPLETE) || status.equals(Egress.LIMIT_REACHED))) {
+        if (egress.startedAt() != null && (status.equals(SimulatedEgress.COMPLETE) || status.equals(SimulatedEgress.LIMIT_REACHED))) {
             long millis = Math.max(1, at.toEpochMilli() - egress.startedAt().toEpochMilli());
             bytes = millis * 250 + random.nextInt(65_536);
         }
@@ -297,7 +297,7 @@ final class RoomScript {
         }
         present.clear();
         if (egress != null) {
-            String status = egress.status().equals(Egress.STARTING) ? Egress.ABORTED : Egress.COMPLETE;
+            String status = egress.status().equals(SimulatedEgress.STARTING) ? SimulatedEgress.ABORTED : SimulatedEgress.COMPLETE;
             pending.add((id, at) -> endEgress(status, id, at));
         }
         pending.add(this::finish);

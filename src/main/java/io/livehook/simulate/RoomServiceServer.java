@@ -113,7 +113,7 @@ public final class RoomServiceServer implements AutoCloseable {
 
     private ListRoomsResponse listRooms(Set<String> names) {
         ListRoomsResponse.Builder response = ListRoomsResponse.newBuilder();
-        for (Room room : truth.openRooms()) {
+        for (SimulatedRoom room : truth.openRooms()) {
             if (names.isEmpty() || names.contains(room.name())) {
                 response.addRooms(livekit.LivekitModels.Room.newBuilder()
                         .setSid(room.sid())

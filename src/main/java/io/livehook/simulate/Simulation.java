@@ -32,7 +32,7 @@ public final class Simulation {
     }
 
     /** The report, what really happened (for a later comparison with livehook's state), and every event's fate. */
-    public record Result(SimulationReport report, GroundTruth truth, List<Delivery> deliveries) {}
+    public record Result(SimulationReport report, GroundTruth truth, List<SimulatedDelivery> deliveries) {}
 
     private Simulation() {}
 
@@ -67,7 +67,7 @@ public final class Simulation {
             generation = Duration.ofNanos(System.nanoTime() - began);
             sender.awaitSettled(drainLimit(settings.profile()));
         }
-        List<Delivery> deliveries = sender.deliveries();
+        List<SimulatedDelivery> deliveries = sender.deliveries();
         Duration total = Duration.ofNanos(System.nanoTime() - began);
         return new Result(SimulationReport.of(settings, events, deliveries, generation, total), model.truth(),
                 deliveries);

@@ -37,7 +37,7 @@ public final class TrafficModel {
         this.slots = new RoomScript[rooms];
         this.start = start;
         this.rate = rate;
-        // Room names carry a tag of the seed, so that runs with different seeds never share a room.
+        // SimulatedRoom names carry a tag of the seed, so that runs with different seeds never share a room.
         this.runTag = ResourceIds.chars(random, 5);
     }
 

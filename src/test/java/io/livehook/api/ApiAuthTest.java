@@ -2,6 +2,7 @@ package io.livehook.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.testing.LivehookFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -129,26 +130,26 @@ class ApiAuthTest {
 
     @Test
     void withATokenOnlyItsHolderGetsIn() {
-        try (TestServer server = TestServer.start(dataDir, TOKEN, false)) {
+        try (LivehookFixture server = LivehookFixture.in(dataDir).token(TOKEN).dev(false).start()) {
             for (String path : new String[] {"/api/rooms", "/api/events/EV_x/raw", "/api/no-such-thing"}) {
                 HttpResponse<byte[]> none = server.get(path, null);
                 assertThat(none.statusCode()).as(path).isEqualTo(401);
                 assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"livehook\"");
-                assertThat(TestServer.parse(none).get("error").asText()).isEqualTo(ApiAuth.MISSING);
+                assertThat(LivehookFixture.parse(none).get("error").asText()).isEqualTo(ApiAuth.MISSING);
             }
 
             HttpResponse<byte[]> wrong = server.get("/api/rooms", "Bearer wrong-token");
             assertThat(wrong.statusCode()).isEqualTo(401);
-            assertThat(TestServer.parse(wrong).get("error").asText()).isEqualTo(ApiAuth.INVALID);
-            assertThat(TestServer.text(wrong)).doesNotContain("wrong-token").doesNotContain(TOKEN);
+            assertThat(LivehookFixture.parse(wrong).get("error").asText()).isEqualTo(ApiAuth.INVALID);
+            assertThat(LivehookFixture.text(wrong)).doesNotContain("wrong-token").doesNotContain(TOKEN);
 
             HttpResponse<byte[]> right = server.get("/api/rooms", "Bearer " + TOKEN);
             assertThat(right.statusCode()).isEqualTo(200);
-            assertThat(TestServer.text(right)).isEqualTo("{\"rooms\":[],\"next_cursor\":null}");
+            assertThat(LivehookFixture.text(right)).isEqualTo("{\"rooms\":[],\"next_cursor\":null}");
 
             HttpResponse<byte[]> retry = server.post("/api/dead-letters/retry", "{\"event_ids\":[\"EV_x\"]}");
             assertThat(retry.statusCode()).isEqualTo(200);
-            assertThat(TestServer.text(retry)).isEqualTo("{\"requested\":1,\"queued\":0}");
+            assertThat(LivehookFixture.text(retry)).isEqualTo("{\"requested\":1,\"queued\":0}");
 
             assertThat(server.get("/healthz", null).statusCode()).as("outside /api stays open").isEqualTo(200);
         }
@@ -156,7 +157,7 @@ class ApiAuthTest {
 
     @Test
     void devModeWithoutATokenIsOpen() {
-        try (TestServer server = TestServer.start(dataDir, null, true)) {
+        try (LivehookFixture server = LivehookFixture.in(dataDir).token(null).dev(true).start()) {
             assertThat(server.get("/api/rooms", null).statusCode()).isEqualTo(200);
             assertThat(server.get("/api/event-types", "Bearer whatever").statusCode()).isEqualTo(200);
         }
@@ -164,11 +165,11 @@ class ApiAuthTest {
 
     @Test
     void withoutATokenOutsideDevModeEverythingIsClosedWithTheHint() {
-        try (TestServer server = TestServer.start(dataDir, null, false)) {
+        try (LivehookFixture server = LivehookFixture.in(dataDir).token(null).dev(false).start()) {
             for (String path : new String[] {"/api/rooms", "/api/quarantine", "/api/events/EV_x/raw"}) {
                 HttpResponse<byte[]> response = server.get(path, "Bearer guess");
                 assertThat(response.statusCode()).as(path).isEqualTo(401);
-                assertThat(TestServer.parse(response).get("error").asText()).contains("LIVEHOOK_API_TOKEN");
+                assertThat(LivehookFixture.parse(response).get("error").asText()).contains("LIVEHOOK_API_TOKEN");
             }
             HttpResponse<byte[]> retry = server.post("/api/dead-letters/retry", "{\"event_ids\":[\"EV_x\"]}");
             assertThat(retry.statusCode()).isEqualTo(401);

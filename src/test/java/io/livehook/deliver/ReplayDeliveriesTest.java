@@ -7,6 +7,8 @@ import io.livehook.log.EventLog;
 import io.livehook.process.Replay;
 import io.livehook.state.Jdbc;
 import io.livehook.state.StateStore;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,24 +36,24 @@ class ReplayDeliveriesTest {
         String yaml;
         List<String> ids = new ArrayList<>();
         Map<Delivery, List<DeliveryAttempt>> before;
-        try (Receiver receiver = Receiver.start().behave(r -> reject.contains(r.eventId())
-                ? Receiver.Answer.status(422) : Receiver.Answer.ok())) {
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> reject.contains(r.eventId())
+                ? TestReceiver.Answer.status(422) : TestReceiver.Answer.ok())) {
             yaml = """
                     destinations:
                       - name: app
                         url: %s
                     """.formatted(receiver.url());
-            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
-                String rejected = TestLivehook.newEventId();
+            try (LivehookFixture lh = LivehookFixture.in(dir).yaml(yaml).start()) {
+                String rejected = LivehookFixture.newEventId();
                 reject.add(rejected);
-                assertThat(lh.post(TestLivehook.event(rejected, "r"))).isEqualTo(200);
+                assertThat(lh.webhook(LivehookFixture.participantJoined(rejected, "r"))).isEqualTo(200);
                 ids.add(rejected);
                 for (int i = 0; i < 4; i++) {
-                    ids.add(lh.send(i % 2 == 0 ? "r" : "s"));
+                    ids.add(lh.postEvent(i % 2 == 0 ? "r" : "s"));
                 }
-                TestLivehook.await(Duration.ofSeconds(10), "settled", () -> lh.store().count("app", Delivery.DELIVERED) == 4
-                        && lh.store().count("app", Delivery.DEAD) == 1);
-                before = snapshot(lh.store());
+                LivehookFixture.await(Duration.ofSeconds(10), "settled", () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 4
+                        && lh.deliveryStore().count("app", Delivery.DEAD) == 1);
+                before = snapshot(lh.deliveryStore());
             }
             assertThat(receiver.requests()).hasSize(5);
 
@@ -65,15 +67,15 @@ class ReplayDeliveriesTest {
             }
 
             // Started again: nothing pending, so nothing is sent; the dead letter is still there to retry.
-            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+            try (LivehookFixture lh = LivehookFixture.in(dir).yaml(yaml).start()) {
                 Thread.sleep(1_500);
                 assertThat(receiver.requests()).hasSize(5);
-                assertThat(lh.store().count("app", Delivery.DEAD)).isEqualTo(1);
+                assertThat(lh.deliveryStore().count("app", Delivery.DEAD)).isEqualTo(1);
                 reject.clear();
-                lh.apiJson("POST", "/api/deliveries/retry", "{\"event_ids\":[\"" + ids.get(0) + "\"]}");
-                TestLivehook.await(Duration.ofSeconds(10), "retried after replay",
-                        () -> lh.store().count("app", Delivery.DELIVERED) == 5);
-                assertThat(lh.store().attempts(lh.store().deliveries("app", ids.get(0)).get(0)))
+                lh.json("POST", "/api/deliveries/retry", "{\"event_ids\":[\"" + ids.get(0) + "\"]}");
+                LivehookFixture.await(Duration.ofSeconds(10), "retried after replay",
+                        () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 5);
+                assertThat(lh.deliveryStore().attempts(lh.deliveryStore().deliveries("app", ids.get(0)).get(0)))
                         .extracting(DeliveryAttempt::httpStatus).containsExactly(422, 200);
             }
 
@@ -81,11 +83,11 @@ class ReplayDeliveriesTest {
             try (StateStore state = StateStore.sqlite(data.resolve("state.db"))) {
                 state.inTransaction(tx -> Jdbc.update(tx.connection(), "UPDATE checkpoints SET log_offset = 0"));
             }
-            try (TestLivehook lh = TestLivehook.start(dir, yaml)) {
+            try (LivehookFixture lh = LivehookFixture.in(dir).yaml(yaml).start()) {
                 assertThat(lh.livehook().processor().awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
                 Thread.sleep(1_000);
                 assertThat(receiver.requests()).hasSize(6);
-                assertThat(lh.store().find(Optional.empty(), DeliveryFilter.any(), 100)).hasSize(5);
+                assertThat(lh.deliveryStore().find(Optional.empty(), DeliveryFilter.any(), 100)).hasSize(5);
             }
         }
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
-import com.sun.net.httpserver.HttpServer;
 import io.livehook.Livehook;
 import io.livehook.config.ConfigLoader;
 import io.livehook.livekit.RoomService;
@@ -24,13 +23,13 @@ import io.livehook.state.Jdbc;
 import io.livehook.state.Room;
 import io.livehook.state.Rows;
 import io.livehook.state.Session;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,7 +47,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import livekit.LivekitModels.ParticipantInfo;
@@ -63,8 +61,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * checked), a real livehook in this JVM taking the webhooks the test chooses to deliver, and real SQLite files.
  */
 class ReconcilerTest {
-    static final String KEY = "APIreconcile";
-    static final String SECRET = "reconcile-secret-long-enough-for-hs256";
+    static final String KEY = LivehookFixture.API_KEY;
+    static final String SECRET = LivehookFixture.API_SECRET;
     static final String TOKEN = "reconcile-api-token";
     static final Duration GRACE = Duration.ofMillis(800);
     static final Duration SETTLE = Duration.ofMillis(150);
@@ -93,12 +91,12 @@ class ReconcilerTest {
     @EnumSource(Twirp.Encoding.class)
     void aMissingLeaveEndsTheSession_atTheTimeOfTheListThatFoundItGone(Twirp.Encoding encoding)
             throws Exception {
-        Receiver receiver = receiver();
+        TestReceiver receiver = receiver();
         startLivehook(Map.of(), """
                 destinations:
                   - name: app
                     url: %s
-                """.formatted(receiver.url));
+                """.formatted(receiver.url()));
         Instant t = Instant.now();
         deliver(scene.startRoom(ROOM, t));
         Participant alice = scene.join(ROOM, "alice", t);
@@ -131,11 +129,11 @@ class ReconcilerTest {
         assertThat(logged.eventType()).isEqualTo("participant_left");
         assertThat(logged.eventId()).isEqualTo(summary.corrections().getFirst().eventId());
 
-        await(() -> receiver.requests.size() == 4, "the four events delivered");
-        Receiver.Request forwarded = receiver.requests.getLast();
-        assertThat(forwarded.origin).isEqualTo("livehook");
-        assertThat(forwarded.body).contains("\"id\":\"LH_").contains("\"event\":\"participant_left\"");
-        assertThat(receiver.requests.getFirst().origin).isEqualTo("livekit");
+        await(() -> receiver.requests().size() == 4, "the four events delivered");
+        TestReceiver.Request forwarded = receiver.requests().getLast();
+        assertThat(forwarded.header("Livehook-Origin")).isEqualTo("livehook");
+        assertThat(new String(forwarded.body(), StandardCharsets.UTF_8)).contains("\"id\":\"LH_").contains("\"event\":\"participant_left\"");
+        assertThat(receiver.requests().getFirst().header("Livehook-Origin")).isEqualTo("livekit");
     }
 
     @Test
@@ -590,37 +588,9 @@ class ReconcilerTest {
         }
     }
 
-    Receiver receiver() throws Exception {
-        Receiver receiver = new Receiver();
+    TestReceiver receiver() throws Exception {
+        TestReceiver receiver = TestReceiver.start();
         open.add(receiver);
         return receiver;
-    }
-
-    /** A destination that answers 200 and keeps what it got. */
-    static final class Receiver implements AutoCloseable {
-        record Request(String origin, String body) {}
-
-        final List<Request> requests = new CopyOnWriteArrayList<>();
-        final HttpServer server;
-        final URI url;
-
-        Receiver() throws Exception {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/", exchange -> {
-                ByteArrayOutputStream body = new ByteArrayOutputStream();
-                exchange.getRequestBody().transferTo(body);
-                requests.add(new Request(exchange.getRequestHeaders().getFirst("Livehook-Origin"),
-                        body.toString(StandardCharsets.UTF_8)));
-                exchange.sendResponseHeaders(200, -1);
-                exchange.close();
-            });
-            server.start();
-            url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
     }
 }

@@ -3,7 +3,7 @@ package io.livehook.simulate;
 import java.time.Instant;
 
 /** A published track. Dimensions are 0 for audio (and then absent from the body, as protojson omits zeros). */
-public record Track(String sid, String participantSid, Source source, String name, String mimeType, int width, int height,
+public record SimulatedTrack(String sid, String participantSid, Source source, String name, String mimeType, int width, int height,
         boolean simulcast, Instant publishedAt) {
 
     /** The sources the simulator publishes, each with LiveKit's track type. */

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 /** What became of one event: its outcome and every attempt made for it (none when it was never sent). */
-public record Delivery(String eventId, String queueKey, Outcome outcome, List<Attempt> attempts) {
+public record SimulatedDelivery(String eventId, String queueKey, DeliveryOutcome outcome, List<Attempt> attempts) {
 
-    public Delivery {
+    public SimulatedDelivery {
         attempts = List.copyOf(attempts);
     }
 

@@ -1,7 +1,7 @@
 package io.livehook.simulate;
 
 /** How an event's delivery ended, with the label the report uses. */
-public enum Outcome {
+public enum DeliveryOutcome {
     /** A 2xx answer. */
     DELIVERED("delivered"),
     /** A final 4xx: LiveKit stops there and counts it delivered, but the receiver refused the event. */
@@ -23,7 +23,7 @@ public enum Outcome {
 
     private final String label;
 
-    Outcome(String label) {
+    DeliveryOutcome(String label) {
         this.label = label;
     }
 

@@ -6,7 +6,7 @@ import java.time.Instant;
  * A room-composite egress writing one file. {@code status} is LiveKit's EgressStatus name; times are null until
  * they happen. {@code size} is the file's bytes once it is complete.
  */
-public record Egress(String egressId, String roomSid, String roomName, String status, Instant startedAt, Instant endedAt,
+public record SimulatedEgress(String egressId, String roomSid, String roomName, String status, Instant startedAt, Instant endedAt,
         Instant updatedAt, String error, String filename, long size) {
 
     public static final String STARTING = "EGRESS_STARTING";
@@ -21,15 +21,15 @@ public record Egress(String egressId, String roomSid, String roomName, String st
         return endedAt != null;
     }
 
-    Egress active(Instant at) {
-        return new Egress(egressId, roomSid, roomName, ACTIVE, at, null, at, null, filename, 0);
+    SimulatedEgress active(Instant at) {
+        return new SimulatedEgress(egressId, roomSid, roomName, ACTIVE, at, null, at, null, filename, 0);
     }
 
-    Egress ending(Instant at) {
-        return new Egress(egressId, roomSid, roomName, ENDING, startedAt, null, at, null, filename, 0);
+    SimulatedEgress ending(Instant at) {
+        return new SimulatedEgress(egressId, roomSid, roomName, ENDING, startedAt, null, at, null, filename, 0);
     }
 
-    Egress end(String finalStatus, Instant at, String failure, long bytes) {
-        return new Egress(egressId, roomSid, roomName, finalStatus, startedAt, at, at, failure, filename, bytes);
+    SimulatedEgress end(String finalStatus, Instant at, String failure, long bytes) {
+        return new SimulatedEgress(egressId, roomSid, roomName, finalStatus, startedAt, at, at, failure, filename, bytes);
     }
 }
