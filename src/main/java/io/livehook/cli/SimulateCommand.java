@@ -104,10 +104,10 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Simulation.Settings settings;
+        Simulation.Traffic settings;
         LivehookClient api = null;
         try {
-            settings = new Simulation.Settings(target("--url", url), DeliveryProfile.named(profile), rate, rooms,
+            settings = new Simulation.Traffic(target("--url", url), DeliveryProfile.named(profile), rate, rooms,
                     Duration.ofNanos(Math.round(duration * 1e9)), seed != null ? seed : System.nanoTime(),
                     credential(apiKey, "LIVEKIT_API_KEY", ConfigLoader.DEV_KEY),
                     credential(apiSecret, "LIVEKIT_API_SECRET", ConfigLoader.DEV_SECRET), dropRate);

@@ -52,7 +52,7 @@ final class EventPage {
                 h.text("Written by livehook itself (a correction), not received from LiveKit.");
             } else {
                 h.raw("&#10003; ").text("Verified with key ").el("code", e.keyId(), "id", "key-id")
-                        .text(" at ingest, received " + Fmt.millis(e.receivedAtMs()) + " UTC: the HS256 signature "
+                        .text(" at ingest, received " + PageText.millis(e.receivedAtMs()) + " UTC: the HS256 signature "
                                 + "and its sha256 claim matched these exact bytes.");
             }
             h.close("p");
@@ -60,8 +60,8 @@ final class EventPage {
             h.open("dl", "class", "facts");
             fact(h, "event id", e.eventId());
             fact(h, "type", e.eventType());
-            fact(h, "happened (createdAt)", Fmt.millis(e.createdAtMs()));
-            fact(h, "received", Fmt.millis(e.receivedAtMs()));
+            fact(h, "happened (createdAt)", PageText.millis(e.createdAtMs()));
+            fact(h, "received", PageText.millis(e.receivedAtMs()));
             if (e.roomSid() != null || e.roomName() != null) {
                 h.open("div").el("dt", "room").open("dd");
                 String room = e.roomSid() != null ? e.roomSid() : e.roomName();
@@ -125,7 +125,7 @@ final class EventPage {
         boolean cut = body.length > MAX_SHOWN_BYTES;
         h.open("pre", "class", "raw", "id", "raw-body");
         if (text != null) {
-            h.visibleText(cut ? Fmt.cut(text, MAX_SHOWN_BYTES) : text);
+            h.visibleText(cut ? PageText.cut(text, MAX_SHOWN_BYTES) : text);
         } else {
             byte[] shown = cut ? java.util.Arrays.copyOf(body, MAX_SHOWN_BYTES) : body;
             h.text(hexDump(shown));

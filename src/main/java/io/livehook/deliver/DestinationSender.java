@@ -98,10 +98,6 @@ final class DestinationSender {
         wake.offer(Boolean.TRUE);
     }
 
-    Circuit.State circuitState() {
-        return circuit.state();
-    }
-
     private void dispatch() {
         while (running) {
             long waitMs;
@@ -179,10 +175,10 @@ final class DestinationSender {
             int attempt = begun.get();
             Optional<DeliveryStore.Forwarded> event = store.forwarded(d.eventId());
             long startedMs = clock.millis();
-            WebhookPost.Answer answer = event.isPresent()
+            WebhookPost.Reply answer = event.isPresent()
                     ? post.send(event.get().body(), signer.headers(d.eventId(), event.get().body()),
                             event.get().origin(), attempt, d.replay(), USER_AGENT)
-                    : new WebhookPost.Answer(WebhookPost.Kind.REJECTED, null,
+                    : new WebhookPost.Reply(WebhookPost.Kind.REJECTED, null,
                             "the event's body is missing from state", null, 0, Optional.empty());
             settle(d, attempt, startedMs, answer);
         } catch (InterruptedException e) {
@@ -198,7 +194,7 @@ final class DestinationSender {
         }
     }
 
-    private void settle(Delivery d, int attempt, long startedMs, WebhookPost.Answer answer)
+    private void settle(Delivery d, int attempt, long startedMs, WebhookPost.Reply answer)
             throws InterruptedException, SQLException {
         long now = clock.millis();
         String status;

@@ -39,9 +39,9 @@ public final class SupportThreadDemo {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration NOTICE = Duration.ofSeconds(10);
 
-    public record Settings(double rate, int rooms, Duration duration, double slowShare, Duration slowFor, long seed,
+    public record Scenario(double rate, int rooms, Duration duration, double slowShare, Duration slowFor, long seed,
             Duration drainTimeout) {
-        public Settings {
+        public Scenario {
             if (!(slowShare >= 0 && slowShare <= 1)) {
                 throw new IllegalArgumentException("--slow-share must be in [0, 1], not " + slowShare);
             }
@@ -63,7 +63,7 @@ public final class SupportThreadDemo {
         }
     }
 
-    public record Result(Settings settings, Route direct, Route viaLivehook) {
+    public record Result(Scenario settings, Route direct, Route viaLivehook) {
         public String text() {
             StringBuilder out = new StringBuilder();
             out.append(String.format(Locale.ROOT, "support thread: LiveKit Cloud's sender (3 s per attempt, 3 attempts), "
@@ -134,7 +134,7 @@ public final class SupportThreadDemo {
      * Runs both routes at once; {@code workDir} receives livehook's configuration and data. While livehook
      * still delivers, {@code waiting} hears every 10 s how many events it has left.
      */
-    public static Result run(Settings settings, Path workDir, LongConsumer waiting)
+    public static Result run(Scenario settings, Path workDir, LongConsumer waiting)
             throws IOException, InterruptedException {
         Clock clock = Clock.systemUTC();
         var verifier = new WebhookVerifier(new ApiKeys(Map.of(ConfigLoader.DEV_KEY, ConfigLoader.DEV_SECRET)),
@@ -176,8 +176,8 @@ public final class SupportThreadDemo {
         return new ConfigLoader(Map.of()).load(Optional.of(yaml), true);
     }
 
-    private static Simulation.Settings simulation(Settings s, URI url) {
-        return new Simulation.Settings(url, DeliveryProfile.cloud(), s.rate(), s.rooms(), s.duration(), s.seed(),
+    private static Simulation.Traffic simulation(Scenario s, URI url) {
+        return new Simulation.Traffic(url, DeliveryProfile.cloud(), s.rate(), s.rooms(), s.duration(), s.seed(),
                 ConfigLoader.DEV_KEY, ConfigLoader.DEV_SECRET, 0);
     }
 

@@ -30,10 +30,6 @@ final class Progress {
         return first == null ? upTo : Math.min(upTo, first.getKey() - 1);
     }
 
-    int inFlight() {
-        return receivedAtByOffset.size();
-    }
-
     /** When the oldest unapplied event was received, or -1 when nothing is waiting. */
     long oldestReceivedAtMs() {
         var first = receivedAtByOffset.firstEntry();

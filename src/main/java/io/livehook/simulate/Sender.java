@@ -126,7 +126,7 @@ public final class Sender implements AutoCloseable {
             if (attempt > 1) {
                 Thread.sleep(profile.real(wait));
             }
-            Answer answer = send(request, wait);
+            Sent answer = send(request, wait);
             SimulatedDelivery.Attempt sent = answer.attempt();
             attempts.add(sent);
             if (sent.succeeded()) {
@@ -142,7 +142,7 @@ public final class Sender implements AutoCloseable {
         }
     }
 
-    private Answer send(HttpRequest request, Duration waitedBefore) throws InterruptedException {
+    private Sent send(HttpRequest request, Duration waitedBefore) throws InterruptedException {
         long start = System.nanoTime();
         try {
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
@@ -151,7 +151,7 @@ public final class Sender implements AutoCloseable {
             Optional<Duration> retryAfter = status == 429 || status == 503
                     ? response.headers().firstValue("Retry-After").flatMap(v -> RetryAfter.parse(v, Instant.now()))
                     : Optional.empty();
-            return new Answer(new SimulatedDelivery.Attempt(waitedBefore, status, null, false, latency), retryAfter);
+            return new Sent(new SimulatedDelivery.Attempt(waitedBefore, status, null, false, latency), retryAfter);
         } catch (HttpTimeoutException e) {
             return failed(waitedBefore, "timed out", true, start);
         } catch (ConnectException e) {
@@ -161,9 +161,9 @@ public final class Sender implements AutoCloseable {
         }
     }
 
-    private static Answer failed(Duration waitedBefore, String error, boolean timedOut, long start) {
+    private static Sent failed(Duration waitedBefore, String error, boolean timedOut, long start) {
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
-        return new Answer(new SimulatedDelivery.Attempt(waitedBefore, 0, error, timedOut, latency), Optional.empty());
+        return new Sent(new SimulatedDelivery.Attempt(waitedBefore, 0, error, timedOut, latency), Optional.empty());
     }
 
     /** go-retryablehttp's DefaultRetryPolicy for an answer: 429, and 5xx except 501 Not Implemented. */
@@ -218,5 +218,5 @@ public final class Sender implements AutoCloseable {
         }
     }
 
-    private record Answer(SimulatedDelivery.Attempt attempt, Optional<Duration> retryAfter) {}
+    private record Sent(SimulatedDelivery.Attempt attempt, Optional<Duration> retryAfter) {}
 }

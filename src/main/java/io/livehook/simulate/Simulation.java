@@ -15,9 +15,9 @@ import java.util.SplittableRandom;
  */
 public final class Simulation {
 
-    public record Settings(URI url, DeliveryProfile profile, double rate, int rooms, Duration duration, long seed,
+    public record Traffic(URI url, DeliveryProfile profile, double rate, int rooms, Duration duration, long seed,
             String apiKey, String apiSecret, double dropRate) {
-        public Settings {
+        public Traffic {
             if (!(rate > 0) || rooms < 1 || duration.isNegative() || duration.isZero()) {
                 throw new IllegalArgumentException("rate, rooms and duration must be positive");
             }
@@ -36,12 +36,12 @@ public final class Simulation {
 
     private Simulation() {}
 
-    public static Result run(Settings settings, Clock clock) throws InterruptedException {
+    public static Result run(Traffic settings, Clock clock) throws InterruptedException {
         return run(settings, clock, new GroundTruth());
     }
 
     /** A run that records into {@code truth} as it goes, for a simulated RoomService to answer from. */
-    public static Result run(Settings settings, Clock clock, GroundTruth truth) throws InterruptedException {
+    public static Result run(Traffic settings, Clock clock, GroundTruth truth) throws InterruptedException {
         Instant start = clock.instant();
         TrafficModel model = new TrafficModel(settings.seed(), settings.rooms(), start, settings.rate(), truth);
         // A stream of its own, so that the drop rate does not change the traffic of a seed.

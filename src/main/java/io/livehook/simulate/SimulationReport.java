@@ -54,7 +54,7 @@ public record SimulationReport(
         lost = Collections.unmodifiableMap(new LinkedHashMap<>(lost));
     }
 
-    static SimulationReport of(Simulation.Settings settings, long generated, Collection<SimulatedDelivery> deliveries,
+    static SimulationReport of(Simulation.Traffic settings, long generated, Collection<SimulatedDelivery> deliveries,
             Duration generation, Duration total) {
         Map<DeliveryOutcome, Long> outcomes = new EnumMap<>(DeliveryOutcome.class);
         long attempts = 0;

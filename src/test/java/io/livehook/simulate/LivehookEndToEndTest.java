@@ -33,7 +33,7 @@ class LivehookEndToEndTest {
         String secret = LivehookFixture.API_SECRET;
         try (LivehookFixture fixture = LivehookFixture.start(tmp)) {
             Livehook livehook = fixture.livehook();
-            var settings = new Simulation.Settings(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
+            var settings = new Simulation.Traffic(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
                     DeliveryProfile.oss(), 60, 6, Duration.ofSeconds(3), 2026, key, secret, 0);
             Simulation.Result result = Simulation.run(settings, Clock.systemUTC());
 

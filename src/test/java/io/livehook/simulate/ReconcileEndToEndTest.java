@@ -71,7 +71,7 @@ class ReconcileEndToEndTest {
             }
             try (LivehookFixture fixture = options.start()) {
                 Livehook livehook = fixture.livehook();
-                var settings = new Simulation.Settings(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
+                var settings = new Simulation.Traffic(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
                         DeliveryProfile.oss(), 150, 40, Duration.ofSeconds(8), SEED, KEY, SECRET, DROP_RATE);
                 Simulation.Result result = Simulation.run(settings, Clock.systemUTC(), truth);
                 assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(30))).isTrue();

@@ -17,7 +17,7 @@ class SimulationTest {
     @Test
     void generatesAtTheRateAndLosesTheRequestedShare() throws Exception {
         try (var receiver = TestReceiver.start((request, earlier) -> TestReceiver.Answer.ok())) {
-            var settings = new Simulation.Settings(receiver.url(), DeliveryProfile.oss(), 400, 10,
+            var settings = new Simulation.Traffic(receiver.url(), DeliveryProfile.oss(), 400, 10,
                     Duration.ofMillis(1500), 21, "devkey", "secret", 0.1);
             Simulation.Result result = Simulation.run(settings, Clock.systemUTC());
             SimulationReport report = result.report();
@@ -52,7 +52,7 @@ class SimulationTest {
                 new SimulatedDelivery("EV_3", "r", DeliveryOutcome.HTTP_4XX, List.of(refused)),
                 new SimulatedDelivery("EV_4", "r", DeliveryOutcome.QUEUE_FULL, List.of()),
                 new SimulatedDelivery("EV_5", "r", DeliveryOutcome.SIMULATED_LOSS, List.of()));
-        var settings = new Simulation.Settings(URI.create("http://127.0.0.1:9/webhook"), DeliveryProfile.cloud(),
+        var settings = new Simulation.Traffic(URI.create("http://127.0.0.1:9/webhook"), DeliveryProfile.cloud(),
                 5, 2, Duration.ofSeconds(1), 3, "devkey", "secret", 0);
         SimulationReport report = SimulationReport.of(settings, 5, deliveries, Duration.ofSeconds(1), Duration.ofSeconds(2));
 
