@@ -11,8 +11,6 @@ import io.livehook.deliver.DeliveryAttempt;
 import io.livehook.deliver.DeliveryFilter;
 import io.livehook.deliver.DeliveryService;
 import io.livehook.state.StateUnavailableException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -42,7 +40,8 @@ public final class DeliveriesApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(DeliveriesApi.class);
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
-    private static final int MAX_BODY = 1 << 20;
+    private static final Set<String> FILTER_FIELDS = Set.of("event_ids", "destination", "room", "type", "since",
+            "until");
     private static final Set<String> STATUSES = Set.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.DEAD, "all");
 
     private final DeliveryService deliveries;
@@ -95,7 +94,7 @@ public final class DeliveriesApi implements HttpService {
     }
 
     private Object retry(ServerRequest req) throws SQLException {
-        JsonNode body = body(req, Set.of("event_ids", "destination", "room", "type", "since", "until"));
+        JsonNode body = RequestBody.object(req, FILTER_FIELDS);
         DeliveryFilter filter = filter(body);
         if (filter.isEmpty()) {
             throw ApiException.badRequest("say which dead deliveries to retry: event_ids, or a filter (destination, room, "
@@ -108,7 +107,7 @@ public final class DeliveriesApi implements HttpService {
     }
 
     private Object replay(ServerRequest req) throws SQLException {
-        JsonNode body = body(req, Set.of("event_ids", "destination", "room", "type", "since", "until"));
+        JsonNode body = RequestBody.object(req, FILTER_FIELDS);
         DeliveryFilter filter = filter(body);
         String destination = filter.destination().orElseThrow(
                 () -> ApiException.badRequest("destination is required: replay sends to one destination"));
@@ -155,34 +154,6 @@ public final class DeliveriesApi implements HttpService {
             throw ApiException.badRequest(field + " must be a non-empty string");
         }
         return Optional.of(node.asText());
-    }
-
-    private static JsonNode body(ServerRequest req, Set<String> allowed) {
-        byte[] bytes;
-        try (InputStream in = req.content().inputStream()) {
-            bytes = in.readNBytes(MAX_BODY + 1);
-        } catch (IOException e) {
-            throw ApiException.badRequest("request body could not be read");
-        }
-        if (bytes.length > MAX_BODY) {
-            throw ApiException.badRequest("request body is larger than " + MAX_BODY + " bytes");
-        }
-        JsonNode node;
-        try {
-            node = bytes.length == 0 ? ApiJson.RECORDS.createObjectNode() : ApiJson.RECORDS.readTree(bytes);
-        } catch (IOException e) {
-            throw ApiException.badRequest("request body is not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw ApiException.badRequest("request body must be a JSON object");
-        }
-        node.fieldNames().forEachRemaining(name -> {
-            if (!allowed.contains(name)) {
-                throw ApiException.badRequest("unknown field " + name + " (known: " + String.join(", ", allowed.stream().sorted()
-                        .toList()) + ")");
-            }
-        });
-        return node;
     }
 
     static long time(String name, String text) {

@@ -25,8 +25,6 @@ import io.livehook.state.StateQueries.RoomKey;
 import io.livehook.state.StateQueries.SessionKey;
 import io.livehook.state.StateQueries.TimelineEntry;
 import io.livehook.state.StateUnavailableException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueryApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(QueryApi.class);
-    private static final int MAX_RETRY_BODY_BYTES = 1 << 20;
     private static final List<String> ROOM_STATUSES = List.of(Room.ACTIVE, Room.FINISHED);
     private static final List<String> DEAD_LETTER_STATUSES = List.of(DeadLetter.OPEN, DeadLetter.RETRYING,
             DeadLetter.RESOLVED);
@@ -250,16 +247,7 @@ public final class QueryApi implements HttpService {
     /** {@code {"event_ids": [...]}}: open dead letters among them are applied again. */
     private JsonNode retryDeadLetters(ServerRequest req) {
         new QueryParameters(req.query());
-        byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes(MAX_RETRY_BODY_BYTES + 1);
-        } catch (IOException | RuntimeException e) {
-            throw ApiException.badRequest("request body could not be read");
-        }
-        if (body.length > MAX_RETRY_BODY_BYTES) {
-            throw ApiException.badRequest("request body is larger than " + MAX_RETRY_BODY_BYTES + " bytes");
-        }
-        List<String> ids = eventIds(body);
+        List<String> ids = eventIds(req);
         int queued;
         try {
             queued = processor.retryDeadLetters(ids);
@@ -270,16 +258,10 @@ public final class QueryApi implements HttpService {
         return ApiJson.object().put("requested", ids.size()).put("queued", queued);
     }
 
-    private static List<String> eventIds(byte[] body) {
+    private static List<String> eventIds(ServerRequest req) {
         String usage = "expected a JSON object {\"event_ids\": [\"EV_...\", ...]} with 1 to " + StateQueries.MAX_LIMIT
                 + " event ids";
-        JsonNode node;
-        try {
-            node = ApiJson.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw ApiException.badRequest("request body is not valid JSON: " + usage);
-        }
-        JsonNode ids = node == null ? null : node.get("event_ids");
+        JsonNode ids = RequestBody.object(req, usage).get("event_ids");
         if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > StateQueries.MAX_LIMIT) {
             throw ApiException.badRequest(usage);
         }

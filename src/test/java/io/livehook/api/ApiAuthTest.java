@@ -2,16 +2,13 @@ package io.livehook.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.testing.HandClock;
 import io.livehook.testing.LivehookFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,30 +37,6 @@ class ApiAuthTest {
         assertThat(new ApiAuth(Optional.empty(), false).check("Bearer anything"))
                 .isEqualTo(new ApiAuth.Denied(ApiAuth.NO_TOKEN_CONFIGURED));
         assertThat(auth.toString()).doesNotContain(TOKEN);
-    }
-
-    /** A clock the test moves by hand. */
-    static final class HandClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
     }
 
     private static ApiAuth.Credentials cookie(String value, boolean changes, String csrf) {

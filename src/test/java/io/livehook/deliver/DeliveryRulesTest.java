@@ -3,6 +3,7 @@ package io.livehook.deliver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.testing.HandClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +45,7 @@ class DeliveryRulesTest {
 
     @Test
     void circuit_opens_after_the_threshold_then_lets_one_probe_through() {
-        MutableClock clock = new MutableClock();
+        HandClock clock = new HandClock();
         int[] opened = {0};
         Circuit circuit = new Circuit(new DestinationConfig.Circuit(3, Duration.ofSeconds(30)), clock, () -> opened[0]++);
         assertThat(circuit.tryAcquire()).isTrue();
@@ -80,7 +81,7 @@ class DeliveryRulesTest {
 
     @Test
     void a_zero_threshold_disables_the_circuit() {
-        Circuit circuit = new Circuit(new DestinationConfig.Circuit(0, Duration.ofSeconds(30)), new MutableClock(), () -> {});
+        Circuit circuit = new Circuit(new DestinationConfig.Circuit(0, Duration.ofSeconds(30)), new HandClock(), () -> {});
         for (int i = 0; i < 100; i++) {
             circuit.onFailure();
         }
@@ -98,28 +99,5 @@ class DeliveryRulesTest {
         assertThat(headers).containsEntry("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek")
                 .containsEntry("webhook-timestamp", "1614265330")
                 .containsEntry("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }
