@@ -33,17 +33,17 @@ class DownReceiverTest {
                 room1.add(lh.postEvent("one"));
                 room2.add(lh.postEvent("two"));
             }
-            String open = "livehook_delivery_circuit_state{destination=\"app\"}";
-            LivehookFixture.await(Duration.ofSeconds(10), "circuit open", () -> metric(lh, open) == 2);
-            assertThat(metric(lh, "livehook_delivery_backlog{destination=\"app\"}")).isEqualTo(12);
-            assertThat(metric(lh, "livehook_delivery_backlog_age_seconds{destination=\"app\"}")).isGreaterThanOrEqualTo(0);
-            assertThat(metric(lh, "livehook_delivery_circuit_opened_total{destination=\"app\"}")).isGreaterThanOrEqualTo(1);
-            assertThat(metric(lh, "livehook_delivery_attempts_total{destination=\"app\",outcome=\"connection_error\"}"))
+            lh.awaitCaughtUp();
+            LivehookFixture.await(Duration.ofSeconds(10), "circuit open", () -> circuitState(lh) == 2);
+            assertThat(lh.meter("livehook.delivery.backlog", "destination", "app")).isEqualTo(12);
+            assertThat(lh.meter("livehook.delivery.backlog.age", "destination", "app")).isGreaterThanOrEqualTo(0);
+            assertThat(lh.meter("livehook.delivery.circuit.opened", "destination", "app")).isGreaterThanOrEqualTo(1);
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "connection_error"))
                     .isGreaterThanOrEqualTo(3);
             // While open nothing is attempted: the attempt count stands still for most of the open period.
-            double attempts = metric(lh, "livehook_delivery_attempts_total{destination=\"app\",outcome=\"connection_error\"}");
+            double attempts = lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "connection_error");
             Thread.sleep(300);
-            assertThat(metric(lh, "livehook_delivery_attempts_total{destination=\"app\",outcome=\"connection_error\"}"))
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "connection_error"))
                     .isLessThanOrEqualTo(attempts + 1); // at most one half-open probe
 
             receiver.listen();
@@ -53,8 +53,8 @@ class DownReceiverTest {
             assertThat(receiver.acceptedInRoom("two")).containsExactlyElementsOf(room2);
             assertThat(receiver.requests()).hasSize(12); // each sent once it was up: none twice
             LivehookFixture.await(Duration.ofSeconds(5), "circuit closed, backlog empty",
-                    () -> metric(lh, open) == 0 && metric(lh, "livehook_delivery_backlog{destination=\"app\"}") == 0);
-            assertThat(metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isZero();
+                    () -> circuitState(lh) == 0 && lh.meter("livehook.delivery.backlog", "destination", "app") == 0);
+            assertThat(lh.meter("livehook.delivery.dead.letters", "destination", "app")).isZero();
             Delivery first = lh.deliveryStore().deliveries("app", room1.get(0)).get(0);
             assertThat(lh.deliveryStore().attempts(first)).last().satisfies(a -> assertThat(a.outcome()).isEqualTo("delivered"));
             assertThat(lh.deliveryStore().attempts(first)).filteredOn(a -> a.outcome().equals("connection_error"))
@@ -65,11 +65,8 @@ class DownReceiverTest {
         }
     }
 
-    static double metric(LivehookFixture lh, String sample) {
-        try {
-            return lh.metric(sample);
-        } catch (Exception e) {
-            return Double.NaN;
-        }
+    /** 0 closed, 1 half-open, 2 open. */
+    private static double circuitState(LivehookFixture lh) {
+        return lh.meter("livehook.delivery.circuit.state", "destination", "app");
     }
 }

@@ -80,13 +80,13 @@ class RecoveringReceiverTest {
             }
             assertThat(attemptHeaders).containsExactlyElementsOf(expected);
 
-            assertThat(lh.metric("livehook_delivery_attempts_total{destination=\"app\",outcome=\"retry\"}"))
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "retry"))
                     .isGreaterThan(0);
-            assertThat(lh.metric("livehook_delivery_attempts_total{destination=\"app\",outcome=\"delivered\"}"))
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "delivered"))
                     .isEqualTo(15);
             LivehookFixture.await(Duration.ofSeconds(5), "backlog gauge at 0", () -> {
                 try {
-                    return lh.metric("livehook_delivery_backlog{destination=\"app\"}") == 0;
+                    return lh.meter("livehook.delivery.backlog", "destination", "app") == 0;
                 } catch (Exception e) {
                     return false;
                 }
@@ -124,9 +124,8 @@ class RecoveringReceiverTest {
                 assertThat(Duration.between(times.get(i - 1), times.get(i))).as("Retry-After: 1 honoured")
                         .isGreaterThanOrEqualTo(Duration.ofMillis(950));
             }
-            assertThat(DownReceiverTest.metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isEqualTo(2);
-            assertThat(DownReceiverTest.metric(lh,
-                    "livehook_delivery_attempts_total{destination=\"app\",outcome=\"dead\"}")).isEqualTo(2);
+            assertThat(lh.meter("livehook.delivery.dead.letters", "destination", "app")).isEqualTo(2);
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "dead")).isEqualTo(2);
         }
     }
 }

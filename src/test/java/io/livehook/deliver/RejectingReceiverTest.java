@@ -102,7 +102,7 @@ class RejectingReceiverTest {
             assertThat(first.attempts()).isEqualTo(2);
             assertThat(lh.deliveryStore().attempts(first)).extracting(DeliveryAttempt::outcome)
                     .containsExactly("dead", "delivered"); // history kept across the retry
-            assertThat(DownReceiverTest.metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isZero();
+            assertThat(lh.meter("livehook.delivery.dead.letters", "destination", "app")).isZero();
 
             // Replay the delivered events of r1 again through the CLI: new deliveries marked as replays.
             assertThat(cli("deliveries", "replay", "--destination", "app", "--room", "r1", "--since",

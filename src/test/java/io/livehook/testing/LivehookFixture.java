@@ -308,16 +308,6 @@ public final class LivehookFixture implements AutoCloseable {
         return meter.measure().iterator().next().getValue();
     }
 
-    /** The value of one sample line of /metrics, e.g. {@code livehook_delivery_backlog{destination="a"}}. */
-    public double metric(String sample) {
-        for (String line : metricsText().split("\n")) {
-            if (line.startsWith(sample + " ")) {
-                return Double.parseDouble(line.substring(sample.length() + 1).strip());
-            }
-        }
-        return Double.NaN;
-    }
-
     public DeliveryStore deliveryStore() {
         return livehook.deliveries().store();
     }
