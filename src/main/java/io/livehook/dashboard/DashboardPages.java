@@ -1,6 +1,5 @@
 package io.livehook.dashboard;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
@@ -40,7 +39,6 @@ final class DashboardPages {
     private static final int ACTIVE_ROOMS = 200;
     private static final int FINISHED_ROOMS = 25;
     private static final int TIMELINE_EVENTS = StateQueries.MAX_LIMIT;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StateQueries queries;
     private final EventLog eventLog;
@@ -161,7 +159,7 @@ final class DashboardPages {
      */
     void healthJson(ServerRequest req, ServerResponse res) {
         List<MetricsHistory.Sample> samples = history.samples();
-        ObjectNode node = JSON.createObjectNode()
+        ObjectNode node = ApiJson.object()
                 .put("interval_seconds", history.interval().toSeconds())
                 .put("window_seconds", history.interval().toSeconds() * history.capacity())
                 .put("now_ms", clock.millis());

@@ -359,13 +359,17 @@ class SenderTest {
         return byQueue;
     }
 
-    /** Gaps between consecutive arrivals: at least the scheduled wait, and not much more. */
+    /**
+     * Gaps between consecutive arrivals: about the scheduled wait, and not much more. An arrival is stamped when the
+     * receiver's thread gets to it, which on a busy machine can be late by tens of milliseconds for one request and
+     * not the next: the lower bound allows for that.
+     */
     private static void assertGaps(List<TestReceiver.Request> arrivals, long... expectedMillis) {
         assertThat(arrivals).hasSize(expectedMillis.length + 1);
         for (int i = 0; i < expectedMillis.length; i++) {
             long gap = TimeUnit.NANOSECONDS.toMillis(arrivals.get(i + 1).arrivedNanos() - arrivals.get(i).arrivedNanos());
             assertThat(gap).as("gap before attempt %d", i + 2)
-                    .isBetween(expectedMillis[i] - 5, expectedMillis[i] + 250);
+                    .isBetween(expectedMillis[i] - 40, expectedMillis[i] + 250);
         }
     }
 
