@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.livehook.Livehook;
-import io.livehook.config.ConfigLoader;
 import io.livehook.livekit.RoomService;
 import io.livehook.livekit.RoomServiceClient;
 import io.livehook.livekit.RoomServiceException;
@@ -36,14 +35,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +60,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ReconcilerTest {
     static final String KEY = LivehookFixture.API_KEY;
     static final String SECRET = LivehookFixture.API_SECRET;
-    static final String TOKEN = "reconcile-api-token";
+    static final String TOKEN = LivehookFixture.TOKEN;
     static final Duration GRACE = Duration.ofMillis(800);
     static final Duration SETTLE = Duration.ofMillis(150);
     static final String ROOM = "standup";
@@ -425,11 +422,9 @@ class ReconcilerTest {
 
     @Test
     void withoutLiveKitsAddressReconciliationIsOff_andTheApiSaysSo() throws Exception {
-        var config = new ConfigLoader(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", dir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET,
-                "LIVEHOOK_API_TOKEN", TOKEN)).load(Optional.empty(), false);
-        livehook = Livehook.start(config, Clock.systemUTC());
-        open.add(livehook);
+        LivehookFixture fixture = LivehookFixture.start(dir);
+        open.add(fixture);
+        livehook = fixture.livehook();
 
         assertThat(livehook.reconciler()).isEmpty();
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
@@ -448,18 +443,14 @@ class ReconcilerTest {
      */
     void startLivehook(Map<String, String> env, String yaml) throws Exception {
         roomService();
-        Map<String, String> all = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", dir.resolve("data").toString(), "LIVEKIT_API_KEY", KEY,
-                "LIVEKIT_API_SECRET", SECRET, "LIVEHOOK_API_TOKEN", TOKEN, "LIVEKIT_URL", roomService.url().toString(),
-                "LIVEHOOK_RECONCILE_INTERVAL", "86400", "LIVEHOOK_RECONCILE_ANOMALY_DELAY", "3600",
-                "LIVEHOOK_RECONCILE_GRACE", "0"));
-        all.put("LIVEHOOK_RECONCILE_SETTLE_MS", Long.toString(SETTLE.toMillis()));
-        all.putAll(env);
-        Path file = dir.resolve("livehook.yaml");
-        Files.writeString(file, yaml);
-        var config = new ConfigLoader(all).load(Optional.of(file), false);
-        livehook = Livehook.start(config, Clock.systemUTC());
-        open.add(livehook);
+        var options = LivehookFixture.in(dir).yaml(yaml).env("LIVEKIT_URL", roomService.url().toString())
+                .env("LIVEHOOK_RECONCILE_INTERVAL", "86400").env("LIVEHOOK_RECONCILE_ANOMALY_DELAY", "3600")
+                .env("LIVEHOOK_RECONCILE_GRACE", "0")
+                .env("LIVEHOOK_RECONCILE_SETTLE_MS", Long.toString(SETTLE.toMillis()));
+        env.forEach(options::env);
+        LivehookFixture fixture = options.start();
+        open.add(fixture);
+        livehook = fixture.livehook();
     }
 
     void roomService() {
