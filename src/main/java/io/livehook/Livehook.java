@@ -4,15 +4,20 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.livehook.api.AccessFilter;
 import io.livehook.api.ApiAuth;
+import io.livehook.api.ApiErrors;
 import io.livehook.api.DeliveriesApi;
+import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
-import io.livehook.deliver.DeliveryService;
 import io.livehook.dashboard.Dashboard;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.ingest.WebhookIngest;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.RoomServiceClient;
+import io.livehook.livekit.Twirp;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
@@ -20,7 +25,6 @@ import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
 import io.livehook.reconcile.Reconciler;
-import io.livehook.reconcile.TwirpRoomService;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -48,7 +52,7 @@ public final class Livehook implements AutoCloseable {
     private final DeliveryService deliveries;
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
-    private final ApiAuth apiAuth;
+    private final AccessFilter access;
     private final QueryApi queryApi;
     private final MetricsHistory history;
     private final Dashboard dashboard;
@@ -67,11 +71,11 @@ public final class Livehook implements AutoCloseable {
         this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
                 deliveries.outbox(), config.process().nice()), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);
-        this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
+        this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.queryApi = new QueryApi(queries, eventLog, processor, apiAuth);
+        this.queryApi = new QueryApi(queries, eventLog, processor);
         this.history = new MetricsHistory(registry, clock);
-        this.dashboard = new Dashboard(queries, eventLog, apiAuth, history, clock);
+        this.dashboard = new Dashboard(queries, eventLog, access, history, clock);
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -106,11 +110,9 @@ public final class Livehook implements AutoCloseable {
             return Optional.empty();
         }
         var key = config.livekit().keys().primary().orElseThrow();
-        var service = new TwirpRoomService(config.livekit().url().get(), key.getKey(), key.getValue(),
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(10), clock);
-        return Optional.of(new Reconciler(service, eventLog, state, clock, new Reconciler.Settings(settings.interval(),
-                settings.anomalyDelay(), settings.grace(), settings.settle(), settings.requestsPerSecond(),
-                Duration.ofSeconds(1), settings.maxBackoff()), registry));
+        var service = new RoomServiceClient(config.livekit().url().get(), key.getKey(), key.getValue(),
+                Twirp.Encoding.JSON, Duration.ofSeconds(10), clock);
+        return Optional.of(new Reconciler(service, eventLog, state, clock, Reconciler.Settings.of(settings), registry));
     }
 
     public static Livehook start(LivehookConfig config, Clock clock) {
@@ -157,9 +159,13 @@ public final class Livehook implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
+        routing.addFilter(access);
+        ApiErrors.register(routing);
         routing.post(config.server().webhookPath(), ingest)
-                .register("/api/deliveries", new DeliveriesApi(deliveries, apiAuth))
-                .register("/api/reconcile", new ReconcileApi(reconciler, apiAuth))
+                .register("/api", queryApi)
+                .register("/api/deliveries", new DeliveriesApi(deliveries))
+                .register("/api/reconcile", new ReconcileApi(reconciler))
+                .register("/api/progress", new ProgressApi(eventLog, processor, registry))
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
@@ -168,7 +174,6 @@ public final class Livehook implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     res.send(registry.scrape());
                 })
-                .register("/api", queryApi)
                 .register(Dashboard.BASE, dashboard)
                 .get("/", (req, res) -> {
                     res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, Dashboard.BASE).send();

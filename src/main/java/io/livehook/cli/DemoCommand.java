@@ -63,12 +63,12 @@ final class DemoCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            SupportThreadDemo.Settings settings;
+            SupportThreadDemo.Scenario settings;
             try {
                 if (!(rate > 0) || rooms < 1 || !(duration > 0)) {
                     throw new IllegalArgumentException("--rate, --rooms and --duration must be positive");
                 }
-                settings = new SupportThreadDemo.Settings(rate, rooms, seconds(duration), slowShare,
+                settings = new SupportThreadDemo.Scenario(rate, rooms, seconds(duration), slowShare,
                         seconds(slowSeconds), seed, seconds(drainTimeout));
             } catch (IllegalArgumentException e) {
                 err.println("livehook demo support-thread: " + e.getMessage());

@@ -74,16 +74,21 @@ public final class ConfigLoader {
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
         var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
+        var reconcileDefaults = LivehookConfig.Reconcile.defaults();
         var reconcileConfig = new LivehookConfig.Reconcile(
-                boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", true),
-                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_INTERVAL", reconcile, "interval_seconds", 60, 1, 86_400)),
+                boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", reconcileDefaults.enabled()),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_INTERVAL", reconcile, "interval_seconds",
+                        reconcileDefaults.interval().toSeconds(), 1, 86_400)),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_ANOMALY_DELAY", reconcile, "anomaly_delay_seconds",
-                        5, 0, 3600)),
-                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_GRACE", reconcile, "grace_seconds", 10, 0, 3600)),
-                Duration.ofMillis(longSetting("LIVEHOOK_RECONCILE_SETTLE_MS", reconcile, "settle_ms", 2000, 0, 60_000)),
-                intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second", 10, 1, 1000),
+                        reconcileDefaults.anomalyDelay().toSeconds(), 0, 3600)),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_GRACE", reconcile, "grace_seconds",
+                        reconcileDefaults.grace().toSeconds(), 0, 3600)),
+                Duration.ofMillis(longSetting("LIVEHOOK_RECONCILE_SETTLE_MS", reconcile, "settle_ms",
+                        reconcileDefaults.settle().toMillis(), 0, 60_000)),
+                intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second",
+                        reconcileDefaults.requestsPerSecond(), 1, 1000),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_MAX_BACKOFF", reconcile, "max_backoff_seconds",
-                        300, 1, 86_400)));
+                        reconcileDefaults.maxBackoff().toSeconds(), 1, 86_400)));
         var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,

@@ -1,6 +1,7 @@
 package io.livehook.deliver;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.retry.Backoff;
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
 import io.livehook.state.DeliveryStore;
@@ -38,6 +39,7 @@ final class DestinationSender {
     private static final Logger log = LoggerFactory.getLogger(DestinationSender.class);
     static final Duration POLL = Duration.ofSeconds(1);
     private static final String USER_AGENT = "livehook/0.1";
+    private static final Backoff RECORD_RETRY = Backoff.doubling(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     private final DestinationConfig config;
     private final DeliveryStore store;
@@ -97,10 +99,6 @@ final class DestinationSender {
     private void roomFinished(String queueKey) {
         finishedRooms.add(queueKey);
         wake.offer(Boolean.TRUE);
-    }
-
-    Circuit.State circuitState() {
-        return circuit.state();
     }
 
     private void dispatch() {
@@ -180,10 +178,10 @@ final class DestinationSender {
             int attempt = begun.get();
             Optional<DeliveryStore.Forwarded> event = store.forwarded(d.eventId());
             long startedMs = clock.millis();
-            WebhookPost.Answer answer = event.isPresent()
+            WebhookPost.Reply answer = event.isPresent()
                     ? post.send(event.get().body(), signer.headers(d.eventId(), event.get().body()),
                             event.get().origin(), attempt, d.replay(), USER_AGENT)
-                    : new WebhookPost.Answer(WebhookPost.Kind.REJECTED, null,
+                    : new WebhookPost.Reply(WebhookPost.Kind.REJECTED, null,
                             "the event's body is missing from state", null, 0, Optional.empty());
             settle(d, attempt, startedMs, answer);
         } catch (InterruptedException e) {
@@ -199,7 +197,7 @@ final class DestinationSender {
         }
     }
 
-    private void settle(Delivery d, int attempt, long startedMs, WebhookPost.Answer answer)
+    private void settle(Delivery d, int attempt, long startedMs, WebhookPost.Reply answer)
             throws InterruptedException, SQLException {
         long now = clock.millis();
         String status;
@@ -237,7 +235,7 @@ final class DestinationSender {
                         case CONNECTION_ERROR -> DeliveryAttempt.CONNECTION_ERROR;
                         default -> DeliveryAttempt.RETRY;
                     };
-                    next = now + Backoff.delay(retry, round, answer.retryAfter(), random).toMillis();
+                    next = now + retry.backoff().delay(round, answer.retryAfter(), random).toMillis();
                 }
             }
         }
@@ -263,7 +261,7 @@ final class DestinationSender {
                 if (!running || tries >= 10) {
                     throw e;
                 }
-                Thread.sleep(Math.min(5_000, 50L << tries));
+                Thread.sleep(RECORD_RETRY.delay(tries));
             }
         }
     }

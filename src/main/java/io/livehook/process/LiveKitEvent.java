@@ -1,22 +1,15 @@
 package io.livehook.process;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
+import io.livehook.livekit.WebhookBody;
 import io.livehook.log.LoggedEvent;
-import java.nio.charset.StandardCharsets;
 import livekit.LivekitWebhook.WebhookEvent;
 
-/**
- * A logged event parsed with LiveKit's own protobuf types: camelCase or snake_case keys, int64 as strings
- * or numbers, unknown fields and enum names ignored, absent fields read as zero values.
- */
+/** A logged event with its body read by {@link WebhookBody}. */
 public record LiveKitEvent(LoggedEvent logged, WebhookEvent event) {
-    private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
     public static LiveKitEvent parse(LoggedEvent logged) throws InvalidProtocolBufferException {
-        WebhookEvent.Builder builder = WebhookEvent.newBuilder();
-        PARSER.merge(new String(logged.body(), StandardCharsets.UTF_8), builder);
-        return new LiveKitEvent(logged, builder.build());
+        return new LiveKitEvent(logged, WebhookBody.parse(logged.body()));
     }
 
     public String id() {

@@ -3,6 +3,7 @@ package io.livehook.process;
 import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
+import io.livehook.retry.Backoff;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateQueries;
@@ -45,6 +46,8 @@ public final class Processor implements AutoCloseable {
     private static final int LANE_BATCH = 256;
     private static final int LANE_CAPACITY = 2048;
     private static final Duration IDLE_WAIT = Duration.ofMillis(200);
+    /** Pauses between attempts while the state store fails: 200 ms, doubling, at most 5 s. */
+    private static final Backoff STORE_RETRY = Backoff.doubling(Duration.ofMillis(200), Duration.ofSeconds(5));
 
     private final EventLog eventLog;
     private final StateStore store;
@@ -349,7 +352,7 @@ public final class Processor implements AutoCloseable {
 
     /** A growing pause before the next attempt at a failing store; false if the processor stops meanwhile. */
     private boolean waitBeforeRetry(int attempt) throws InterruptedException {
-        long pauseMs = Math.min(5_000, 100L << Math.min(attempt, 6));
+        long pauseMs = STORE_RETRY.delay(attempt).toMillis();
         for (long waited = 0; waited < pauseMs && running; waited += 50) {
             Thread.sleep(Math.min(50, pauseMs - waited));
         }

@@ -5,7 +5,6 @@ import io.livehook.log.FileEventLog;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.log.Origin;
-import io.livehook.log.SqliteEventLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -46,9 +44,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class LogAppendBench {
     private final AtomicLong sequence = new AtomicLong();
 
-    @Param({"file", "sqlite"})
-    public String log;
-
     private Path dir;
     private EventLog eventLog;
     private Instant now;
@@ -57,8 +52,7 @@ public class LogAppendBench {
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("livehook-log-bench-");
-        eventLog = log.equals("file") ? new FileEventLog(dir.resolve("events.log"))
-                : new SqliteEventLog(dir.resolve("events.db"));
+        eventLog = new FileEventLog(dir.resolve("events.log"));
         now = Instant.now();
         cpuAtStart = processCpuNanos();
     }
@@ -70,9 +64,9 @@ public class LogAppendBench {
 
     @TearDown(Level.Trial)
     public void close() throws IOException {
-        // Throughput is bounded by the sync's latency; what the log saves ingest is CPU, printed per append
-        // (warm-up included, the same for both logs).
-        System.out.printf("%n%s log: %.1f µs of CPU per append, all threads included%n", log,
+        // Throughput is bounded by the sync's latency; what the log costs ingest is CPU, printed per append
+        // (warm-up included).
+        System.out.printf("%nfile log: %.1f µs of CPU per append, all threads included%n",
                 (processCpuNanos() - cpuAtStart) / 1000.0 / sequence.get());
         eventLog.close();
         try (Stream<Path> files = Files.walk(dir)) {

@@ -13,7 +13,7 @@ class SupportThreadDemoTest {
 
     @Test
     void theAppBehindLivehookGetsEveryEventAndTheDirectOneAccountsForEachEvent(@TempDir Path tmp) throws Exception {
-        var settings = new SupportThreadDemo.Settings(20, 2, Duration.ofSeconds(2), 0.15, Duration.ofMillis(3500), 5,
+        var settings = new SupportThreadDemo.Scenario(20, 2, Duration.ofSeconds(2), 0.15, Duration.ofMillis(3500), 5,
                 Duration.ofSeconds(60));
 
         SupportThreadDemo.Result result = SupportThreadDemo.run(settings, tmp, left -> {});

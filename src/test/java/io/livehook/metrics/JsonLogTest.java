@@ -10,7 +10,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
+import io.livehook.testing.LivehookFixture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -80,17 +81,17 @@ class JsonLogTest {
         String wrongSecret = "a-wrong-secret-that-must-not-be-logged-7c1e";
         String genuineToken;
         String forgedToken;
-        try (RunningLivehook lh = RunningLivehook.start(dataDir)) {
+        try (LivehookFixture lh = LivehookFixture.in(dataDir).reconcilingNowhere().start()) {
             // A real, valid token for this body, sent with a body changed on the way: 401 hash_mismatch.
-            genuineToken = lh.signer.sign(body.getBytes(StandardCharsets.UTF_8));
-            assertThat(lh.post(body.replace("log-room", "tampered-room"), genuineToken).statusCode()).isEqualTo(401);
+            genuineToken = lh.signer().sign(body.getBytes(StandardCharsets.UTF_8));
+            assertThat(lh.postWebhook(body.replace("log-room", "tampered-room"), genuineToken).statusCode()).isEqualTo(401);
             // A token with the right key id but signed with another secret: 401 bad_signature.
-            forgedToken = new LiveKitSigner(RunningLivehook.KEY, wrongSecret, Clock.systemUTC())
+            forgedToken = new WebhookSigner(LivehookFixture.API_KEY, wrongSecret, Clock.systemUTC())
                     .sign(body.getBytes(StandardCharsets.UTF_8));
-            assertThat(lh.post(body, forgedToken).statusCode()).isEqualTo(401);
-            assertThat(lh.post(body).statusCode()).isEqualTo(200);
-            assertThat(lh.post(unparseable).statusCode()).isEqualTo(200);
-            assertThat(lh.awaitCaughtUp()).isTrue();
+            assertThat(lh.postWebhook(body, forgedToken).statusCode()).isEqualTo(401);
+            assertThat(lh.postWebhook(body).statusCode()).isEqualTo(200);
+            assertThat(lh.postWebhook(unparseable).statusCode()).isEqualTo(200);
+            lh.awaitCaughtUp();
         }
         appender.stop();
         String output = captured.toString(StandardCharsets.UTF_8);
@@ -127,7 +128,7 @@ class JsonLogTest {
             assertThat(output).doesNotContain(token.substring(token.lastIndexOf('.') + 1)); // the signature
             assertThat(output).doesNotContain(token.substring(token.indexOf('.') + 1, token.lastIndexOf('.'))); // the claims
         }
-        assertThat(output).doesNotContain(RunningLivehook.SECRET).doesNotContain(wrongSecret);
+        assertThat(output).doesNotContain(LivehookFixture.API_SECRET).doesNotContain(wrongSecret);
     }
 
     /** One JSON log line: level, logger, message and its key-value pairs. */
