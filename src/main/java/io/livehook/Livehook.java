@@ -16,6 +16,7 @@ import io.livehook.ingest.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
+import io.livehook.log.KafkaEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
@@ -24,8 +25,11 @@ import io.livehook.reconcile.TwirpRoomService;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +62,12 @@ public final class Livehook implements AutoCloseable {
         this.config = config;
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
-        this.eventLog = EmbeddedLog.open(config.storage().dataDir());
+        try {
+            this.eventLog = openEventLog(config);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
@@ -91,6 +100,23 @@ public final class Livehook implements AutoCloseable {
         return Optional.of(new Reconciler(service, eventLog, state, clock, new Reconciler.Settings(settings.interval(),
                 settings.anomalyDelay(), settings.grace(), settings.settle(), settings.requestsPerSecond(),
                 Duration.ofSeconds(1), settings.maxBackoff()), registry));
+    }
+
+    /** The Kafka topic when Kafka is configured, the data directory's file otherwise. */
+    public static EventLog openEventLog(LivehookConfig config) {
+        Path dataDir = config.storage().dataDir();
+        if (config.kafka().isEmpty()) {
+            return EmbeddedLog.open(dataDir);
+        }
+        for (String embedded : List.of(EmbeddedLog.FILE, EmbeddedLog.SQLITE_FILE)) {
+            if (Files.exists(dataDir.resolve(embedded))) {
+                // Its state records how far each partition of that log was applied, which means nothing in Kafka.
+                throw new IllegalStateException("the data directory " + dataDir.toAbsolutePath() + " holds state "
+                        + "made from its own event log (" + embedded + "); with Kafka configured, point "
+                        + "LIVEHOOK_DATA_DIR (storage.data_dir) at a new directory");
+            }
+        }
+        return KafkaEventLog.open(config.kafka().get(), config.server().maxBodyBytes());
     }
 
     public static Livehook start(LivehookConfig config, Clock clock) {
