@@ -171,8 +171,10 @@ public final class ConfigLoader {
                 throw new ConfigException(name + " names no Kafka property: add it after the prefix, e.g. "
                         + KAFKA_PROPERTY_ENV + "SECURITY_PROTOCOL");
             }
-            properties.put(property, env.get(name));
-            origin.put(property, name);
+            env(name).ifPresent(value -> {
+                properties.put(property, value);
+                origin.put(property, name);
+            });
         });
         for (String property : properties.keySet()) {
             String why = KAFKA_PROPERTIES_OWNED.get(property);

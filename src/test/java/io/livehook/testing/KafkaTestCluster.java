@@ -11,11 +11,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
  * A real Kafka broker (KRaft, broker and controller in one node) inside the test JVM, started the first time a
- * test asks for it and shared by every test after that; each test works on topics of its own. Stopped when the
- * JVM exits. A test that stops a broker starts its own with {@link #startPrivate()}.
+ * test asks for it and shared by every test after that; each test works on topics of its own. A test that stops
+ * a broker starts its own with {@link #startPrivate()}.
  */
 public final class KafkaTestCluster {
     private static final AtomicInteger TOPICS = new AtomicInteger();
@@ -27,10 +29,25 @@ public final class KafkaTestCluster {
     public static synchronized String bootstrapServers() {
         if (shared == null) {
             shared = startPrivate();
-            KafkaClusterTestKit cluster = shared;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> close(cluster), "kafka-test-cluster-stop"));
         }
         return shared.bootstrapServers();
+    }
+
+    /**
+     * Stops the shared broker once every test has run, before the JVM exits: Kafka's test kit deletes the broker's
+     * directory in a shutdown hook of its own, and a broker still writing there then halts the JVM with status 1.
+     * Registered in {@code META-INF/services}.
+     */
+    public static final class StopAfterTests implements LauncherSessionListener {
+        @Override
+        public void launcherSessionClosed(LauncherSession session) {
+            synchronized (KafkaTestCluster.class) {
+                if (shared != null) {
+                    close(shared);
+                    shared = null;
+                }
+            }
+        }
     }
 
     /** A broker of the caller's own, which the caller closes. */
