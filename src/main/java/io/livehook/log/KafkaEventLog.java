@@ -33,6 +33,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -64,6 +65,7 @@ public final class KafkaEventLog implements EventLog {
     private static final int KAFKA_DEFAULT_MAX_RECORD_BYTES = 1_048_588;
     /** Readers beyond one per partition, for reads of single events. */
     private static final int SPARE_READERS = 4;
+    /** A place in the recent ids is the partition above an offset of up to 40 bits (a trillion events). */
     private static final int OFFSET_BITS = 40;
 
     private final LivehookConfig.Kafka settings;
@@ -206,8 +208,19 @@ public final class KafkaEventLog implements EventLog {
             latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         long[] ends = new long[partitions];
-        answer(admin.listOffsets(latest).all(), deadline).forEach((tp, info) -> ends[tp.partition()] = info.offset());
-        return ends;
+        while (true) {
+            try {
+                answer(admin.listOffsets(latest).all(), deadline)
+                        .forEach((tp, info) -> ends[tp.partition()] = info.offset());
+                return ends;
+            } catch (RetriableException notYet) {
+                // A topic made a moment ago may not have reached every broker's metadata, or its leaders, yet.
+                if (left(deadline) == 0) {
+                    throw notYet;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     private static Properties clientProperties(LivehookConfig.Kafka settings, String role) {
@@ -280,7 +293,7 @@ public final class KafkaEventLog implements EventLog {
             earlier = candidate == 0 ? inFlight.putIfAbsent(id, mine) : null;
         }
         if (candidate != 0) {
-            Appended original = stored(id, candidate);
+            Appended original = stored(id, candidate, deadline);
             if (original != null) {
                 return duplicateOf(original);
             }
@@ -368,13 +381,18 @@ public final class KafkaEventLog implements EventLog {
     }
 
     /** The original's place if the event at {@code candidate} has this id (two ids can share a hash), else null. */
-    private Appended stored(String eventId, long candidate) throws LogUnavailableException {
+    private Appended stored(String eventId, long candidate, long deadline) throws LogUnavailableException {
         int partition = (int) (candidate >>> OFFSET_BITS);
         long offset = candidate & ((1L << OFFSET_BITS) - 1);
         try {
-            List<LoggedEvent> found = read(partition, offset - 1, 1);
-            return !found.isEmpty() && found.get(0).offset() == offset && found.get(0).eventId().equals(eventId)
+            List<ConsumerRecord<byte[], byte[]>> found = readers.read(new TopicPartition(settings.topic(), partition),
+                    offset - 1, offset, 1, Duration.ofNanos(left(deadline)));
+            return !found.isEmpty() && found.get(0).offset() == offset - 1
+                    && KafkaRecords.loggedEvent(found.get(0), 0).eventId().equals(eventId)
                     ? new Appended(partition, offset, false) : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LogUnavailableException("event log cannot check for a duplicate: interrupted", e);
         } catch (RuntimeException e) {
             throw new LogUnavailableException("event log cannot check for a duplicate: " + e.getMessage(), e);
         }

@@ -29,6 +29,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import kafka.server.BrokerServer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
@@ -64,13 +66,14 @@ class KafkaEventLogTest extends EventLogContract {
     }
 
     private static LivehookConfig.Kafka settings(String topic) {
-        return settings(KafkaTestCluster.bootstrapServers(), topic, PARTITIONS, Duration.ofSeconds(30), Map.of());
+        return settings(KafkaTestCluster.bootstrapServers(), topic, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Map.of());
     }
 
-    private static LivehookConfig.Kafka settings(String servers, String topic, int partitions, Duration connectTimeout,
-            Map<String, String> properties) {
-        return new LivehookConfig.Kafka(servers, topic, topic + ".quarantine", partitions, Optional.empty(),
-                Duration.ofSeconds(5), connectTimeout, properties);
+    private static LivehookConfig.Kafka settings(String servers, String topic, Duration appendTimeout,
+            Duration connectTimeout, Map<String, String> properties) {
+        return new LivehookConfig.Kafka(servers, topic, topic + ".quarantine", PARTITIONS, Optional.empty(),
+                appendTimeout, connectTimeout, properties);
     }
 
     private String topic() {
@@ -151,7 +154,7 @@ class KafkaEventLogTest extends EventLogContract {
         }
         String servers = "127.0.0.1:" + port;
         String secret = "pw-7f3a9c1e-never-printed";
-        var settings = settings(servers, "events", PARTITIONS, Duration.ofSeconds(2), Map.of(
+        var settings = settings(servers, "events", Duration.ofSeconds(5), Duration.ofSeconds(2), Map.of(
                 "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
                 "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
                         + "username=\"livehook\" password=\"" + secret + "\";"));
@@ -162,6 +165,44 @@ class KafkaEventLogTest extends EventLogContract {
                 .hasMessageContaining("LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS")
                 .satisfies(e -> assertThat(e.toString()).doesNotContain(secret));
         assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(20);
+    }
+
+    @Test
+    void anAppendTheBrokerDoesNotAcknowledgeFailsInTimeAndTheLogGoesOnOnceTheBrokerIsBack() throws Exception {
+        KafkaClusterTestKit cluster = KafkaTestCluster.startPrivate();
+        try (EventLog own = KafkaEventLog.open(settings(cluster.bootstrapServers(), KafkaTestCluster.uniqueTopic("down"),
+                Duration.ofMillis(1500), Duration.ofSeconds(30), Map.of()), 1 << 20)) {
+            Appended first = own.append(incoming("EV_before", "room-down"));
+            BrokerServer broker = cluster.brokers().values().iterator().next();
+            broker.shutdown();
+            broker.awaitShutdown();
+
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> own.append(incoming("EV_unacked", "room-down")))
+                    .isInstanceOf(LogUnavailableException.class)
+                    .hasMessageStartingWith("event log cannot write");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(10_000L);
+            assertThat(own.head(first.partition())).isEqualTo(first.offset());
+
+            broker.startup();
+            // The producer gave up on that record and goes on: LiveKit's retry of the refused event is stored now.
+            Appended retried = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (retried == null && System.nanoTime() < deadline) {
+                try {
+                    retried = own.append(incoming("EV_unacked", "room-down"));
+                } catch (LogUnavailableException stillDown) {
+                    Thread.sleep(200);
+                }
+            }
+            assertThat(retried).isNotNull();
+            assertThat(retried.duplicate()).isFalse();
+            own.append(incoming("EV_after", "room-down"));
+            assertThat(own.read(first.partition(), 0, 10)).extracting(LoggedEvent::eventId)
+                    .containsExactly("EV_before", "EV_unacked", "EV_after");
+        } finally {
+            KafkaTestCluster.close(cluster);
+        }
     }
 
     @Test
