@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RetriableException;
@@ -121,6 +122,7 @@ public final class KafkaEventLog implements EventLog {
             long[] ends = ends(admin, settings.topic(), settings.partitions(), deadline);
             producer = new KafkaProducer<>(producerProperties(settings, maxRecordBytes), new ByteArraySerializer(),
                     new ByteArraySerializer());
+            producer.partitionsFor(settings.topic()); // the first webhook need not wait for the topic's metadata
             Properties consumerProperties = consumerProperties(settings);
             readers = new KafkaReaders(() -> new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(),
                     new ByteArrayDeserializer()), settings.partitions() + SPARE_READERS);
@@ -140,7 +142,7 @@ public final class KafkaEventLog implements EventLog {
     }
 
     /** The admin call's answer, or its failure as a KafkaException (a timeout is one too). */
-    private static <T> T answer(org.apache.kafka.common.KafkaFuture<T> future, long deadline)
+    private static <T> T answer(KafkaFuture<T> future, long deadline)
             throws InterruptedException {
         try {
             return future.get(left(deadline), TimeUnit.NANOSECONDS);
