@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,10 +30,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import kafka.server.BrokerServer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The Kafka log: the contract on a real broker in this JVM, and what only a shared, remote log has. */
 class KafkaEventLogTest extends EventLogContract {
@@ -168,6 +169,7 @@ class KafkaEventLogTest extends EventLogContract {
     }
 
     @Test
+    @Timeout(120) // a broker of its own, stopped and started again
     void anAppendTheBrokerDoesNotAcknowledgeFailsInTimeAndTheLogGoesOnOnceTheBrokerIsBack() throws Exception {
         KafkaClusterTestKit cluster = KafkaTestCluster.startPrivate();
         try (EventLog own = KafkaEventLog.open(settings(cluster.bootstrapServers(), KafkaTestCluster.uniqueTopic("down"),
