@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
+import io.livehook.log.EventLog;
 import io.livehook.log.KafkaEventLog;
 import io.livehook.log.LoggedEvent;
+import io.livehook.process.Replay;
 import io.livehook.simulate.DeliveryProfile;
 import io.livehook.simulate.GroundTruth;
 import io.livehook.simulate.LivehookApi;
@@ -156,6 +158,21 @@ class KafkaServeTest {
             if (brokerRunning) {
                 KafkaTestCluster.close(broker);
             }
+        }
+    }
+
+    @Test
+    void replayRebuildsTheStateFromTheTopic() throws Exception {
+        LivehookConfig config = config(KafkaTestCluster.bootstrapServers(), Map.of());
+        try (Livehook livehook = Livehook.start(config, Clock.systemUTC())) {
+            for (String room : List.of("one", "two", "three")) {
+                assertThat(post(livehook, roomStarted("EV_replay_" + room, room)).statusCode()).isEqualTo(200);
+            }
+        }
+        try (EventLog topic = Livehook.openEventLog(config)) {
+            assertThat(topic).isInstanceOf(KafkaEventLog.class);
+            assertThat(Replay.rebuild(topic, config.storage().stateFile(), 2, Clock.systemUTC(), Duration.ofSeconds(60)))
+                    .isEqualTo(3);
         }
     }
 
