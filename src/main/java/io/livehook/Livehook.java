@@ -21,6 +21,7 @@ import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
+import io.livehook.log.KafkaEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
@@ -28,8 +29,11 @@ import io.livehook.reconcile.Reconciler;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -63,7 +67,7 @@ public final class Livehook implements AutoCloseable {
         this.config = config;
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
-        this.eventLog = orClose(() -> EmbeddedLog.open(config.storage().dataDir()), lock);
+        this.eventLog = orClose(() -> openEventLog(config), lock);
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = orClose(() -> StateStore.open(config.storage().state()), eventLog, lock);
@@ -113,6 +117,21 @@ public final class Livehook implements AutoCloseable {
         var service = new RoomServiceClient(config.livekit().url().get(), key.getKey(), key.getValue(),
                 Twirp.Encoding.JSON, Duration.ofSeconds(10), clock);
         return Optional.of(new Reconciler(service, eventLog, state, clock, Reconciler.Settings.of(settings), registry));
+    }
+
+    /** The Kafka topic when Kafka is configured, the data directory's file otherwise. */
+    public static EventLog openEventLog(LivehookConfig config) {
+        Path dataDir = config.storage().dataDir();
+        if (config.kafka().isEmpty()) {
+            return EmbeddedLog.open(dataDir);
+        }
+        if (Files.exists(dataDir.resolve(EmbeddedLog.FILE))) {
+            // Its state records how far each partition of that log was applied, which means nothing in Kafka.
+            throw new IllegalStateException("the data directory " + dataDir.toAbsolutePath() + " holds state "
+                    + "made from its own event log (" + EmbeddedLog.FILE + "); with Kafka configured, point "
+                    + "LIVEHOOK_DATA_DIR (storage.data_dir) at a new directory");
+        }
+        return KafkaEventLog.open(config.kafka().get(), config.server().maxBodyBytes());
     }
 
     public static Livehook start(LivehookConfig config, Clock clock) {

@@ -1,10 +1,10 @@
 package io.livehook.cli;
 
+import io.livehook.Livehook;
 import io.livehook.config.ConfigException;
 import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
 import io.livehook.log.DataDirLock;
-import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
 import io.livehook.process.Replay;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         var storage = settings.storage();
         try (DataDirLock lock = DataDirLock.acquire(storage.dataDir(), "replaying");
-                EventLog eventLog = EmbeddedLog.open(storage.dataDir())) {
+                EventLog eventLog = Livehook.openEventLog(settings)) {
             long started = System.nanoTime();
             long applied = Replay.rebuild(eventLog, storage.state(), 4, Clock.systemUTC(),
                     Duration.ofSeconds(timeoutSeconds));

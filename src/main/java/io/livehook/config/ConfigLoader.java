@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads the YAML file (optional), then environment variables, which win. LiveKit's own variable names
@@ -24,6 +26,27 @@ public final class ConfigLoader {
     public static final String DEV_SECRET = "secret";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String KAFKA_PROPERTY_ENV = "LIVEHOOK_KAFKA_PROPERTY_";
+    /** Kafka's own rule for topic names. */
+    private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    /**
+     * Client properties livehook sets itself, because its guarantees rest on them (a 200 only after every
+     * in-sync replica has the event, no duplicates from the producer's own retries) or a setting sets them.
+     */
+    private static final Map<String, String> KAFKA_PROPERTIES_OWNED = Map.ofEntries(
+            Map.entry("bootstrap.servers", "set kafka.bootstrap_servers (LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS) instead"),
+            Map.entry("acks", "livehook always uses acks=all"),
+            Map.entry("enable.idempotence", "livehook's producer is always idempotent"),
+            Map.entry("transactional.id", "livehook's producer is not transactional"),
+            Map.entry("delivery.timeout.ms", "set kafka.append_timeout_ms instead"),
+            Map.entry("request.timeout.ms", "set kafka.append_timeout_ms instead"),
+            Map.entry("max.block.ms", "set kafka.append_timeout_ms instead"),
+            Map.entry("key.serializer", "livehook writes bytes"),
+            Map.entry("value.serializer", "livehook writes bytes"),
+            Map.entry("key.deserializer", "livehook reads bytes"),
+            Map.entry("value.deserializer", "livehook reads bytes"),
+            Map.entry("group.id", "livehook reads partitions directly, without a consumer group"),
+            Map.entry("enable.auto.commit", "livehook keeps its read positions in its state"));
 
     private final Map<String, String> env;
 
@@ -33,7 +56,7 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process");
+        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process", "kafka");
         Section server = root.child("server");
         server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
         Section livekit = root.child("livekit");
@@ -92,7 +115,84 @@ public final class ConfigLoader {
         var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
-                destinations, reconcileConfig, processConfig);
+                destinations, reconcileConfig, processConfig, kafka(root.child("kafka")));
+    }
+
+    /** Present when bootstrap servers are set: then the event log is on Kafka. */
+    private Optional<LivehookConfig.Kafka> kafka(Section kafka) {
+        kafka.allowOnly("bootstrap_servers", "topic", "quarantine_topic", "partitions", "replication_factor",
+                "append_timeout_ms", "connect_timeout_ms", "properties");
+        Map<String, String> properties = kafkaProperties(kafka.child("properties"));
+        Optional<String> servers = env("LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS")
+                .or(() -> Optional.ofNullable(kafka.text("bootstrap_servers", null)))
+                .map(String::strip).filter(s -> !s.isEmpty());
+        if (servers.isEmpty()) {
+            return Optional.empty();
+        }
+        String topic = topicName("LIVEHOOK_KAFKA_TOPIC", kafka, "topic", LivehookConfig.Kafka.TOPIC);
+        String quarantineTopic = topicName("LIVEHOOK_KAFKA_QUARANTINE_TOPIC", kafka, "quarantine_topic",
+                LivehookConfig.Kafka.QUARANTINE_TOPIC);
+        if (topic.equals(quarantineTopic)) {
+            throw new ConfigException("kafka.topic and kafka.quarantine_topic must differ, both are \"" + topic + "\"");
+        }
+        Optional<Short> replication = env("LIVEHOOK_KAFKA_REPLICATION_FACTOR").isPresent()
+                || kafka.node("replication_factor") != null
+                ? Optional.of((short) intSetting("LIVEHOOK_KAFKA_REPLICATION_FACTOR", kafka, "replication_factor", 0,
+                        1, Short.MAX_VALUE))
+                : Optional.empty();
+        return Optional.of(new LivehookConfig.Kafka(servers.get(), topic, quarantineTopic,
+                intSetting("LIVEHOOK_KAFKA_PARTITIONS", kafka, "partitions", LivehookConfig.Kafka.PARTITIONS, 1, 10_000),
+                replication,
+                Duration.ofMillis(longSetting("LIVEHOOK_KAFKA_APPEND_TIMEOUT_MS", kafka, "append_timeout_ms",
+                        LivehookConfig.Kafka.APPEND_TIMEOUT.toMillis(), 100, 120_000)),
+                Duration.ofMillis(longSetting("LIVEHOOK_KAFKA_CONNECT_TIMEOUT_MS", kafka, "connect_timeout_ms",
+                        LivehookConfig.Kafka.CONNECT_TIMEOUT.toMillis(), 1_000, 3_600_000)),
+                properties));
+    }
+
+    private String topicName(String envName, Section section, String field, String fallback) {
+        String name = env(envName).orElseGet(() -> section.text(field, fallback)).strip();
+        if (!TOPIC_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new ConfigException((env(envName).isPresent() ? envName : section.path(field))
+                    + " must be a Kafka topic name (letters, digits, '.', '_', '-'), got \"" + name + "\"");
+        }
+        return name;
+    }
+
+    /**
+     * {@code kafka.properties} from the file, then {@code LIVEHOOK_KAFKA_PROPERTY_<NAME>} variables, which win:
+     * {@code LIVEHOOK_KAFKA_PROPERTY_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}. Values are never echoed.
+     */
+    private Map<String, String> kafkaProperties(Section section) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        Map<String, String> origin = new LinkedHashMap<>();
+        if (section.node() != null) {
+            section.node().fields().forEachRemaining(e -> {
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw new ConfigException(section.path(e.getKey()) + " must be a single value");
+                }
+                properties.put(e.getKey(), e.getValue().asText());
+                origin.put(e.getKey(), section.path(e.getKey()));
+            });
+        }
+        env.keySet().stream().filter(name -> name.startsWith(KAFKA_PROPERTY_ENV)).sorted().forEach(name -> {
+            String property = name.substring(KAFKA_PROPERTY_ENV.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+            if (property.isEmpty()) {
+                throw new ConfigException(name + " names no Kafka property: add it after the prefix, e.g. "
+                        + KAFKA_PROPERTY_ENV + "SECURITY_PROTOCOL");
+            }
+            env(name).ifPresent(value -> {
+                properties.put(property, value);
+                origin.put(property, name);
+            });
+        });
+        for (String property : properties.keySet()) {
+            String why = KAFKA_PROPERTIES_OWNED.get(property);
+            if (why != null) {
+                throw new ConfigException(origin.get(property) + " cannot be set: " + why);
+            }
+        }
+        return properties;
     }
 
     /** SQLite in the data directory unless a state URL is set; a server's credentials only from the environment. */

@@ -1,8 +1,8 @@
 package io.livehook.log;
 
 /**
- * Which event ids the file log has taken recently, and at which position: what turns LiveKit's retries
- * into duplicates. LiveKit retries an event for seconds, a minute at most, so ids are kept for 12 to 24
+ * Which event ids a log has taken recently, and at which position (a number the log makes of its own
+ * place, never 0): what turns LiveKit's retries into duplicates. LiveKit retries an event for seconds, a minute at most, so ids are kept for 12 to 24
  * hours, in two generations that rotate, rather than for ever in memory. Ids are held as 64-bit hashes in
  * open-addressed arrays (about 32 bytes an id); a hit is only a candidate, which the caller confirms
  * against the stored event.

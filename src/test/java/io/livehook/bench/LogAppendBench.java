@@ -2,13 +2,16 @@ package io.livehook.bench;
 
 import io.livehook.log.EventLog;
 import io.livehook.log.FileEventLog;
+import io.livehook.config.LivehookConfig;
 import io.livehook.log.IncomingEvent;
+import io.livehook.log.KafkaEventLog;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.log.Origin;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +24,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -30,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Durable appends of distinct participant_joined events from 16 threads at once, so that group commit
- * batches them as under load: the append-only file log against the SQLite log it replaced, in the same run.
- * Also prints the process's CPU time per append, which is what a log takes from ingest on a busy machine.
+ * batches them as under load: the append-only file log against the SQLite log it replaced, and against a Kafka
+ * topic (12 partitions, one broker in a JVM of its own on loopback), in the same run. Also prints the process's
+ * CPU time per append, which is what a log takes from ingest on a busy machine (for Kafka, the broker's apart).
  * Run with {@code bench/jmh LogAppend}.
  */
 @State(Scope.Benchmark)
@@ -44,17 +49,30 @@ import org.openjdk.jmh.annotations.Warmup;
 public class LogAppendBench {
     private final AtomicLong sequence = new AtomicLong();
 
+    @Param({"file", "kafka"})
+    public String log;
+
     private Path dir;
+    private ChildKafkaBroker broker;
     private EventLog eventLog;
     private Instant now;
     private long cpuAtStart;
+    private Duration brokerCpuAtStart;
 
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("livehook-log-bench-");
-        eventLog = new FileEventLog(dir.resolve("events.log"));
+        eventLog = switch (log) {
+            case "file" -> new FileEventLog(dir.resolve("events.log"));
+            case "kafka" -> {
+                broker = ChildKafkaBroker.start();
+                yield KafkaEventLog.open(LivehookConfig.Kafka.at(broker.bootstrapServers()), 1 << 20);
+            }
+            default -> throw new IllegalArgumentException("no log called " + log);
+        };
         now = Instant.now();
         cpuAtStart = processCpuNanos();
+        brokerCpuAtStart = broker == null ? Duration.ZERO : broker.cpu();
     }
 
     private static long processCpuNanos() {
@@ -69,6 +87,11 @@ public class LogAppendBench {
         System.out.printf("%nfile log: %.1f µs of CPU per append, all threads included%n",
                 (processCpuNanos() - cpuAtStart) / 1000.0 / sequence.get());
         eventLog.close();
+        if (broker != null) {
+            System.out.printf("%s log: and %.1f µs of the broker's CPU per append%n", log,
+                    broker.cpu().minus(brokerCpuAtStart).toNanos() / 1000.0 / sequence.get());
+            broker.close();
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
