@@ -33,6 +33,21 @@ public final class Replay {
     /** Returns how many events the rebuilt state holds. */
     public static long rebuild(EventLog eventLog, Path stateFile, int lanes, Clock clock, Duration timeout)
             throws IOException, InterruptedException {
+        return rebuild(eventLog, stateFile, lanes, clock, timeout, processor -> {});
+    }
+
+    /** Follows a rebuild, for a progress display. */
+    public interface Watcher {
+        /** The processor runs: its {@code appliedUpTo} tells how far it is. */
+        void started(Processor processor);
+
+        /** Every event is applied; the deliveries are carried over and the files swapped next. */
+        default void caughtUp() {}
+    }
+
+    /** As above, telling {@code watcher} how it goes. */
+    public static long rebuild(EventLog eventLog, Path stateFile, int lanes, Clock clock, Duration timeout,
+            Watcher watcher) throws IOException, InterruptedException {
         Path fresh = stateFile.resolveSibling(stateFile.getFileName() + ".replay");
         deleteDatabase(fresh);
         long applied;
@@ -40,9 +55,11 @@ public final class Replay {
                 // Nothing competes with a replay for the CPU: it keeps the priority it was started with.
                 Processor processor = new Processor(eventLog, store, lanes, clock, new SimpleMeterRegistry())) {
             processor.start();
+            watcher.started(processor);
             if (!processor.awaitCaughtUp(timeout)) {
                 throw new IOException("replay did not catch up with the log within " + timeout);
             }
+            watcher.caughtUp();
             applied = store.read(c -> Jdbc.count(c, "SELECT count(*) FROM events"));
         }
         carryOverDeliveries(stateFile, fresh);
