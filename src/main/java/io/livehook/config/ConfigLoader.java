@@ -7,8 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +27,31 @@ public final class ConfigLoader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    /** The YAML file's list of destinations, whose entries {@link DestinationsReader} reads. */
+    static final String DESTINATIONS = "destinations";
+
+    /**
+     * Every setting of the YAML file by section, besides {@code destinations}. ops/livehook.example.yaml shows
+     * each one (a test holds it to that).
+     */
+    public static final Map<String, List<String>> SECTIONS = ordered(
+            Map.entry("server", List.of("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds")),
+            Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
+            Map.entry("storage", List.of("data_dir")),
+            Map.entry("api", List.of("token")),
+            Map.entry("reconcile", List.of("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds",
+                    "settle_ms", "requests_per_second", "max_backoff_seconds")),
+            Map.entry("process", List.of("nice")));
+
     private final Map<String, String> env;
+
+    /** Every setting the YAML file may hold as a dotted path: {@code server.port}, {@code destinations[].retry.jitter}. */
+    public static List<String> settingPaths() {
+        List<String> paths = new ArrayList<>();
+        SECTIONS.forEach((section, fields) -> fields.forEach(field -> paths.add(section + "." + field)));
+        DestinationsReader.settingPaths().forEach(path -> paths.add(DESTINATIONS + "[]." + path));
+        return List.copyOf(paths);
+    }
 
     public ConfigLoader(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -32,20 +59,15 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process");
-        Section server = root.child("server");
-        server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
-        Section livekit = root.child("livekit");
-        livekit.allowOnly("api_key", "api_secret", "keys", "leeway_seconds", "url");
-        Section storage = root.child("storage");
-        storage.allowOnly("data_dir");
-        Section api = root.child("api");
-        api.allowOnly("token");
-        Section reconcile = root.child("reconcile");
-        reconcile.allowOnly("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds", "settle_ms",
-                "requests_per_second", "max_backoff_seconds");
-        Section process = root.child("process");
-        process.allowOnly("nice");
+        List<String> top = new ArrayList<>(SECTIONS.keySet());
+        top.add(DESTINATIONS);
+        root.allowOnly(top);
+        Section server = section(root, "server");
+        Section livekit = section(root, "livekit");
+        Section storage = section(root, "storage");
+        Section api = section(root, "api");
+        Section reconcile = section(root, "reconcile");
+        Section process = section(root, "process");
 
         String webhookPath = env("LIVEHOOK_WEBHOOK_PATH").orElseGet(() -> server.text("webhook_path", "/webhook"));
         if (!webhookPath.startsWith("/")) {
@@ -68,7 +90,7 @@ public final class ConfigLoader {
                 Path.of(env("LIVEHOOK_DATA_DIR").orElseGet(() -> storage.text("data_dir", "data"))));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
-        var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
+        var destinations = new DestinationsReader(this::env, keys).read(root.node(DESTINATIONS));
         var reconcileConfig = new LivehookConfig.Reconcile(
                 boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", true),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_INTERVAL", reconcile, "interval_seconds", 60, 1, 86_400)),
@@ -83,6 +105,21 @@ public final class ConfigLoader {
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
                 destinations, reconcileConfig, processConfig);
+    }
+
+    private static Section section(Section root, String name) {
+        Section section = root.child(name);
+        section.allowOnly(SECTIONS.get(name));
+        return section;
+    }
+
+    @SafeVarargs
+    private static Map<String, List<String>> ordered(Map.Entry<String, List<String>>... entries) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> entry : entries) {
+            map.put(entry.getKey(), entry.getValue());
+        }
+        return Collections.unmodifiableMap(map);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {
@@ -239,11 +276,11 @@ public final class ConfigLoader {
             return value.asText();
         }
 
-        void allowOnly(String... fields) {
+        void allowOnly(List<String> fields) {
             if (node == null) {
                 return;
             }
-            Set<String> allowed = Set.of(fields);
+            Set<String> allowed = Set.copyOf(fields);
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
                 if (!allowed.contains(name)) {
