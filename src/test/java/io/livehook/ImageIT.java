@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.livehook.config.ConfigLoader;
 import io.livehook.testing.LivehookProcess;
 import io.livehook.testing.TestJwt;
@@ -113,6 +114,7 @@ class ImageIT {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             awaitRoom(http, port);
+            assertThat(healthCheck(port)).contains("/readyz: 200 ready");
             serve.stop(Duration.ofSeconds(30));
         }
         String output = Files.readString(log);
@@ -123,6 +125,26 @@ class ImageIT {
         assertThat(events).isRegularFile();
         assertThat(Files.getAttribute(events, "unix:uid")).as("written by the image's user")
                 .isEqualTo(Integer.parseInt(config.get("User").asText().split(":")[0]));
+    }
+
+    /** The compose file's health check, run in the image as compose would; returns its output. */
+    private static String healthCheck(int port) throws Exception {
+        JsonNode test = new ObjectMapper(new YAMLFactory()).readTree(Path.of("ops/compose/embedded.yaml").toFile())
+                .path("services").path("livehook").path("healthcheck").path("test");
+        assertThat(test.get(0).asText()).isEqualTo("CMD");
+        List<String> command = new ArrayList<>(inImage());
+        for (int i = 1; i < test.size(); i++) {
+            command.add(test.get(i).asText());
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(imageEnv());
+        builder.environment().put("LIVEHOOK_PORT", Integer.toString(port));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return output;
     }
 
     private static void awaitRoom(HttpClient http, int port) throws Exception {
@@ -150,15 +172,20 @@ class ImageIT {
      * /proc mount ends with it) under chroot as the image's user.
      */
     private static List<String> command(String... args) {
-        // The tools by their full paths: the environment, PATH included, is the image's. Each one execs the next,
-        // so that a signal to this process reaches livehook.
-        List<String> command = new ArrayList<>(List.of(tool("unshare"), "--mount",
-                tool("sh"), "-c", "mount=$1 chroot=$2 root=$3 user=$4; shift 4; "
-                        + "\"$mount\" -t proc proc \"$root/proc\" && exec \"$chroot\" --userspec=\"$user\" \"$root\" \"$@\"",
-                "sh", tool("mount"), tool("chroot"), root.toString(), config.get("User").asText()));
+        List<String> command = new ArrayList<>(inImage());
         config.get("Entrypoint").forEach(arg -> command.add(arg.asText()));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** What runs the command that follows it inside the image. */
+    private static List<String> inImage() {
+        // The tools by their full paths: the environment, PATH included, is the image's. Each one execs the next,
+        // so that a signal to this process reaches livehook.
+        return List.of(tool("unshare"), "--mount",
+                tool("sh"), "-c", "mount=$1 chroot=$2 root=$3 user=$4; shift 4; "
+                        + "\"$mount\" -t proc proc \"$root/proc\" && exec \"$chroot\" --userspec=\"$user\" \"$root\" \"$@\"",
+                "sh", tool("mount"), tool("chroot"), root.toString(), config.get("User").asText());
     }
 
     private static String tool(String name) {
