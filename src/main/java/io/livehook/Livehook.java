@@ -122,8 +122,9 @@ public final class Livehook implements AutoCloseable {
         }
         var build = BuildInfo.current();
         log.info("livehook {} (commit {}) listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, "
-                + "data in {}", build.version(), build.commit(), config.server().host(), livehook.port(), config.server().webhookPath(), Dashboard.BASE,
-                config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
+                + "data in {}", build.version(), build.commit(), config.server().host(), livehook.port(),
+                config.server().webhookPath(), Dashboard.BASE, config.livekit().keys().keyIds(),
+                config.storage().dataDir().toAbsolutePath());
         livehook.logReconcile();
         return livehook;
     }

@@ -34,7 +34,7 @@ public final class ConfigLoader {
      * Every setting of the YAML file by section, besides {@code destinations}. ops/livehook.example.yaml shows
      * each one (a test holds it to that).
      */
-    public static final Map<String, List<String>> SECTIONS = ordered(
+    private static final Map<String, List<String>> SECTIONS = ordered(
             Map.entry("server", List.of("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds")),
             Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
             Map.entry("storage", List.of("data_dir")),
