@@ -29,6 +29,10 @@ import io.livehook.reconcile.Reconciler;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -135,6 +139,7 @@ public final class Livehook implements AutoCloseable {
     }
 
     public static Livehook start(LivehookConfig config, Clock clock) {
+        requirePortFree(config.server());
         Livehook livehook = new Livehook(config, clock);
         livehook.deliveries.start();
         livehook.processor.start();
@@ -156,12 +161,33 @@ public final class Livehook implements AutoCloseable {
             log.warn("No API token configured: the query API under /api answers 401 and the dashboard cannot be "
                     + "logged into until LIVEHOOK_API_TOKEN is set.");
         }
-        log.info("livehook listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, data in {}",
-                config.server().host(), livehook.port(), config.server().webhookPath(), Dashboard.BASE,
-                config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
+        var build = BuildInfo.current();
+        log.info("livehook {} (commit {}) listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, "
+                + "data in {}", build.version(), build.commit(), config.server().host(), livehook.port(),
+                config.server().webhookPath(), Dashboard.BASE, config.livekit().keys().keyIds(),
+                config.storage().dataDir().toAbsolutePath());
         log.info("state in {}", config.storage().state());
         livehook.logReconcile();
         return livehook;
+    }
+
+    /**
+     * Helidon reports a listener it cannot bind with a long stack trace of its own: find out before starting
+     * anything, and say it in one line.
+     */
+    private static void requirePortFree(LivehookConfig.Server server) {
+        if (server.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(server.host(), server.port()));
+        } catch (IOException e) {
+            String reason = e instanceof BindException && String.valueOf(e.getMessage()).contains("in use")
+                    ? "the port is in use by another process (another livehook?); stop it or set LIVEHOOK_PORT"
+                    : e.getMessage();
+            throw new IllegalStateException("cannot listen on " + server.host() + ":" + server.port() + ": " + reason);
+        }
     }
 
     private void logReconcile() {

@@ -1,6 +1,7 @@
 package io.livehook.cli;
 
 import io.livehook.demo.SupportThreadDemo;
+import io.livehook.simulate.Simulation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -79,12 +80,12 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             SupportThreadDemo.Result result;
             Path work = null;
-            try {
+            Simulation.Progress sending = new Simulation.Progress();
+            try (ProgressLine line = ProgressLine.onTerminal(err, elapsed -> ProgressLine.sending("demo", sending,
+                    elapsed))) {
                 work = Files.createTempDirectory("livehook-demo-");
-                result = SupportThreadDemo.run(settings, work, left -> {
-                    out.println("livehook is still delivering to the app: " + left + " events to go ...");
-                    out.flush();
-                });
+                result = SupportThreadDemo.run(settings, work, sending, left -> line.println(
+                        "livehook is still delivering to the app: " + left + " events to go ..."));
                 out.print(result.text());
                 out.flush();
                 if (json != null) {

@@ -139,7 +139,11 @@ final class SimulateCommand implements Callable<Integer> {
         ObjectNode report;
         int exit = 0;
         try {
-            result = Simulation.run(settings, Clock.systemUTC(), truth);
+            Simulation.Progress progress = new Simulation.Progress();
+            try (ProgressLine line = ProgressLine.onTerminal(err, elapsed -> ProgressLine.sending("simulate", progress,
+                    elapsed))) {
+                result = Simulation.run(settings, Clock.systemUTC(), truth, progress);
+            }
             out.print(result.report().text());
             out.flush();
             report = result.report().json();

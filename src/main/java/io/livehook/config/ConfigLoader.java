@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +51,33 @@ public final class ConfigLoader {
             Map.entry("group.id", "livehook reads partitions directly, without a consumer group"),
             Map.entry("enable.auto.commit", "livehook keeps its read positions in its state"));
 
+    /** The YAML file's list of destinations, whose entries {@link DestinationsReader} reads. */
+    static final String DESTINATIONS = "destinations";
+
+    /**
+     * Every setting of the YAML file by section, besides {@code destinations}. ops/livehook.example.yaml shows
+     * each one (a test holds it to that).
+     */
+    private static final Map<String, List<String>> SECTIONS = ordered(
+            Map.entry("server", List.of("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds")),
+            Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
+            Map.entry("storage", List.of("data_dir", "state_url", "state_schema", "state_pool_size")),
+            Map.entry("api", List.of("token")),
+            Map.entry("reconcile", List.of("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds",
+                    "settle_ms", "requests_per_second", "max_backoff_seconds")),
+            Map.entry("process", List.of("nice")),
+            Map.entry("kafka", List.of("bootstrap_servers", "topic", "quarantine_topic", "partitions",
+                    "replication_factor", "append_timeout_ms", "connect_timeout_ms", "properties")));
+
     private final Map<String, String> env;
+
+    /** Every setting the YAML file may hold as a dotted path: {@code server.port}, {@code destinations[].retry.jitter}. */
+    public static List<String> settingPaths() {
+        List<String> paths = new ArrayList<>();
+        SECTIONS.forEach((section, fields) -> fields.forEach(field -> paths.add(section + "." + field)));
+        DestinationsReader.settingPaths().forEach(path -> paths.add(DESTINATIONS + "[]." + path));
+        return List.copyOf(paths);
+    }
 
     public ConfigLoader(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -56,24 +85,20 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process", "kafka");
-        Section server = root.child("server");
-        server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
-        Section livekit = root.child("livekit");
-        livekit.allowOnly("api_key", "api_secret", "keys", "leeway_seconds", "url");
+        List<String> top = new ArrayList<>(SECTIONS.keySet());
+        top.add(DESTINATIONS);
+        root.allowOnly(top);
+        Section server = section(root, "server");
+        Section livekit = section(root, "livekit");
         Section storage = root.child("storage");
         if (storage.node("state_password") != null || storage.node("state_user") != null) {
             throw new ConfigException("storage.state_user and storage.state_password are not read from the file: set "
                     + "LIVEHOOK_STATE_USER and LIVEHOOK_STATE_PASSWORD in the environment");
         }
-        storage.allowOnly("data_dir", "state_url", "state_schema", "state_pool_size");
-        Section api = root.child("api");
-        api.allowOnly("token");
-        Section reconcile = root.child("reconcile");
-        reconcile.allowOnly("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds", "settle_ms",
-                "requests_per_second", "max_backoff_seconds");
-        Section process = root.child("process");
-        process.allowOnly("nice");
+        storage.allowOnly(SECTIONS.get("storage"));
+        Section api = section(root, "api");
+        Section reconcile = section(root, "reconcile");
+        Section process = section(root, "process");
 
         String webhookPath = env("LIVEHOOK_WEBHOOK_PATH").orElseGet(() -> server.text("webhook_path", "/webhook"));
         if (!webhookPath.startsWith("/")) {
@@ -96,7 +121,7 @@ public final class ConfigLoader {
         var storageConfig = new LivehookConfig.Storage(dataDir, state(storage, dataDir));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
-        var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
+        var destinations = new DestinationsReader(this::env, keys).read(root.node(DESTINATIONS));
         var reconcileDefaults = LivehookConfig.Reconcile.defaults();
         var reconcileConfig = new LivehookConfig.Reconcile(
                 boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", reconcileDefaults.enabled()),
@@ -115,13 +140,11 @@ public final class ConfigLoader {
         var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
-                destinations, reconcileConfig, processConfig, kafka(root.child("kafka")));
+                destinations, reconcileConfig, processConfig, kafka(section(root, "kafka")));
     }
 
     /** Present when bootstrap servers are set: then the event log is on Kafka. */
     private Optional<LivehookConfig.Kafka> kafka(Section kafka) {
-        kafka.allowOnly("bootstrap_servers", "topic", "quarantine_topic", "partitions", "replication_factor",
-                "append_timeout_ms", "connect_timeout_ms", "properties");
         Map<String, String> properties = kafkaProperties(kafka.child("properties"));
         Optional<String> servers = env("LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS")
                 .or(() -> Optional.ofNullable(kafka.text("bootstrap_servers", null)))
@@ -222,6 +245,21 @@ public final class ConfigLoader {
         }
         return new StateLocation(url.get(), env("LIVEHOOK_STATE_USER"), env("LIVEHOOK_STATE_PASSWORD"), schema,
                 poolSize);
+    }
+
+    private static Section section(Section root, String name) {
+        Section section = root.child(name);
+        section.allowOnly(SECTIONS.get(name));
+        return section;
+    }
+
+    @SafeVarargs
+    private static Map<String, List<String>> ordered(Map.Entry<String, List<String>>... entries) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> entry : entries) {
+            map.put(entry.getKey(), entry.getValue());
+        }
+        return Collections.unmodifiableMap(map);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {
@@ -378,11 +416,11 @@ public final class ConfigLoader {
             return value.asText();
         }
 
-        void allowOnly(String... fields) {
+        void allowOnly(List<String> fields) {
             if (node == null) {
                 return;
             }
-            Set<String> allowed = Set.of(fields);
+            Set<String> allowed = Set.copyOf(fields);
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
                 if (!allowed.contains(name)) {

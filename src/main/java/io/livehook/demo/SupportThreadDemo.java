@@ -11,6 +11,7 @@ import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryFilter;
 import io.livehook.simulate.DeliveryProfile;
 import io.livehook.simulate.DeliveryOutcome;
+import io.livehook.simulate.GroundTruth;
 import io.livehook.simulate.Simulation;
 import io.livehook.simulate.SimulationReport;
 import io.livehook.state.Delivery;
@@ -134,9 +135,10 @@ public final class SupportThreadDemo {
 
     /**
      * Runs both routes at once; {@code workDir} receives livehook's configuration and data. While livehook
-     * still delivers, {@code waiting} hears every 10 s how many events it has left.
+     * still delivers, {@code waiting} hears every 10 s how many events it has left; {@code sending} follows
+     * LiveKit's sender on the route through livehook.
      */
-    public static Result run(Scenario settings, Path workDir, LongConsumer waiting)
+    public static Result run(Scenario settings, Path workDir, Simulation.Progress sending, LongConsumer waiting)
             throws IOException, InterruptedException {
         Clock clock = Clock.systemUTC();
         var verifier = new WebhookVerifier(new ApiKeys(Map.of(ConfigLoader.DEV_KEY, ConfigLoader.DEV_SECRET)),
@@ -147,7 +149,8 @@ public final class SupportThreadDemo {
                 Livehook livehook = Livehook.start(config(workDir, behind.url()), clock)) {
             URI webhook = URI.create("http://127.0.0.1:" + livehook.port() + "/webhook");
             Future<Simulation.Result> toApp = runs.submit(() -> Simulation.run(simulation(settings, direct.url()), clock));
-            Future<Simulation.Result> toLivehook = runs.submit(() -> Simulation.run(simulation(settings, webhook), clock));
+            Future<Simulation.Result> toLivehook = runs.submit(() -> Simulation.run(simulation(settings, webhook), clock,
+                    new GroundTruth(), sending));
             Simulation.Result viaLivehook = get(toLivehook);
             long began = System.nanoTime();
             awaitDelivered(livehook, viaLivehook.report().delivered(), settings.drainTimeout(), waiting);

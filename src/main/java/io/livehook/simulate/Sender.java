@@ -90,6 +90,16 @@ public final class Sender implements AutoCloseable {
         }
     }
 
+    /** Events submitted that have no outcome yet. */
+    public long outstanding() {
+        lock.lock();
+        try {
+            return outstanding;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The outcome of every settled event, in the order they settled. */
     public List<SimulatedDelivery> deliveries() {
         return List.copyOf(deliveries);

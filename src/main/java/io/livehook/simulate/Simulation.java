@@ -34,6 +34,29 @@ public final class Simulation {
     /** The report, what really happened (for a later comparison with livehook's state), and every event's fate. */
     public record Result(SimulationReport report, GroundTruth truth, List<SimulatedDelivery> deliveries) {}
 
+    /** How far a run is, for a progress display; read from any thread while the run works. */
+    public static final class Progress {
+        private volatile long total;
+        private volatile long generated;
+        private volatile Sender sender;
+
+        /** Events the run generates in all (0 until it starts). */
+        public long total() {
+            return total;
+        }
+
+        /** Events generated and handed to LiveKit's queues (or deliberately lost) so far. */
+        public long generated() {
+            return generated;
+        }
+
+        /** Events handed over that have no outcome yet: queued, or in flight. */
+        public long unsettled() {
+            Sender current = sender;
+            return current == null ? 0 : current.outstanding();
+        }
+    }
+
     private Simulation() {}
 
     public static Result run(Traffic settings, Clock clock) throws InterruptedException {
@@ -42,6 +65,12 @@ public final class Simulation {
 
     /** A run that records into {@code truth} as it goes, for a simulated RoomService to answer from. */
     public static Result run(Traffic settings, Clock clock, GroundTruth truth) throws InterruptedException {
+        return run(settings, clock, truth, new Progress());
+    }
+
+    /** A run that also tells {@code progress} how far it is. */
+    public static Result run(Traffic settings, Clock clock, GroundTruth truth, Progress progress)
+            throws InterruptedException {
         Instant start = clock.instant();
         TrafficModel model = new TrafficModel(settings.seed(), settings.rooms(), start, settings.rate(), truth);
         // A stream of its own, so that the drop rate does not change the traffic of a seed.
@@ -51,6 +80,8 @@ public final class Simulation {
         Duration generation;
         Sender sender = new Sender(settings.url(), settings.profile(),
                 new WebhookSigner(settings.apiKey(), settings.apiSecret(), clock));
+        progress.total = events;
+        progress.sender = sender;
         try (sender) {
             for (long n = 0; n < events; n++) {
                 GeneratedEvent event = model.next();
@@ -63,6 +94,7 @@ public final class Simulation {
                 } else {
                     sender.submit(event);
                 }
+                progress.generated = n + 1;
             }
             generation = Duration.ofNanos(System.nanoTime() - began);
             sender.awaitSettled(drainLimit(settings.profile()));

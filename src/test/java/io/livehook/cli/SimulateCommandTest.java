@@ -62,6 +62,7 @@ class SimulateCommandTest {
                 "--duration", "1", "--seed", "77", "--api-key", "APIk", "--api-secret", "a-secret", "--json", json.toString());
 
         assertThat(exit).as(err.toString()).isZero();
+        assertThat(err.toString()).as("no progress line: stderr is not a terminal").isEmpty();
         assertThat(out.toString()).contains("profile oss -> " + url, "seed 77", "delivered (2xx)          100");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         assertThat(report.path("generated").asLong()).isEqualTo(100);
