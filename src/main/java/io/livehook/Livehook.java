@@ -4,28 +4,40 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.livehook.api.AccessFilter;
 import io.livehook.api.ApiAuth;
+import io.livehook.api.ApiErrors;
 import io.livehook.api.DeliveriesApi;
+import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
-import io.livehook.deliver.DeliveryService;
 import io.livehook.dashboard.Dashboard;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.ingest.WebhookIngest;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.RoomServiceClient;
+import io.livehook.livekit.Twirp;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
+import io.livehook.log.KafkaEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
 import io.livehook.reconcile.Reconciler;
-import io.livehook.reconcile.TwirpRoomService;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -48,7 +60,7 @@ public final class Livehook implements AutoCloseable {
     private final DeliveryService deliveries;
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
-    private final ApiAuth apiAuth;
+    private final AccessFilter access;
     private final QueryApi queryApi;
     private final MetricsHistory history;
     private final Dashboard dashboard;
@@ -59,7 +71,7 @@ public final class Livehook implements AutoCloseable {
         this.config = config;
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
-        this.eventLog = orClose(() -> EmbeddedLog.open(config.storage().dataDir()), lock);
+        this.eventLog = orClose(() -> openEventLog(config), lock);
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = orClose(() -> StateStore.open(config.storage().state()), eventLog, lock);
@@ -67,11 +79,11 @@ public final class Livehook implements AutoCloseable {
         this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
                 deliveries.outbox(), config.process().nice()), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);
-        this.apiAuth = new ApiAuth(config.api().token(), config.dev(), clock);
+        this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.queryApi = new QueryApi(queries, eventLog, processor, apiAuth);
+        this.queryApi = new QueryApi(queries, eventLog, processor);
         this.history = new MetricsHistory(registry, clock);
-        this.dashboard = new Dashboard(queries, eventLog, apiAuth, history, clock);
+        this.dashboard = new Dashboard(queries, eventLog, access, history, clock);
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -106,14 +118,28 @@ public final class Livehook implements AutoCloseable {
             return Optional.empty();
         }
         var key = config.livekit().keys().primary().orElseThrow();
-        var service = new TwirpRoomService(config.livekit().url().get(), key.getKey(), key.getValue(),
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(10), clock);
-        return Optional.of(new Reconciler(service, eventLog, state, clock, new Reconciler.Settings(settings.interval(),
-                settings.anomalyDelay(), settings.grace(), settings.settle(), settings.requestsPerSecond(),
-                Duration.ofSeconds(1), settings.maxBackoff()), registry));
+        var service = new RoomServiceClient(config.livekit().url().get(), key.getKey(), key.getValue(),
+                Twirp.Encoding.JSON, Duration.ofSeconds(10), clock);
+        return Optional.of(new Reconciler(service, eventLog, state, clock, Reconciler.Settings.of(settings), registry));
+    }
+
+    /** The Kafka topic when Kafka is configured, the data directory's file otherwise. */
+    public static EventLog openEventLog(LivehookConfig config) {
+        Path dataDir = config.storage().dataDir();
+        if (config.kafka().isEmpty()) {
+            return EmbeddedLog.open(dataDir);
+        }
+        if (Files.exists(dataDir.resolve(EmbeddedLog.FILE))) {
+            // Its state records how far each partition of that log was applied, which means nothing in Kafka.
+            throw new IllegalStateException("the data directory " + dataDir.toAbsolutePath() + " holds state "
+                    + "made from its own event log (" + EmbeddedLog.FILE + "); with Kafka configured, point "
+                    + "LIVEHOOK_DATA_DIR (storage.data_dir) at a new directory");
+        }
+        return KafkaEventLog.open(config.kafka().get(), config.server().maxBodyBytes());
     }
 
     public static Livehook start(LivehookConfig config, Clock clock) {
+        requirePortFree(config.server());
         Livehook livehook = new Livehook(config, clock);
         livehook.deliveries.start();
         livehook.processor.start();
@@ -135,12 +161,33 @@ public final class Livehook implements AutoCloseable {
             log.warn("No API token configured: the query API under /api answers 401 and the dashboard cannot be "
                     + "logged into until LIVEHOOK_API_TOKEN is set.");
         }
-        log.info("livehook listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, data in {}",
-                config.server().host(), livehook.port(), config.server().webhookPath(), Dashboard.BASE,
-                config.livekit().keys().keyIds(), config.storage().dataDir().toAbsolutePath());
+        var build = BuildInfo.current();
+        log.info("livehook {} (commit {}) listening on {}:{}, webhooks at {}, dashboard at {}, accepting keys {}, "
+                + "data in {}", build.version(), build.commit(), config.server().host(), livehook.port(),
+                config.server().webhookPath(), Dashboard.BASE, config.livekit().keys().keyIds(),
+                config.storage().dataDir().toAbsolutePath());
         log.info("state in {}", config.storage().state());
         livehook.logReconcile();
         return livehook;
+    }
+
+    /**
+     * Helidon reports a listener it cannot bind with a long stack trace of its own: find out before starting
+     * anything, and say it in one line.
+     */
+    private static void requirePortFree(LivehookConfig.Server server) {
+        if (server.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(server.host(), server.port()));
+        } catch (IOException e) {
+            String reason = e instanceof BindException && String.valueOf(e.getMessage()).contains("in use")
+                    ? "the port is in use by another process (another livehook?); stop it or set LIVEHOOK_PORT"
+                    : e.getMessage();
+            throw new IllegalStateException("cannot listen on " + server.host() + ":" + server.port() + ": " + reason);
+        }
     }
 
     private void logReconcile() {
@@ -157,9 +204,13 @@ public final class Livehook implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
+        routing.addFilter(access);
+        ApiErrors.register(routing);
         routing.post(config.server().webhookPath(), ingest)
-                .register("/api/deliveries", new DeliveriesApi(deliveries, apiAuth))
-                .register("/api/reconcile", new ReconcileApi(reconciler, apiAuth))
+                .register("/api", queryApi)
+                .register("/api/deliveries", new DeliveriesApi(deliveries))
+                .register("/api/reconcile", new ReconcileApi(reconciler))
+                .register("/api/progress", new ProgressApi(eventLog, processor, registry))
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
@@ -168,7 +219,6 @@ public final class Livehook implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     res.send(registry.scrape());
                 })
-                .register("/api", queryApi)
                 .register(Dashboard.BASE, dashboard)
                 .get("/", (req, res) -> {
                     res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, Dashboard.BASE).send();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.LogFileContents;
+import io.livehook.testing.LivehookFixture;
 import io.livehook.testing.LivehookProcess;
 import io.livehook.testing.TestJwt;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * answered 200 must be in the log exactly once, and nothing that was never sent may be.
  */
 class IngestCrashIT {
-    private static final String KEY = "APIcrash";
-    private static final String SECRET = "Kc8vR2mWq5tYz1pLx7nBh3jDf9sGa4eU";
+    private static final String KEY = LivehookFixture.API_KEY;
+    private static final String SECRET = LivehookFixture.API_SECRET;
     private static final int SENDERS = 16;
     private static final int SIGKILL_EXIT = 128 + 9;
 

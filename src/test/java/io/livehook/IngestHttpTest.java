@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
-import io.livehook.log.LoggedEvent;
-import io.livehook.log.QuarantinedBody;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
+import io.livehook.log.LoggedEvent;
+import io.livehook.log.QuarantinedBody;
+import io.livehook.testing.LivehookFixture;
 import io.livehook.testing.TestJwt;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -41,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class IngestHttpTest {
-    private static final String KEY = "APItest";
-    private static final String SECRET = "Vq3nT8rLw2xKp5sJm9cYh4gBf7dZe1aU";
+    private static final String KEY = LivehookFixture.API_KEY;
+    private static final String SECRET = LivehookFixture.API_SECRET;
     private static final int MAX_BODY = 4096;
     private static final String WEBHOOK_JSON = "application/webhook+json";
 

@@ -25,7 +25,8 @@ class StartupTest {
                     "LIVEHOOK_DATA_DIR", dataDir.toString())).load(Optional.empty(), true);
             assertThatThrownBy(() -> Livehook.start(config, Clock.systemUTC()))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+                    .hasMessage("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": the port is in use by another "
+                            + "process (another livehook?); stop it or set LIVEHOOK_PORT");
         }
         // The failed start released the data directory: a second start on a free port works.
         var config = new ConfigLoader(Map.of("LIVEHOOK_HOST", "127.0.0.1", "LIVEHOOK_PORT", "0",

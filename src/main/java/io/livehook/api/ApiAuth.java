@@ -1,9 +1,5 @@
 package io.livehook.api;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -101,34 +97,6 @@ public final class ApiAuth {
     /** Checks the request's {@code Authorization} header value (null when absent). */
     public Decision check(String authorization) {
         return checkRequest(new Credentials(authorization, java.util.List.of(), false, null));
-    }
-
-    /**
-     * The HTTP side of {@link #checkRequest}: true if the request may go on; otherwise it has been answered
-     * 401 (who are you) or 403 (a cookie-authenticated change without its CSRF header) with a JSON error.
-     */
-    public boolean admit(ServerRequest req, ServerResponse res) {
-        Decision decision = checkRequest(RequestCredentials.of(req));
-        if (decision instanceof Denied denied) {
-            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"livehook\"");
-            refuse(res, Status.UNAUTHORIZED_401, denied.message());
-            return false;
-        }
-        if (decision instanceof Forbidden forbidden) {
-            refuse(res, Status.FORBIDDEN_403, forbidden.message());
-            return false;
-        }
-        return true;
-    }
-
-    private static void refuse(ServerResponse res, Status status, String message) {
-        try {
-            res.status(status)
-                    .header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send(ApiJson.MAPPER.writeValueAsBytes(ApiJson.object().put("error", message)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("an error message is always JSON-writable", e);
-        }
     }
 
     /**

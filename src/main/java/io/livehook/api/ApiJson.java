@@ -44,13 +44,16 @@ public final class ApiJson {
     private ApiJson() {}
 
     /** Every API answer: JSON, never cached, never sniffed as something else. */
-    static void send(ServerResponse res, Status status, Object body) {
-        byte[] bytes;
+    public static void send(ServerResponse res, Status status, Object body) {
         try {
-            bytes = RECORDS.writeValueAsBytes(body);
+            sendBytes(res, status, RECORDS.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** JSON already written, such as a webhook's body exactly as LiveKit sent it. */
+    public static void sendBytes(ServerResponse res, Status status, byte[] bytes) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");

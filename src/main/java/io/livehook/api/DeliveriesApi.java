@@ -1,21 +1,16 @@
 package io.livehook.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.livehook.deliver.DeliveryService;
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
 import io.livehook.state.DeliveryFilter;
-import java.io.IOException;
-import java.io.InputStream;
+import io.livehook.state.StateUnavailableException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -45,30 +40,29 @@ public final class DeliveriesApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(DeliveriesApi.class);
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
-    private static final int MAX_BODY = 1 << 20;
+    private static final Set<String> FILTER_FIELDS = Set.of("event_ids", "destination", "room", "type", "since",
+            "until");
     private static final Set<String> STATUSES = Set.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.DEAD, "all");
 
     private final DeliveryService deliveries;
-    private final ApiAuth auth;
 
-    public DeliveriesApi(DeliveryService deliveries, ApiAuth auth) {
+    public DeliveriesApi(DeliveryService deliveries) {
         this.deliveries = deliveries;
-        this.auth = auth;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", (req, res) -> guarded(req, res, this::list))
-                .post("/retry", (req, res) -> guarded(req, res, this::retry))
-                .post("/replay", (req, res) -> guarded(req, res, this::replay))
-                .get("/{destination}/{eventId}", (req, res) -> guarded(req, res, this::show));
+        rules.get("/", json(this::list))
+                .post("/retry", json(this::retry))
+                .post("/replay", json(this::replay))
+                .get("/{destination}/{eventId}", json(this::show));
     }
 
     private Object list(ServerRequest req) {
         var query = req.query();
         String status = query.first("status").asOptional().orElse(Delivery.DEAD);
         if (!STATUSES.contains(status)) {
-            throw new BadRequest("status must be one of pending, delivered, dead, all");
+            throw ApiException.badRequest("status must be one of pending, delivered, dead, all");
         }
         int limit = query.first("limit").asOptional().map(DeliveriesApi::limit).orElse(DEFAULT_LIMIT);
         DeliveryFilter filter = new DeliveryFilter(query.first("destination").asOptional(),
@@ -86,7 +80,7 @@ public final class DeliveriesApi implements HttpService {
         String eventId = params.get("eventId");
         List<Delivery> found = deliveries.store().deliveries(destination, eventId);
         if (found.isEmpty()) {
-            throw new NotFound("no delivery of event " + eventId + " to destination " + destination);
+            throw ApiException.notFound("no delivery of event " + eventId + " to destination " + destination);
         }
         List<Map<String, Object>> shown = new ArrayList<>();
         for (Delivery d : found) {
@@ -100,10 +94,10 @@ public final class DeliveriesApi implements HttpService {
     }
 
     private Object retry(ServerRequest req) throws SQLException {
-        JsonNode body = body(req, Set.of("event_ids", "destination", "room", "type", "since", "until"));
+        JsonNode body = RequestBody.object(req, FILTER_FIELDS);
         DeliveryFilter filter = filter(body);
         if (filter.isEmpty()) {
-            throw new BadRequest("say which dead deliveries to retry: event_ids, or a filter (destination, room, "
+            throw ApiException.badRequest("say which dead deliveries to retry: event_ids, or a filter (destination, room, "
                     + "type, since, until)");
         }
         filter.destination().ifPresent(this::requireDestination);
@@ -113,13 +107,13 @@ public final class DeliveriesApi implements HttpService {
     }
 
     private Object replay(ServerRequest req) throws SQLException {
-        JsonNode body = body(req, Set.of("event_ids", "destination", "room", "type", "since", "until"));
+        JsonNode body = RequestBody.object(req, FILTER_FIELDS);
         DeliveryFilter filter = filter(body);
         String destination = filter.destination().orElseThrow(
-                () -> new BadRequest("destination is required: replay sends to one destination"));
+                () -> ApiException.badRequest("destination is required: replay sends to one destination"));
         requireDestination(destination);
         if (filter.sinceMs().isEmpty() && filter.eventIds().isEmpty()) {
-            throw new BadRequest("since (or event_ids) is required: replay sends a time range again");
+            throw ApiException.badRequest("since (or event_ids) is required: replay sends a time range again");
         }
         int created = deliveries.replay(destination, filter);
         log.info("operator replay to {} ({}): {} deliveries queued", destination, filter, created);
@@ -128,7 +122,7 @@ public final class DeliveriesApi implements HttpService {
 
     private void requireDestination(String name) {
         if (deliveries.destination(name).isEmpty()) {
-            throw new BadRequest("no destination named \"" + name + "\"; configured: "
+            throw ApiException.badRequest("no destination named \"" + name + "\"; configured: "
                     + String.join(", ", deliveries.destinationNames()));
         }
     }
@@ -138,11 +132,11 @@ public final class DeliveriesApi implements HttpService {
         JsonNode idNode = body.get("event_ids");
         if (idNode != null && !idNode.isNull()) {
             if (!idNode.isArray()) {
-                throw new BadRequest("event_ids must be a list of event ids");
+                throw ApiException.badRequest("event_ids must be a list of event ids");
             }
             idNode.forEach(id -> {
                 if (!id.isTextual() || id.asText().isBlank()) {
-                    throw new BadRequest("event_ids must hold event id strings");
+                    throw ApiException.badRequest("event_ids must hold event id strings");
                 }
                 ids.add(id.asText());
             });
@@ -157,37 +151,9 @@ public final class DeliveriesApi implements HttpService {
             return Optional.empty();
         }
         if (!node.isValueNode() || node.asText().isBlank()) {
-            throw new BadRequest(field + " must be a non-empty string");
+            throw ApiException.badRequest(field + " must be a non-empty string");
         }
         return Optional.of(node.asText());
-    }
-
-    private static JsonNode body(ServerRequest req, Set<String> allowed) {
-        byte[] bytes;
-        try (InputStream in = req.content().inputStream()) {
-            bytes = in.readNBytes(MAX_BODY + 1);
-        } catch (IOException e) {
-            throw new BadRequest("request body could not be read");
-        }
-        if (bytes.length > MAX_BODY) {
-            throw new BadRequest("request body is larger than " + MAX_BODY + " bytes");
-        }
-        JsonNode node;
-        try {
-            node = bytes.length == 0 ? ApiJson.RECORDS.createObjectNode() : ApiJson.RECORDS.readTree(bytes);
-        } catch (IOException e) {
-            throw new BadRequest("request body is not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw new BadRequest("request body must be a JSON object");
-        }
-        node.fieldNames().forEachRemaining(name -> {
-            if (!allowed.contains(name)) {
-                throw new BadRequest("unknown field " + name + " (known: " + String.join(", ", allowed.stream().sorted()
-                        .toList()) + ")");
-            }
-        });
-        return node;
     }
 
     static long time(String name, String text) {
@@ -198,7 +164,7 @@ public final class DeliveriesApi implements HttpService {
         try {
             return Instant.parse(t).toEpochMilli();
         } catch (DateTimeParseException e) {
-            throw new BadRequest(name + " must be an ISO-8601 instant (2026-01-31T12:00:00Z) or Unix milliseconds");
+            throw ApiException.badRequest(name + " must be an ISO-8601 instant (2026-01-31T12:00:00Z) or Unix milliseconds");
         }
     }
 
@@ -206,46 +172,29 @@ public final class DeliveriesApi implements HttpService {
         try {
             int limit = Integer.parseInt(text.strip());
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw new BadRequest("limit must be between 1 and " + MAX_LIMIT);
+                throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
             }
             return limit;
         } catch (NumberFormatException e) {
-            throw new BadRequest("limit must be a whole number");
+            throw ApiException.badRequest("limit must be a whole number");
         }
     }
 
-    private void guarded(ServerRequest req, ServerResponse res, Action action) {
-        if (!auth.admit(req, res)) {
-            return;
-        }
-        try {
-            ApiJson.send(res, Status.OK_200, action.run(req));
-        } catch (BadRequest e) {
-            ApiJson.send(res, Status.BAD_REQUEST_400, Map.of("error", "bad_request", "message", e.getMessage()));
-        } catch (NotFound e) {
-            ApiJson.send(res, Status.NOT_FOUND_404, Map.of("error", "not_found", "message", e.getMessage()));
-        } catch (SQLException | RuntimeException e) {
-            log.warn("deliveries API request {} failed: {}", req.path().path(), e.toString());
-            ApiJson.send(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "unavailable",
-                    "message", "the state store could not answer; try again"));
-        }
+    /** The store's failures are the store being unavailable: the caller may try again. */
+    private static Handler json(Action action) {
+        return (req, res) -> {
+            Object answer;
+            try {
+                answer = action.run(req);
+            } catch (SQLException e) {
+                throw new StateUnavailableException("deliveries API: " + e.getMessage(), e);
+            }
+            ApiJson.send(res, Status.OK_200, answer);
+        };
     }
-
 
     @FunctionalInterface
     private interface Action {
         Object run(ServerRequest req) throws SQLException;
-    }
-
-    private static final class BadRequest extends RuntimeException {
-        BadRequest(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private static final class NotFound extends RuntimeException {
-        NotFound(String message) {
-            super(message, null, false, false);
-        }
     }
 }

@@ -1,10 +1,8 @@
 package io.livehook.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
@@ -28,8 +26,6 @@ import io.livehook.state.StateQueries.RoomKey;
 import io.livehook.state.StateQueries.SessionKey;
 import io.livehook.state.StateQueries.TimelineEntry;
 import io.livehook.state.StateUnavailableException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,14 +40,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSON query API under {@code /api}: rooms with their figures, sessions, timelines, events and their
  * raw bytes, anomalies, dead letters (and retrying them), quarantined bodies. Read-only but for the retry.
- * Every call needs the API token or a dashboard session (see {@link ApiAuth}). Lists are newest first
+ * Every call needs the API token or a dashboard session (see {@link AccessFilter}). Lists are newest first
  * unless said otherwise, take {@code limit} (default 100, at most 1000) and answer {@code next_cursor}, to
  * pass back as {@code cursor} for the next page (null on the last page).
  */
 public final class QueryApi implements HttpService {
     private static final Logger log = LoggerFactory.getLogger(QueryApi.class);
-    private static final String JSON = "application/json";
-    private static final int MAX_RETRY_BODY_BYTES = 1 << 20;
     private static final List<String> ROOM_STATUSES = List.of(Room.ACTIVE, Room.FINISHED);
     private static final List<String> DEAD_LETTER_STATUSES = List.of(DeadLetter.OPEN, DeadLetter.RETRYING,
             DeadLetter.RESOLVED);
@@ -61,19 +55,16 @@ public final class QueryApi implements HttpService {
     private final StateQueries queries;
     private final EventLog eventLog;
     private final Processor processor;
-    private final ApiAuth auth;
 
-    public QueryApi(StateQueries queries, EventLog eventLog, Processor processor, ApiAuth auth) {
+    public QueryApi(StateQueries queries, EventLog eventLog, Processor processor) {
         this.queries = queries;
         this.eventLog = eventLog;
         this.processor = processor;
-        this.auth = auth;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.any(this::authorize)
-                .get("/rooms", json(this::rooms))
+        rules.get("/rooms", json(this::rooms))
                 .get("/rooms/{room}", json(this::room))
                 .get("/rooms/{room}/timeline", json(this::timeline))
                 .get("/identities/{identity}/sessions", json(this::identitySessions))
@@ -85,21 +76,13 @@ public final class QueryApi implements HttpService {
                 .get("/dead-letters", json(this::deadLetters))
                 .post("/dead-letters/retry", json(this::retryDeadLetters))
                 .get("/dead-letters/{id}", json(this::deadLetter))
-                .get("/quarantine", json(this::quarantine))
-                .any((req, res) -> error(res, Status.NOT_FOUND_404, "no such API endpoint: " + req.prologue().method().text()
-                        + " " + req.path().absolute().path()));
-    }
-
-    private void authorize(ServerRequest req, ServerResponse res) {
-        if (auth.admit(req, res)) {
-            res.next();
-        }
+                .get("/quarantine", json(this::quarantine));
     }
 
     // -- rooms -----------------------------------------------------------------------------------------
 
     private JsonNode rooms(ServerRequest req) {
-        Params params = new Params(req.query(), "status", "limit", "cursor");
+        QueryParameters params = new QueryParameters(req.query(), "status", "limit", "cursor");
         String status = params.oneOf("status", ROOM_STATUSES).orElse(null);
         RoomKey before = params.text("cursor").map(c -> {
             JsonNode[] key = Cursor.decode(c, "rooms", "ls");
@@ -111,7 +94,7 @@ public final class QueryApi implements HttpService {
     }
 
     private JsonNode room(ServerRequest req) {
-        new Params(req.query());
+        new QueryParameters(req.query());
         String room = req.path().pathParameters().get("room");
         StateQueries.RoomDetail detail = queries.room(room).orElseThrow(() -> noRoom(room));
         ObjectNode node = ApiJson.room(detail.summary());
@@ -127,7 +110,7 @@ public final class QueryApi implements HttpService {
     }
 
     private JsonNode timeline(ServerRequest req) {
-        Params params = new Params(req.query(), "limit", "cursor");
+        QueryParameters params = new QueryParameters(req.query(), "limit", "cursor");
         String room = req.path().pathParameters().get("room");
         LogPosition after = params.text("cursor").map(c -> {
             JsonNode[] key = Cursor.decode(c, "timeline", "il");
@@ -161,7 +144,7 @@ public final class QueryApi implements HttpService {
     }
 
     private JsonNode identitySessions(ServerRequest req) {
-        Params params = new Params(req.query(), "limit", "cursor");
+        QueryParameters params = new QueryParameters(req.query(), "limit", "cursor");
         String identity = req.path().pathParameters().get("identity");
         SessionKey before = params.text("cursor").map(c -> {
             JsonNode[] key = Cursor.decode(c, "sessions", "ls");
@@ -177,7 +160,7 @@ public final class QueryApi implements HttpService {
     // -- events ----------------------------------------------------------------------------------------
 
     private JsonNode events(ServerRequest req) {
-        Params params = new Params(req.query(), "room", "type", "since", "until", "limit", "cursor");
+        QueryParameters params = new QueryParameters(req.query(), "room", "type", "since", "until", "limit", "cursor");
         Optional<Long> since = params.epochMs("since");
         Optional<Long> until = params.epochMs("until");
         if (since.isPresent() && until.isPresent() && since.get() > until.get()) {
@@ -200,7 +183,7 @@ public final class QueryApi implements HttpService {
      * dead-lettered) from the log, so that an event answered 200 can be looked up at once.
      */
     private JsonNode event(ServerRequest req) {
-        new Params(req.query());
+        new QueryParameters(req.query());
         String id = req.path().pathParameters().get("id");
         Optional<EventSummary> applied = queries.event(id);
         if (applied.isPresent()) {
@@ -213,19 +196,14 @@ public final class QueryApi implements HttpService {
 
     /** The body exactly as LiveKit sent it: the bytes its signature covered, from the log. */
     private void rawEvent(ServerRequest req, ServerResponse res) {
-        handle(res, () -> {
-            new Params(req.query());
-            String id = req.path().pathParameters().get("id");
-            Optional<LoggedEvent> logged = queries.event(id)
-                    .flatMap(e -> eventLog.read(e.logPartition(), e.logOffset(), id))
-                    .or(() -> eventLog.find(id));
-            byte[] body = logged.orElseThrow(() -> noEvent(id)).body();
-            res.header(HeaderNames.CONTENT_TYPE, JSON);
-            res.header(HeaderNames.CACHE_CONTROL, "no-store");
-            // A browser with a dashboard session may open this: never let it guess the bytes are HTML.
-            res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
-            res.send(body);
-        });
+        new QueryParameters(req.query());
+        String id = req.path().pathParameters().get("id");
+        Optional<LoggedEvent> logged = queries.event(id)
+                .flatMap(e -> eventLog.read(e.logPartition(), e.logOffset(), id))
+                .or(() -> eventLog.find(id));
+        byte[] body = logged.orElseThrow(() -> noEvent(id)).body();
+        // A browser with a dashboard session may open this: the nosniff header never lets it guess HTML.
+        ApiJson.sendBytes(res, Status.OK_200, body);
     }
 
     private static ApiException noEvent(String id) {
@@ -234,7 +212,7 @@ public final class QueryApi implements HttpService {
     }
 
     private JsonNode eventTypes(ServerRequest req) {
-        new Params(req.query());
+        new QueryParameters(req.query());
         ArrayNode types = ApiJson.array();
         queries.eventTypes().forEach(t -> types.add(ApiJson.eventType(t)));
         ObjectNode node = ApiJson.object();
@@ -245,7 +223,7 @@ public final class QueryApi implements HttpService {
     // -- anomalies, dead letters, quarantine -----------------------------------------------------------
 
     private JsonNode anomalies(ServerRequest req) {
-        Params params = new Params(req.query(), "room", "kind", "limit", "cursor");
+        QueryParameters params = new QueryParameters(req.query(), "room", "kind", "limit", "cursor");
         String kind = params.oneOf("kind", ANOMALY_KINDS).orElse(null);
         Long before = params.text("cursor").map(c -> Cursor.decode(c, "anomalies", "l")[0].longValue()).orElse(null);
         return list("anomalies", queries.anomalies(params.text("room").orElse(null), kind, before, params.limit()),
@@ -253,7 +231,7 @@ public final class QueryApi implements HttpService {
     }
 
     private JsonNode deadLetters(ServerRequest req) {
-        Params params = new Params(req.query(), "status", "limit", "cursor");
+        QueryParameters params = new QueryParameters(req.query(), "status", "limit", "cursor");
         String status = params.oneOf("status", DEAD_LETTER_STATUSES).orElse(null);
         DeadLetterKey before = params.text("cursor").map(c -> {
             JsonNode[] key = Cursor.decode(c, "dead_letters", "ls");
@@ -265,15 +243,15 @@ public final class QueryApi implements HttpService {
 
     /** A dead letter with the body the log holds for it, so the failure can be understood. */
     private JsonNode deadLetter(ServerRequest req) {
-        new Params(req.query());
+        new QueryParameters(req.query());
         String id = req.path().pathParameters().get("id");
         DeadLetter letter = queries.deadLetter(id)
                 .orElseThrow(() -> ApiException.notFound("no dead letter for event \"" + id + "\""));
         ObjectNode node = ApiJson.deadLetter(letter);
-        List<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset() - 1, 1);
-        if (!found.isEmpty() && found.get(0).eventId().equals(letter.eventId())) {
-            node.put("received_at_ms", found.get(0).receivedAt().toEpochMilli()).put("key_id", found.get(0).keyId());
-            ApiJson.withBody(node, found.get(0).body());
+        Optional<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset(), letter.eventId());
+        if (found.isPresent()) {
+            node.put("received_at_ms", found.get().receivedAt().toEpochMilli()).put("key_id", found.get().keyId());
+            ApiJson.withBody(node, found.get().body());
         } else {
             node.putNull("received_at_ms").putNull("key_id").putNull("body_encoding").putNull("body");
         }
@@ -282,17 +260,8 @@ public final class QueryApi implements HttpService {
 
     /** {@code {"event_ids": [...]}}: open dead letters among them are applied again. */
     private JsonNode retryDeadLetters(ServerRequest req) {
-        new Params(req.query());
-        byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes(MAX_RETRY_BODY_BYTES + 1);
-        } catch (IOException | RuntimeException e) {
-            throw ApiException.badRequest("request body could not be read");
-        }
-        if (body.length > MAX_RETRY_BODY_BYTES) {
-            throw ApiException.badRequest("request body is larger than " + MAX_RETRY_BODY_BYTES + " bytes");
-        }
-        List<String> ids = eventIds(body);
+        new QueryParameters(req.query());
+        List<String> ids = eventIds(req);
         int queued;
         try {
             queued = processor.retryDeadLetters(ids);
@@ -303,16 +272,10 @@ public final class QueryApi implements HttpService {
         return ApiJson.object().put("requested", ids.size()).put("queued", queued);
     }
 
-    private static List<String> eventIds(byte[] body) {
+    private static List<String> eventIds(ServerRequest req) {
         String usage = "expected a JSON object {\"event_ids\": [\"EV_...\", ...]} with 1 to " + StateQueries.MAX_LIMIT
                 + " event ids";
-        JsonNode node;
-        try {
-            node = ApiJson.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw ApiException.badRequest("request body is not valid JSON: " + usage);
-        }
-        JsonNode ids = node == null ? null : node.get("event_ids");
+        JsonNode ids = RequestBody.object(req, usage).get("event_ids");
         if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > StateQueries.MAX_LIMIT) {
             throw ApiException.badRequest(usage);
         }
@@ -327,7 +290,7 @@ public final class QueryApi implements HttpService {
     }
 
     private JsonNode quarantine(ServerRequest req) {
-        Params params = new Params(req.query(), "limit");
+        QueryParameters params = new QueryParameters(req.query(), "limit");
         ArrayNode bodies = ApiJson.array();
         eventLog.quarantined(params.limit()).forEach(q -> bodies.add(ApiJson.quarantined(q)));
         ObjectNode node = ApiJson.object();
@@ -355,28 +318,7 @@ public final class QueryApi implements HttpService {
         JsonNode answer(ServerRequest req);
     }
 
-    private Handler json(Endpoint endpoint) {
-        return (req, res) -> handle(res, () -> ApiJson.send(res, Status.OK_200, endpoint.answer(req)));
+    private static Handler json(Endpoint endpoint) {
+        return (req, res) -> ApiJson.send(res, Status.OK_200, endpoint.answer(req));
     }
-
-    /** Runs an endpoint, turning its failures into JSON errors. */
-    private static void handle(ServerResponse res, Runnable endpoint) {
-        try {
-            endpoint.run();
-        } catch (ApiException e) {
-            error(res, e.status(), e.getMessage());
-        } catch (StateUnavailableException e) {
-            log.warn("API request failed: {}", e.getMessage());
-            res.header(HeaderNames.RETRY_AFTER, "1");
-            error(res, Status.SERVICE_UNAVAILABLE_503, "state store unavailable, try again");
-        } catch (RuntimeException e) {
-            log.error("API request failed", e);
-            error(res, Status.INTERNAL_SERVER_ERROR_500, "internal error");
-        }
-    }
-
-    private static void error(ServerResponse res, Status status, String message) {
-        ApiJson.send(res, status, ApiJson.object().put("error", message));
-    }
-
 }

@@ -1,18 +1,17 @@
 package io.livehook.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.client.LivehookApiException;
+import io.livehook.client.LivehookClient;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code livehook deliveries ...}: dead letters and replays, through a running livehook's API. */
 @Command(name = "deliveries", description = "Inspect, retry and replay deliveries to destinations.",
@@ -50,27 +49,6 @@ final class DeliveriesCommand {
         }
     }
 
-    abstract static class ApiCommand implements Callable<Integer> {
-        @Mixin
-        ApiClient api;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            try {
-                run(spec.commandLine().getOut());
-                return 0;
-            } catch (ApiClient.Failure e) {
-                spec.commandLine().getErr().println("livehook: " + e.getMessage());
-                return 1;
-            }
-        }
-
-        abstract void run(PrintWriter out) throws ApiClient.Failure;
-    }
-
     @Command(name = "list", description = "List dead deliveries (or --status pending|delivered|all).",
             mixinStandardHelpOptions = true)
     static final class ListDead extends ApiCommand {
@@ -87,7 +65,7 @@ final class DeliveriesCommand {
         boolean json;
 
         @Override
-        void run(PrintWriter out) throws ApiClient.Failure {
+        void run(LivehookClient api, PrintWriter out) throws LivehookApiException {
             Map<String, String> query = new LinkedHashMap<>();
             filter.asMap().forEach((k, v) -> query.put(k, v.toString()));
             query.put("status", status);
@@ -124,9 +102,9 @@ final class DeliveriesCommand {
         boolean json;
 
         @Override
-        void run(PrintWriter out) throws ApiClient.Failure {
-            JsonNode answer = api.get("/api/deliveries/" + ApiClient.segment(destination) + "/"
-                    + ApiClient.segment(eventId), Map.of());
+        void run(LivehookClient api, PrintWriter out) throws LivehookApiException {
+            JsonNode answer = api.get("/api/deliveries/" + LivehookClient.segment(destination) + "/"
+                    + LivehookClient.segment(eventId), Map.of());
             if (json) {
                 out.println(answer.toPrettyString());
                 return;
@@ -158,7 +136,7 @@ final class DeliveriesCommand {
         Filter filter;
 
         @Override
-        void run(PrintWriter out) throws ApiClient.Failure {
+        void run(LivehookClient api, PrintWriter out) throws LivehookApiException {
             Map<String, Object> body = filter.asMap();
             if (!eventIds.isEmpty()) {
                 body.put("event_ids", eventIds);
@@ -187,7 +165,7 @@ final class DeliveriesCommand {
         String type;
 
         @Override
-        void run(PrintWriter out) throws ApiClient.Failure {
+        void run(LivehookClient api, PrintWriter out) throws LivehookApiException {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("destination", destination);
             body.put("since", since);

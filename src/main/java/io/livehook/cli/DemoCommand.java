@@ -1,6 +1,7 @@
 package io.livehook.cli;
 
 import io.livehook.demo.SupportThreadDemo;
+import io.livehook.simulate.Simulation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -63,12 +64,12 @@ final class DemoCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            SupportThreadDemo.Settings settings;
+            SupportThreadDemo.Scenario settings;
             try {
                 if (!(rate > 0) || rooms < 1 || !(duration > 0)) {
                     throw new IllegalArgumentException("--rate, --rooms and --duration must be positive");
                 }
-                settings = new SupportThreadDemo.Settings(rate, rooms, seconds(duration), slowShare,
+                settings = new SupportThreadDemo.Scenario(rate, rooms, seconds(duration), slowShare,
                         seconds(slowSeconds), seed, seconds(drainTimeout));
             } catch (IllegalArgumentException e) {
                 err.println("livehook demo support-thread: " + e.getMessage());
@@ -79,12 +80,12 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             SupportThreadDemo.Result result;
             Path work = null;
-            try {
+            Simulation.Progress sending = new Simulation.Progress();
+            try (ProgressLine line = ProgressLine.onTerminal(err, elapsed -> ProgressLine.sending("demo", sending,
+                    elapsed))) {
                 work = Files.createTempDirectory("livehook-demo-");
-                result = SupportThreadDemo.run(settings, work, left -> {
-                    out.println("livehook is still delivering to the app: " + left + " events to go ...");
-                    out.flush();
-                });
+                result = SupportThreadDemo.run(settings, work, sending, left -> line.println(
+                        "livehook is still delivering to the app: " + left + " events to go ..."));
                 out.print(result.text());
                 out.flush();
                 if (json != null) {

@@ -1,18 +1,31 @@
 package io.livehook.cli;
 
+import io.livehook.BuildInfo;
+import io.livehook.config.ConfigException;
+import io.livehook.config.LogSettings;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code livehook} command line; {@code serve} runs the service, {@code simulate} plays LiveKit against it. */
 @Command(name = "livehook",
+        // Every command and subcommand inherits --help and --version.
+        scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
-        version = "livehook 0.1.0",
+        versionProvider = Main.Version.class,
         description = "Makes LiveKit webhooks reliable: verify, log durably, process, deliver, reconcile.",
         subcommands = {ServeCommand.class, ReplayCommand.class, DeliveriesCommand.class, ReconcileCommand.class,
-                SimulateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                SimulateCommand.class, DemoCommand.class, ProbeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
+        // Before anything logs: a typo in the log settings would otherwise switch logging off or flood it.
+        try {
+            LogSettings.fromEnv(System.getenv()).applyToLogback();
+        } catch (ConfigException e) {
+            System.err.println("livehook: " + e.getMessage());
+            System.exit(2);
+        }
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         System.exit(commandLine().execute(args));
@@ -20,5 +33,13 @@ public final class Main {
 
     public static CommandLine commandLine() {
         return new CommandLine(new Main());
+    }
+
+    /** {@code --version}: what Maven wrote into the build. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.current().describe()};
+        }
     }
 }

@@ -1,10 +1,12 @@
 package io.livehook.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livehook.client.LivehookApiException;
+import io.livehook.client.LivehookClient;
 import io.livehook.config.ConfigLoader;
 import io.livehook.simulate.DeliveryProfile;
 import io.livehook.simulate.GroundTruth;
-import io.livehook.simulate.LivehookApi;
+import io.livehook.simulate.LivehookState;
 import io.livehook.simulate.RoomServiceServer;
 import io.livehook.simulate.Simulation;
 import io.livehook.simulate.StateCheck;
@@ -19,10 +21,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -80,11 +82,9 @@ final class SimulateCommand implements Callable<Integer> {
             + "Exit code 3 when they differ.")
     boolean verify;
 
-    @Option(names = "--api-url", description = "livehook's address for --verify (default: scheme, host and port of --url).")
-    String apiUrl;
-
-    @Option(names = "--api-token", description = "livehook's API token for --verify (default: $LIVEHOOK_API_TOKEN).")
-    String apiToken;
+    /** livehook's API for --verify; without --api-url or $LIVEHOOK_API_URL, the scheme, host and port of --url. */
+    @Mixin
+    ApiOptions apiOptions;
 
     @Option(names = "--verify-timeout", defaultValue = "120",
             description = "Seconds --verify waits for livehook to finish processing before comparing (default ${DEFAULT-VALUE}).")
@@ -104,10 +104,10 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Simulation.Settings settings;
-        LivehookApi api = null;
+        Simulation.Traffic settings;
+        LivehookClient api = null;
         try {
-            settings = new Simulation.Settings(target("--url", url), DeliveryProfile.named(profile), rate, rooms,
+            settings = new Simulation.Traffic(target("--url", url), DeliveryProfile.named(profile), rate, rooms,
                     Duration.ofNanos(Math.round(duration * 1e9)), seed != null ? seed : System.nanoTime(),
                     credential(apiKey, "LIVEKIT_API_KEY", ConfigLoader.DEV_KEY),
                     credential(apiSecret, "LIVEKIT_API_SECRET", ConfigLoader.DEV_SECRET), dropRate);
@@ -115,8 +115,8 @@ final class SimulateCommand implements Callable<Integer> {
                 if (!(verifyTimeout > 0)) {
                     throw new IllegalArgumentException("--verify-timeout must be positive, not " + verifyTimeout);
                 }
-                api = new LivehookApi(apiUrl != null ? target("--api-url", apiUrl) : origin(settings.url()),
-                        Optional.ofNullable(apiToken).or(() -> Optional.ofNullable(env.get("LIVEHOOK_API_TOKEN"))));
+                URI webhook = settings.url();
+                api = apiOptions.client(env, () -> origin(webhook));
             }
         } catch (IllegalArgumentException e) {
             err.println("livehook simulate: " + e.getMessage());
@@ -139,7 +139,11 @@ final class SimulateCommand implements Callable<Integer> {
         ObjectNode report;
         int exit = 0;
         try {
-            result = Simulation.run(settings, Clock.systemUTC(), truth);
+            Simulation.Progress progress = new Simulation.Progress();
+            try (ProgressLine line = ProgressLine.onTerminal(err, elapsed -> ProgressLine.sending("simulate", progress,
+                    elapsed))) {
+                result = Simulation.run(settings, Clock.systemUTC(), truth, progress);
+            }
             out.print(result.report().text());
             out.flush();
             report = result.report().json();
@@ -153,7 +157,7 @@ final class SimulateCommand implements Callable<Integer> {
             if (api != null) {
                 try {
                     exit = verify(api, result, report, out);
-                } catch (LivehookApi.Failure e) {
+                } catch (LivehookApiException e) {
                     err.println("livehook simulate: --verify: " + e.getMessage());
                     exit = 1;
                 }
@@ -175,11 +179,11 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** Compares livehook's state with the run's truth once livehook is done; 3 when they differ. */
-    private int verify(LivehookApi api, Simulation.Result result, ObjectNode report, PrintWriter out)
-            throws LivehookApi.Failure, InterruptedException {
-        LivehookApi.Settling settling = api.awaitProcessed(Duration.ofNanos(Math.round(verifyTimeout * 1e9)));
+    private int verify(LivehookClient api, Simulation.Result result, ObjectNode report, PrintWriter out)
+            throws LivehookApiException, InterruptedException {
+        LivehookClient.Settling settling = api.awaitProcessed(Duration.ofNanos(Math.round(verifyTimeout * 1e9)));
         Set<String> lossy = StateCheck.roomsWithLosses(result.truth(), result.deliveries());
-        StateCheck.Result check = StateCheck.compare(result.truth(), api.read(result.truth()), lossy);
+        StateCheck.Result check = StateCheck.compare(result.truth(), LivehookState.read(api, result.truth()), lossy);
         out.print(settling.settled()
                 ? String.format(Locale.ROOT, "livehook settled   after %.1f s%n", settling.waited().toNanos() / 1e9)
                 : String.format(Locale.ROOT, "livehook settled   NO: processing lag still %d after %.1f s; compared anyway%n",

@@ -8,11 +8,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads the YAML file (optional), then environment variables, which win. LiveKit's own variable names
@@ -24,8 +29,55 @@ public final class ConfigLoader {
     public static final String DEV_SECRET = "secret";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String KAFKA_PROPERTY_ENV = "LIVEHOOK_KAFKA_PROPERTY_";
+    /** Kafka's own rule for topic names. */
+    private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    /**
+     * Client properties livehook sets itself, because its guarantees rest on them (a 200 only after every
+     * in-sync replica has the event, no duplicates from the producer's own retries) or a setting sets them.
+     */
+    private static final Map<String, String> KAFKA_PROPERTIES_OWNED = Map.ofEntries(
+            Map.entry("bootstrap.servers", "set kafka.bootstrap_servers (LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS) instead"),
+            Map.entry("acks", "livehook always uses acks=all"),
+            Map.entry("enable.idempotence", "livehook's producer is always idempotent"),
+            Map.entry("transactional.id", "livehook's producer is not transactional"),
+            Map.entry("delivery.timeout.ms", "set kafka.append_timeout_ms instead"),
+            Map.entry("request.timeout.ms", "set kafka.append_timeout_ms instead"),
+            Map.entry("max.block.ms", "set kafka.append_timeout_ms instead"),
+            Map.entry("key.serializer", "livehook writes bytes"),
+            Map.entry("value.serializer", "livehook writes bytes"),
+            Map.entry("key.deserializer", "livehook reads bytes"),
+            Map.entry("value.deserializer", "livehook reads bytes"),
+            Map.entry("group.id", "livehook reads partitions directly, without a consumer group"),
+            Map.entry("enable.auto.commit", "livehook keeps its read positions in its state"));
+
+    /** The YAML file's list of destinations, whose entries {@link DestinationsReader} reads. */
+    static final String DESTINATIONS = "destinations";
+
+    /**
+     * Every setting of the YAML file by section, besides {@code destinations}. ops/livehook.example.yaml shows
+     * each one (a test holds it to that).
+     */
+    private static final Map<String, List<String>> SECTIONS = ordered(
+            Map.entry("server", List.of("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds")),
+            Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
+            Map.entry("storage", List.of("data_dir", "state_url", "state_schema", "state_pool_size")),
+            Map.entry("api", List.of("token")),
+            Map.entry("reconcile", List.of("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds",
+                    "settle_ms", "requests_per_second", "max_backoff_seconds")),
+            Map.entry("process", List.of("nice")),
+            Map.entry("kafka", List.of("bootstrap_servers", "topic", "quarantine_topic", "partitions",
+                    "replication_factor", "append_timeout_ms", "connect_timeout_ms", "properties")));
 
     private final Map<String, String> env;
+
+    /** Every setting the YAML file may hold as a dotted path: {@code server.port}, {@code destinations[].retry.jitter}. */
+    public static List<String> settingPaths() {
+        List<String> paths = new ArrayList<>();
+        SECTIONS.forEach((section, fields) -> fields.forEach(field -> paths.add(section + "." + field)));
+        DestinationsReader.settingPaths().forEach(path -> paths.add(DESTINATIONS + "[]." + path));
+        return List.copyOf(paths);
+    }
 
     public ConfigLoader(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -33,24 +85,20 @@ public final class ConfigLoader {
 
     public LivehookConfig load(Optional<Path> file, boolean dev) {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
-        root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process");
-        Section server = root.child("server");
-        server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
-        Section livekit = root.child("livekit");
-        livekit.allowOnly("api_key", "api_secret", "keys", "leeway_seconds", "url");
+        List<String> top = new ArrayList<>(SECTIONS.keySet());
+        top.add(DESTINATIONS);
+        root.allowOnly(top);
+        Section server = section(root, "server");
+        Section livekit = section(root, "livekit");
         Section storage = root.child("storage");
         if (storage.node("state_password") != null || storage.node("state_user") != null) {
             throw new ConfigException("storage.state_user and storage.state_password are not read from the file: set "
                     + "LIVEHOOK_STATE_USER and LIVEHOOK_STATE_PASSWORD in the environment");
         }
-        storage.allowOnly("data_dir", "state_url", "state_schema", "state_pool_size");
-        Section api = root.child("api");
-        api.allowOnly("token");
-        Section reconcile = root.child("reconcile");
-        reconcile.allowOnly("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds", "settle_ms",
-                "requests_per_second", "max_backoff_seconds");
-        Section process = root.child("process");
-        process.allowOnly("nice");
+        storage.allowOnly(SECTIONS.get("storage"));
+        Section api = section(root, "api");
+        Section reconcile = section(root, "reconcile");
+        Section process = section(root, "process");
 
         String webhookPath = env("LIVEHOOK_WEBHOOK_PATH").orElseGet(() -> server.text("webhook_path", "/webhook"));
         if (!webhookPath.startsWith("/")) {
@@ -73,21 +121,101 @@ public final class ConfigLoader {
         var storageConfig = new LivehookConfig.Storage(dataDir, state(storage, dataDir));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
-        var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
+        var destinations = new DestinationsReader(this::env, keys).read(root.node(DESTINATIONS));
+        var reconcileDefaults = LivehookConfig.Reconcile.defaults();
         var reconcileConfig = new LivehookConfig.Reconcile(
-                boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", true),
-                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_INTERVAL", reconcile, "interval_seconds", 60, 1, 86_400)),
+                boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", reconcileDefaults.enabled()),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_INTERVAL", reconcile, "interval_seconds",
+                        reconcileDefaults.interval().toSeconds(), 1, 86_400)),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_ANOMALY_DELAY", reconcile, "anomaly_delay_seconds",
-                        5, 0, 3600)),
-                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_GRACE", reconcile, "grace_seconds", 10, 0, 3600)),
-                Duration.ofMillis(longSetting("LIVEHOOK_RECONCILE_SETTLE_MS", reconcile, "settle_ms", 2000, 0, 60_000)),
-                intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second", 10, 1, 1000),
+                        reconcileDefaults.anomalyDelay().toSeconds(), 0, 3600)),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_GRACE", reconcile, "grace_seconds",
+                        reconcileDefaults.grace().toSeconds(), 0, 3600)),
+                Duration.ofMillis(longSetting("LIVEHOOK_RECONCILE_SETTLE_MS", reconcile, "settle_ms",
+                        reconcileDefaults.settle().toMillis(), 0, 60_000)),
+                intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second",
+                        reconcileDefaults.requestsPerSecond(), 1, 1000),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_MAX_BACKOFF", reconcile, "max_backoff_seconds",
-                        300, 1, 86_400)));
+                        reconcileDefaults.maxBackoff().toSeconds(), 1, 86_400)));
         var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
         return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
-                destinations, reconcileConfig, processConfig);
+                destinations, reconcileConfig, processConfig, kafka(section(root, "kafka")));
+    }
+
+    /** Present when bootstrap servers are set: then the event log is on Kafka. */
+    private Optional<LivehookConfig.Kafka> kafka(Section kafka) {
+        Map<String, String> properties = kafkaProperties(kafka.child("properties"));
+        Optional<String> servers = env("LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS")
+                .or(() -> Optional.ofNullable(kafka.text("bootstrap_servers", null)))
+                .map(String::strip).filter(s -> !s.isEmpty());
+        if (servers.isEmpty()) {
+            return Optional.empty();
+        }
+        String topic = topicName("LIVEHOOK_KAFKA_TOPIC", kafka, "topic", LivehookConfig.Kafka.TOPIC);
+        String quarantineTopic = topicName("LIVEHOOK_KAFKA_QUARANTINE_TOPIC", kafka, "quarantine_topic",
+                LivehookConfig.Kafka.QUARANTINE_TOPIC);
+        if (topic.equals(quarantineTopic)) {
+            throw new ConfigException("kafka.topic and kafka.quarantine_topic must differ, both are \"" + topic + "\"");
+        }
+        Optional<Short> replication = env("LIVEHOOK_KAFKA_REPLICATION_FACTOR").isPresent()
+                || kafka.node("replication_factor") != null
+                ? Optional.of((short) intSetting("LIVEHOOK_KAFKA_REPLICATION_FACTOR", kafka, "replication_factor", 0,
+                        1, Short.MAX_VALUE))
+                : Optional.empty();
+        return Optional.of(new LivehookConfig.Kafka(servers.get(), topic, quarantineTopic,
+                intSetting("LIVEHOOK_KAFKA_PARTITIONS", kafka, "partitions", LivehookConfig.Kafka.PARTITIONS, 1, 10_000),
+                replication,
+                Duration.ofMillis(longSetting("LIVEHOOK_KAFKA_APPEND_TIMEOUT_MS", kafka, "append_timeout_ms",
+                        LivehookConfig.Kafka.APPEND_TIMEOUT.toMillis(), 100, 120_000)),
+                Duration.ofMillis(longSetting("LIVEHOOK_KAFKA_CONNECT_TIMEOUT_MS", kafka, "connect_timeout_ms",
+                        LivehookConfig.Kafka.CONNECT_TIMEOUT.toMillis(), 1_000, 3_600_000)),
+                properties));
+    }
+
+    private String topicName(String envName, Section section, String field, String fallback) {
+        String name = env(envName).orElseGet(() -> section.text(field, fallback)).strip();
+        if (!TOPIC_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new ConfigException((env(envName).isPresent() ? envName : section.path(field))
+                    + " must be a Kafka topic name (letters, digits, '.', '_', '-'), got \"" + name + "\"");
+        }
+        return name;
+    }
+
+    /**
+     * {@code kafka.properties} from the file, then {@code LIVEHOOK_KAFKA_PROPERTY_<NAME>} variables, which win:
+     * {@code LIVEHOOK_KAFKA_PROPERTY_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}. Values are never echoed.
+     */
+    private Map<String, String> kafkaProperties(Section section) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        Map<String, String> origin = new LinkedHashMap<>();
+        if (section.node() != null) {
+            section.node().fields().forEachRemaining(e -> {
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw new ConfigException(section.path(e.getKey()) + " must be a single value");
+                }
+                properties.put(e.getKey(), e.getValue().asText());
+                origin.put(e.getKey(), section.path(e.getKey()));
+            });
+        }
+        env.keySet().stream().filter(name -> name.startsWith(KAFKA_PROPERTY_ENV)).sorted().forEach(name -> {
+            String property = name.substring(KAFKA_PROPERTY_ENV.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+            if (property.isEmpty()) {
+                throw new ConfigException(name + " names no Kafka property: add it after the prefix, e.g. "
+                        + KAFKA_PROPERTY_ENV + "SECURITY_PROTOCOL");
+            }
+            env(name).ifPresent(value -> {
+                properties.put(property, value);
+                origin.put(property, name);
+            });
+        });
+        for (String property : properties.keySet()) {
+            String why = KAFKA_PROPERTIES_OWNED.get(property);
+            if (why != null) {
+                throw new ConfigException(origin.get(property) + " cannot be set: " + why);
+            }
+        }
+        return properties;
     }
 
     /** SQLite in the data directory unless a state URL is set; a server's credentials only from the environment. */
@@ -117,6 +245,21 @@ public final class ConfigLoader {
         }
         return new StateLocation(url.get(), env("LIVEHOOK_STATE_USER"), env("LIVEHOOK_STATE_PASSWORD"), schema,
                 poolSize);
+    }
+
+    private static Section section(Section root, String name) {
+        Section section = root.child(name);
+        section.allowOnly(SECTIONS.get(name));
+        return section;
+    }
+
+    @SafeVarargs
+    private static Map<String, List<String>> ordered(Map.Entry<String, List<String>>... entries) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> entry : entries) {
+            map.put(entry.getKey(), entry.getValue());
+        }
+        return Collections.unmodifiableMap(map);
     }
 
     private ApiKeys keysFrom(Section livekit, boolean dev) {
@@ -273,11 +416,11 @@ public final class ConfigLoader {
             return value.asText();
         }
 
-        void allowOnly(String... fields) {
+        void allowOnly(List<String> fields) {
             if (node == null) {
                 return;
             }
-            Set<String> allowed = Set.of(fields);
+            Set<String> allowed = Set.copyOf(fields);
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
                 if (!allowed.contains(name)) {

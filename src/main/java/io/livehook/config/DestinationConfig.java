@@ -1,5 +1,6 @@
 package io.livehook.config;
 
+import io.livehook.retry.Backoff;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
@@ -59,6 +60,10 @@ public record DestinationConfig(
             int maxAttempts, Duration maxAge) {
         public static Retry defaults() {
             return new Retry(Duration.ofSeconds(1), Duration.ofMinutes(5), 2, 0.2, 0, Duration.ofDays(1));
+        }
+
+        public Backoff backoff() {
+            return new Backoff(initialBackoff, maxBackoff, multiplier, jitter);
         }
     }
 

@@ -31,12 +31,33 @@ final class DestinationsReader {
     private static final String WHSEC = "whsec_";
     private static final int MIN_WHSEC_BYTES = 24;
 
+    /** The settings of one entry, and of each mapping below it; signing's depend on its mode. */
+    private static final List<String> DESTINATION = List.of("name", "url", "events", "timeout_seconds", "retry",
+            "concurrency", "signing", "circuit");
+    private static final List<String> EVENTS = List.of("include", "exclude");
+    private static final List<String> RETRY = List.of("initial_backoff_ms", "max_backoff_ms", "multiplier", "jitter",
+            "max_attempts", "max_age_seconds");
+    private static final List<String> CIRCUIT = List.of("failure_threshold", "open_seconds");
+    private static final List<String> LIVEKIT_SIGNING = List.of("mode", "api_key", "api_secret", "api_secret_env");
+    private static final List<String> STANDARD_WEBHOOKS_SIGNING = List.of("mode", "secret", "secret_env");
+
     private final Function<String, Optional<String>> env;
     private final ApiKeys liveKitKeys;
 
     DestinationsReader(Function<String, Optional<String>> env, ApiKeys liveKitKeys) {
         this.env = env;
         this.liveKitKeys = liveKitKeys;
+    }
+
+    /** Every setting of an entry as a dotted path below it: {@code url}, {@code retry.jitter}, ... */
+    static List<String> settingPaths() {
+        Set<String> paths = new LinkedHashSet<>(DESTINATION);
+        EVENTS.forEach(field -> paths.add("events." + field));
+        RETRY.forEach(field -> paths.add("retry." + field));
+        CIRCUIT.forEach(field -> paths.add("circuit." + field));
+        LIVEKIT_SIGNING.forEach(field -> paths.add("signing." + field));
+        STANDARD_WEBHOOKS_SIGNING.forEach(field -> paths.add("signing." + field));
+        return List.copyOf(paths);
     }
 
     List<DestinationConfig> read(JsonNode list) {
@@ -61,7 +82,7 @@ final class DestinationsReader {
 
     private DestinationConfig destination(String path, JsonNode node) {
         mapping(path, node);
-        allowOnly(path, node, "name", "url", "events", "timeout_seconds", "retry", "concurrency", "signing", "circuit");
+        allowOnly(path, node, DESTINATION);
         String name = requiredText(path, node, "name");
         if (!NAME.matcher(name).matches()) {
             throw new ConfigException(path + ".name must be 1-64 letters, digits, '_', '.' or '-' (starting with a "
@@ -102,7 +123,7 @@ final class DestinationsReader {
             return Events.all();
         }
         mapping(path, node);
-        allowOnly(path, node, "include", "exclude");
+        allowOnly(path, node, EVENTS);
         return new Events(eventNames(path + ".include", node.get("include")),
                 eventNames(path + ".exclude", node.get("exclude")));
     }
@@ -129,8 +150,7 @@ final class DestinationsReader {
             return Retry.defaults();
         }
         mapping(path, node);
-        allowOnly(path, node, "initial_backoff_ms", "max_backoff_ms", "multiplier", "jitter", "max_attempts",
-                "max_age_seconds");
+        allowOnly(path, node, RETRY);
         long initial = whole(path, node, "initial_backoff_ms", 1000, 1, 86_400_000L);
         long max = whole(path, node, "max_backoff_ms", 300_000, 1, 86_400_000L);
         if (max < initial) {
@@ -149,7 +169,7 @@ final class DestinationsReader {
             return Circuit.defaults();
         }
         mapping(path, node);
-        allowOnly(path, node, "failure_threshold", "open_seconds");
+        allowOnly(path, node, CIRCUIT);
         return new Circuit((int) whole(path, node, "failure_threshold", 5, 0, 1_000_000),
                 Duration.ofSeconds(whole(path, node, "open_seconds", 30, 1, 86_400)));
     }
@@ -161,7 +181,7 @@ final class DestinationsReader {
         mapping(path, node);
         String mode = Optional.ofNullable(text(path, node, "mode")).orElse(Mode.LIVEKIT.label());
         if (mode.equals(Mode.LIVEKIT.label())) {
-            allowOnly(path, node, "mode", "api_key", "api_secret", "api_secret_env");
+            allowOnly(path, node, LIVEKIT_SIGNING);
             String key = text(path, node, "api_key");
             Optional<String> secret = secret(path, node, "api_secret", "api_secret_env");
             if (key == null && secret.isEmpty()) {
@@ -174,7 +194,7 @@ final class DestinationsReader {
             return new Signing(Mode.LIVEKIT, key.strip(), secret.get().getBytes(StandardCharsets.UTF_8));
         }
         if (mode.equals(Mode.STANDARD_WEBHOOKS.label())) {
-            allowOnly(path, node, "mode", "secret", "secret_env");
+            allowOnly(path, node, STANDARD_WEBHOOKS_SIGNING);
             String secret = secret(path, node, "secret", "secret_env").orElseThrow(() -> new ConfigException(
                     path + ".secret (or secret_env) is required in standard-webhooks mode: \"whsec_\" followed by "
                             + "the base64 of at least " + MIN_WHSEC_BYTES + " random bytes"));
@@ -233,8 +253,8 @@ final class DestinationsReader {
         }
     }
 
-    private static void allowOnly(String path, JsonNode node, String... fields) {
-        Set<String> allowed = Set.of(fields);
+    private static void allowOnly(String path, JsonNode node, List<String> fields) {
+        Set<String> allowed = Set.copyOf(fields);
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!allowed.contains(name)) {

@@ -4,11 +4,12 @@ import io.livehook.state.StateLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
 public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev,
-        List<DestinationConfig> destinations, Reconcile reconcile, Processing process) {
+        List<DestinationConfig> destinations, Reconcile reconcile, Processing process, Optional<Kafka> kafka) {
 
     public LivehookConfig {
         destinations = List.copyOf(destinations);
@@ -16,7 +17,8 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /** A configuration that forwards nowhere. */
     public LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
-        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults(), Processing.defaults());
+        this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults(), Processing.defaults(),
+                Optional.empty());
     }
 
     public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
@@ -43,6 +45,40 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
     public record Processing(int nice) {
         public static Processing defaults() {
             return new Processing(10);
+        }
+    }
+
+    /**
+     * The event log on a Kafka cluster instead of the data directory's file. {@code replicationFactor} empty
+     * means the cluster's default; {@code properties} go to every Kafka client as they are (TLS, SASL), and may
+     * hold secrets, so they are never printed.
+     */
+    public record Kafka(String bootstrapServers, String topic, String quarantineTopic, int partitions,
+            Optional<Short> replicationFactor, Duration appendTimeout, Duration connectTimeout,
+            Map<String, String> properties) {
+        public static final String TOPIC = "livehook.events";
+        public static final String QUARANTINE_TOPIC = "livehook.quarantine";
+        public static final int PARTITIONS = 12;
+        /** LiveKit waits about 3 s for an answer: a 503 before that lets it retry instead of timing out. */
+        public static final Duration APPEND_TIMEOUT = Duration.ofMillis(2500);
+        public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+        public Kafka {
+            properties = Map.copyOf(properties);
+        }
+
+        /** Defaults for everything but where the cluster is. */
+        public static Kafka at(String bootstrapServers) {
+            return new Kafka(bootstrapServers, TOPIC, QUARANTINE_TOPIC, PARTITIONS, Optional.empty(), APPEND_TIMEOUT,
+                    CONNECT_TIMEOUT, Map.of());
+        }
+
+        @Override
+        public String toString() {
+            return "Kafka[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", quarantineTopic="
+                    + quarantineTopic + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
+                    + ", appendTimeout=" + appendTimeout + ", connectTimeout=" + connectTimeout + ", properties="
+                    + new java.util.TreeSet<>(properties.keySet()) + "]";
         }
     }
 

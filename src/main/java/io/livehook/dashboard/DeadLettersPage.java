@@ -47,10 +47,10 @@ final class DeadLettersPage {
                     Layout.badge(h, d.status(), d.status());
                     h.close("td");
                     h.el("td", d.attempts(), "class", "num attempts");
-                    h.el("td", Fmt.cut(d.error(), 400), "class", "error mono", "title", Fmt.cut(d.error(), 2000));
-                    h.el("td", Fmt.dateTime(d.firstFailedMs()), "class", "nowrap");
-                    h.el("td", Fmt.ago(d.lastFailedMs(), now), "class", "nowrap", "title",
-                            Fmt.dateTime(d.lastFailedMs()));
+                    h.el("td", PageText.cut(d.error(), 400), "class", "error mono", "title", PageText.cut(d.error(), 2000));
+                    h.el("td", PageText.dateTime(d.firstFailedMs()), "class", "nowrap");
+                    h.el("td", PageText.ago(d.lastFailedMs(), now), "class", "nowrap", "title",
+                            PageText.dateTime(d.lastFailedMs()));
                     h.open("td");
                     if (DeadLetter.OPEN.equals(d.status())) {
                         h.el("button", "Retry", "type", "button", "class", "retry", "data-retry", d.eventId());
@@ -79,14 +79,14 @@ final class DeadLettersPage {
             for (QuarantinedBody q : quarantined) {
                 h.open("tr", "data-quarantine", Long.toString(q.id()));
                 h.el("td", q.id(), "class", "num");
-                h.el("td", Fmt.dateTime(q.receivedAt().toEpochMilli()), "class", "nowrap");
+                h.el("td", PageText.dateTime(q.receivedAt().toEpochMilli()), "class", "nowrap");
                 h.el("td", q.keyId(), "class", "mono");
                 h.el("td", q.reason());
                 h.open("td").open("details").el("summary", q.body().length + " bytes");
                 String text = EventPage.utf8(q.body());
                 h.open("pre", "class", "raw");
                 if (text != null) {
-                    h.visibleText(Fmt.cut(text, PREVIEW_CHARS));
+                    h.visibleText(PageText.cut(text, PREVIEW_CHARS));
                 } else {
                     h.text(EventPage.hexDump(java.util.Arrays.copyOf(q.body(), Math.min(q.body().length, 512))));
                 }

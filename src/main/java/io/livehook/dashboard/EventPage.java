@@ -2,7 +2,7 @@ package io.livehook.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.BodyHash;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateQueries.AnomalyRecord;
 import java.io.IOException;
@@ -52,7 +52,7 @@ final class EventPage {
                 h.text("Written by livehook itself (a correction), not received from LiveKit.");
             } else {
                 h.raw("&#10003; ").text("Verified with key ").el("code", e.keyId(), "id", "key-id")
-                        .text(" at ingest, received " + Fmt.millis(e.receivedAtMs()) + " UTC: the HS256 signature "
+                        .text(" at ingest, received " + PageText.millis(e.receivedAtMs()) + " UTC: the HS256 signature "
                                 + "and its sha256 claim matched these exact bytes.");
             }
             h.close("p");
@@ -60,8 +60,8 @@ final class EventPage {
             h.open("dl", "class", "facts");
             fact(h, "event id", e.eventId());
             fact(h, "type", e.eventType());
-            fact(h, "happened (createdAt)", Fmt.millis(e.createdAtMs()));
-            fact(h, "received", Fmt.millis(e.receivedAtMs()));
+            fact(h, "happened (createdAt)", PageText.millis(e.createdAtMs()));
+            fact(h, "received", PageText.millis(e.receivedAtMs()));
             if (e.roomSid() != null || e.roomName() != null) {
                 h.open("div").el("dt", "room").open("dd");
                 String room = e.roomSid() != null ? e.roomSid() : e.roomName();
@@ -114,7 +114,7 @@ final class EventPage {
             h.el("p", "The log no longer holds this event's body.", "class", "empty");
             return;
         }
-        String hash = new String(WebhookVerifier.bodyHash(body), StandardCharsets.US_ASCII);
+        String hash = BodyHash.text(body);
         String text = utf8(body);
         h.open("p", "class", "note").text(body.length + " bytes, " + (text != null ? "UTF-8 text" : "not UTF-8 (hex)")
                 + ", sha256 ").el("code", hash).text(". Shown escaped, control and direction characters as \\u{..}.");
@@ -125,7 +125,7 @@ final class EventPage {
         boolean cut = body.length > MAX_SHOWN_BYTES;
         h.open("pre", "class", "raw", "id", "raw-body");
         if (text != null) {
-            h.visibleText(cut ? Fmt.cut(text, MAX_SHOWN_BYTES) : text);
+            h.visibleText(cut ? PageText.cut(text, MAX_SHOWN_BYTES) : text);
         } else {
             byte[] shown = cut ? java.util.Arrays.copyOf(body, MAX_SHOWN_BYTES) : body;
             h.text(hexDump(shown));

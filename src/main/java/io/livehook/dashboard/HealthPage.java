@@ -28,7 +28,7 @@ final class HealthPage {
             figure(h, "ACK p99, last " + intervalSeconds + " s", v.get("ack.p99_ms"), " ms");
             h.close("div");
             if (latest != null) {
-                h.el("p", "as of " + Fmt.dateTime(latest.atMs()) + " (" + Fmt.ago(latest.atMs(), now) + ")", "class",
+                h.el("p", "as of " + PageText.dateTime(latest.atMs()) + " (" + PageText.ago(latest.atMs(), now) + ")", "class",
                         "note");
             }
             h.open("div", "id", "charts", "class", "charts", "data-src", Dashboard.BASE + "/health.json");
@@ -48,7 +48,7 @@ final class HealthPage {
             for (AnomalyRecord r : recentAnomalies) {
                 var a = r.anomaly();
                 h.open("tr");
-                h.el("td", Fmt.millis(a.atMs()), "class", "nowrap");
+                h.el("td", PageText.millis(a.atMs()), "class", "nowrap");
                 h.open("td");
                 Layout.badge(h, a.kind(), "anomaly");
                 h.close("td");

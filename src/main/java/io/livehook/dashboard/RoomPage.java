@@ -17,32 +17,32 @@ final class RoomPage {
         Room room = detail.summary().room();
         RoomFigures f = detail.summary().figures();
         String name = room.name().isEmpty() ? "(no name)" : room.name();
-        return Layout.page("Room " + Fmt.cut(name, 60), Layout.ROOMS, viewer, h -> {
+        return Layout.page("Room " + PageText.cut(name, 60), Layout.ROOMS, viewer, h -> {
             h.open("h1").text("Room ").el("span", name, "class", "room-name").raw(" ");
             Layout.badge(h, room.status(), room.active() ? "active" : "finished");
             h.close("h1");
 
             h.open("dl", "class", "facts");
             fact(h, "sid", room.sid(), "mono");
-            h.open("div").el("dt", "started").open("dd").text(Fmt.dateTime(room.startedAtMs()));
+            h.open("div").el("dt", "started").open("dd").text(PageText.dateTime(room.startedAtMs()));
             RoomsPage.inferred(h, room.startSource(), "room_started");
             h.close("dd").close("div");
             h.open("div").el("dt", "finished").open("dd").text(room.active() ? "still active"
-                    : Fmt.dateTime(room.finishedAtMs()));
+                    : PageText.dateTime(room.finishedAtMs()));
             if (!room.active()) {
                 RoomsPage.inferred(h, room.endSource(), "room_finished");
             }
             h.close("dd").close("div");
-            fact(h, "duration", Fmt.duration(f.durationMs()), null);
+            fact(h, "duration", PageText.duration(f.durationMs()), null);
             fact(h, "participants now", f.currentParticipants() + (detail.currentParticipants().isEmpty() ? ""
                     : " (" + String.join(", ", detail.currentParticipants()) + ")"), null);
             fact(h, "peak", Integer.toString(f.peakParticipants()), null);
             fact(h, "sessions", f.sessions() + " of " + f.identities() + " identit"
                     + (f.identities() == 1 ? "y" : "ies"), null);
-            fact(h, "participant-minutes", Fmt.decimal(f.participantMinutes()), null);
-            fact(h, "last event", Fmt.ago(room.lastEventMs(), now), null);
+            fact(h, "participant-minutes", PageText.decimal(f.participantMinutes()), null);
+            fact(h, "last event", PageText.ago(room.lastEventMs(), now), null);
             if (room.metadata() != null && !room.metadata().isEmpty()) {
-                fact(h, "metadata", Fmt.cut(room.metadata(), 300), "mono");
+                fact(h, "metadata", PageText.cut(room.metadata(), 300), "mono");
             }
             h.close("dl");
 
@@ -70,7 +70,7 @@ final class RoomPage {
                 for (AnomalyRecord r : anomalies) {
                     var a = r.anomaly();
                     h.open("tr", "data-kind", a.kind());
-                    h.el("td", Fmt.millis(a.atMs()), "class", "nowrap");
+                    h.el("td", PageText.millis(a.atMs()), "class", "nowrap");
                     h.open("td");
                     Layout.badge(h, a.kind(), "anomaly");
                     h.close("td");
@@ -104,8 +104,8 @@ final class RoomPage {
                 h.open("tr", "class", "event-row" + (entry.anomalies().isEmpty() ? "" : " anomalous"),
                         "data-href", href, "data-event", e.eventId());
                 h.el("td", ++n, "class", "num");
-                h.el("td", Fmt.millis(e.createdAtMs()), "class", "nowrap");
-                h.el("td", Fmt.millis(e.receivedAtMs()), "class", "nowrap");
+                h.el("td", PageText.millis(e.createdAtMs()), "class", "nowrap");
+                h.el("td", PageText.millis(e.receivedAtMs()), "class", "nowrap");
                 h.open("td").el("a", e.eventType(), "href", href, "class", "event-link");
                 if (!e.knownType()) {
                     h.raw(" ");
@@ -145,11 +145,11 @@ final class RoomPage {
             long tracks = detail.tracks().stream().filter(t -> s.sid().equals(t.participantSid())).count();
             h.open("tr", "data-session", s.sid());
             h.open("td").text(s.identity()).el("div", s.sid(), "class", "sub mono").close("td");
-            h.el("td", Fmt.cut(s.name(), 200), "class", "participant-name");
-            h.open("td", "class", "nowrap").text(Fmt.dateTime(s.joinedAtMs()));
+            h.el("td", PageText.cut(s.name(), 200), "class", "participant-name");
+            h.open("td", "class", "nowrap").text(PageText.dateTime(s.joinedAtMs()));
             RoomsPage.inferred(h, s.startSource(), "participant_joined");
             h.close("td");
-            h.open("td", "class", "nowrap").text(s.open() ? "still in" : Fmt.dateTime(s.leftAtMs()));
+            h.open("td", "class", "nowrap").text(s.open() ? "still in" : PageText.dateTime(s.leftAtMs()));
             if (!s.open() && !"connection_aborted".equals(s.endSource())) {
                 RoomsPage.inferred(h, s.endSource(), "participant_left");
             } else if (!s.open()) {
@@ -157,7 +157,7 @@ final class RoomPage {
                 Layout.badge(h, "connection aborted", "muted");
             }
             h.close("td");
-            h.el("td", Fmt.duration(span.durationMs()), "class", "num");
+            h.el("td", PageText.duration(span.durationMs()), "class", "num");
             h.el("td", (s.finalState() == null ? "" : s.finalState())
                     + (s.disconnectReason() == null ? "" : " · " + s.disconnectReason()));
             h.el("td", tracks, "class", "num");

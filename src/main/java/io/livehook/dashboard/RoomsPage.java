@@ -35,14 +35,14 @@ final class RoomsPage {
                     Room room = r.room();
                     h.open("tr", "data-room", room.sid());
                     roomCell(h, room);
-                    h.open("td").text(Fmt.dateTime(room.startedAtMs()));
+                    h.open("td").text(PageText.dateTime(room.startedAtMs()));
                     inferred(h, room.startSource(), "room_started");
                     h.close("td");
-                    h.el("td", Fmt.duration(r.figures().durationMs()), "class", "num");
+                    h.el("td", PageText.duration(r.figures().durationMs()), "class", "num");
                     h.el("td", r.figures().currentParticipants(), "class", "num strong");
                     h.el("td", r.figures().peakParticipants(), "class", "num");
                     h.el("td", r.figures().sessions(), "class", "num");
-                    h.el("td", Fmt.ago(room.lastEventMs(), now), "title", Fmt.dateTime(room.lastEventMs()));
+                    h.el("td", PageText.ago(room.lastEventMs(), now), "title", PageText.dateTime(room.lastEventMs()));
                     h.close("tr");
                 }
                 h.close("tbody").close("table");
@@ -65,14 +65,14 @@ final class RoomsPage {
                     Room room = r.room();
                     h.open("tr", "data-room", room.sid());
                     roomCell(h, room);
-                    h.el("td", Fmt.dateTime(room.startedAtMs()));
-                    h.open("td").text(Fmt.dateTime(room.finishedAtMs()));
+                    h.el("td", PageText.dateTime(room.startedAtMs()));
+                    h.open("td").text(PageText.dateTime(room.finishedAtMs()));
                     inferred(h, room.endSource(), "room_finished");
                     h.close("td");
-                    h.el("td", Fmt.duration(r.figures().durationMs()), "class", "num");
+                    h.el("td", PageText.duration(r.figures().durationMs()), "class", "num");
                     h.el("td", r.figures().peakParticipants(), "class", "num");
                     h.el("td", r.figures().sessions(), "class", "num");
-                    h.el("td", Fmt.decimal(r.figures().participantMinutes()), "class", "num");
+                    h.el("td", PageText.decimal(r.figures().participantMinutes()), "class", "num");
                     h.el("td", egress(r.figures().egressByStatus()));
                     h.close("tr");
                 }
@@ -82,7 +82,7 @@ final class RoomsPage {
     }
 
     private static void roomCell(Html h, Room room) {
-        h.open("td").el("a", room.name().isEmpty() ? "(no name)" : Fmt.cut(room.name(), 80),
+        h.open("td").el("a", room.name().isEmpty() ? "(no name)" : PageText.cut(room.name(), 80),
                 "href", Html.path(Dashboard.BASE + "/rooms", room.sid()), "class", "room-link");
         h.el("div", room.sid(), "class", "sub mono").close("td");
     }

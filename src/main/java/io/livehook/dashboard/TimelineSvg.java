@@ -110,7 +110,7 @@ final class TimelineSvg {
             h.open("a", "href", Html.path(Dashboard.BASE + "/events", entry.event().eventId()),
                     "class", "tick-link");
             h.open("g", "class", anomalous ? "tick anomalous" : "tick", "data-event", entry.event().eventId());
-            h.el("title", entry.event().eventType() + " · " + Fmt.millis(at) + " · " + entry.event().eventId()
+            h.el("title", entry.event().eventType() + " · " + PageText.millis(at) + " · " + entry.event().eventId()
                     + (anomalous ? " · caused " + entry.anomalies().size() + " anomal"
                     + (entry.anomalies().size() == 1 ? "y" : "ies") : ""));
             h.empty("rect", "class", "tick-hit", "x", num(x - 3), "y", num(eventsY - 8), "width", "6",
@@ -137,7 +137,7 @@ final class TimelineSvg {
                     s.open(), "data-session", s.sid(),
                     who + (s.name() == null || s.name().isEmpty() ? "" : " · " + s.name()) + " (" + s.sid() + "): "
                             + spanText(s.joinedAtMs(), s.startSource(), s.leftAtMs(),
-                            s.endSource(), s.open()) + ", " + Fmt.duration(span.durationMs()));
+                            s.endSource(), s.open()) + ", " + PageText.duration(span.durationMs()));
             y += SESSION_ROW;
             for (Track t : tracksBySession.getOrDefault(s.sid(), List.of())) {
                 y = track(y, t);
@@ -225,13 +225,13 @@ final class TimelineSvg {
         h.open("g", "class", "axis");
         h.empty("line", "class", "axis-line", "x1", num(PLOT_LEFT), "x2", num(PLOT_RIGHT), "y1",
                 num(AXIS_HEIGHT - 4), "y2", num(AXIS_HEIGHT - 4));
-        boolean days = span > 86_400_000L || Fmt.dateTime(axisStart).regionMatches(0, Fmt.dateTime(axisEnd), 0, 10)
+        boolean days = span > 86_400_000L || PageText.dateTime(axisStart).regionMatches(0, PageText.dateTime(axisEnd), 0, 10)
                 == false;
         for (long t = ((axisStart + step - 1) / step) * step; t <= axisEnd; t += step) {
             double x = x(t);
             h.empty("line", "class", "grid", "x1", num(x), "x2", num(x), "y1", num(AXIS_HEIGHT - 8),
                     "y2", num(height - 6));
-            String text = days ? Fmt.dateTime(t).substring(5, 16) : Fmt.time(t);
+            String text = days ? PageText.dateTime(t).substring(5, 16) : PageText.time(t);
             h.el("text", text, "class", "tick-label", "x", num(x), "y", num(AXIS_HEIGHT - 12), "text-anchor",
                     "middle");
         }
@@ -253,10 +253,10 @@ final class TimelineSvg {
 
     private void label(int cy, String main, String sub, String cls) {
         if (sub == null) {
-            h.el("text", Fmt.cut(main, 34), "class", "label " + cls, "x", "8", "y", num(cy + 4));
+            h.el("text", PageText.cut(main, 34), "class", "label " + cls, "x", "8", "y", num(cy + 4));
         } else {
-            h.el("text", Fmt.cut(main, 34), "class", "label " + cls, "x", "8", "y", num(cy - 2));
-            h.el("text", Fmt.cut(sub, 40), "class", "label-sub", "x", "8", "y", num(cy + 11));
+            h.el("text", PageText.cut(main, 34), "class", "label " + cls, "x", "8", "y", num(cy - 2));
+            h.el("text", PageText.cut(sub, 40), "class", "label-sub", "x", "8", "y", num(cy + 11));
         }
     }
 
@@ -303,7 +303,7 @@ final class TimelineSvg {
         double x = Math.max(PLOT_LEFT, Math.min(PLOT_RIGHT, x(a.atMs())));
         String kind = a.kind();
         h.open("g", "class", "anomaly", "data-kind", kind, "data-anomaly", Long.toString(record.id()));
-        h.el("title", kind + (a.identity() == null ? "" : " · " + a.identity()) + " · " + Fmt.millis(a.atMs())
+        h.el("title", kind + (a.identity() == null ? "" : " · " + a.identity()) + " · " + PageText.millis(a.atMs())
                 + (a.detail() == null || a.detail().isEmpty() ? "" : ": " + a.detail()));
         h.empty("path", "class", "anomaly-marker", "d", "M" + num(x) + "," + num(cy - 8) + " L" + num(x + 7) + ","
                 + num(cy) + " L" + num(x) + "," + num(cy + 8) + " L" + num(x - 7) + "," + num(cy) + " Z");
@@ -321,8 +321,8 @@ final class TimelineSvg {
     }
 
     private static String spanText(Long start, String startSource, Long end, String endSource, boolean open) {
-        String from = start == null ? "start unknown" : "from " + Fmt.millis(start) + " (" + startSource + ")";
-        String to = open ? "still open" : end == null ? "end unknown" : "to " + Fmt.millis(end) + " (" + endSource + ")";
+        String from = start == null ? "start unknown" : "from " + PageText.millis(start) + " (" + startSource + ")";
+        String to = open ? "still open" : end == null ? "end unknown" : "to " + PageText.millis(end) + " (" + endSource + ")";
         return from + " " + to;
     }
 

@@ -101,11 +101,6 @@ public final class DeliveryService implements AutoCloseable {
         return created;
     }
 
-    /** 0 closed, 1 half-open, 2 open. */
-    public int circuitState(String destination) {
-        return senders.get(destination).circuitState().gauge;
-    }
-
     void wakeAll() {
         senders.values().forEach(DestinationSender::wake);
     }

@@ -3,6 +3,7 @@ package io.livehook.deliver;
 import io.livehook.config.DestinationConfig;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
+import io.livehook.retry.Backoff;
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
 import io.livehook.state.DeliveryStore;
@@ -40,6 +41,7 @@ final class DestinationSender {
     private static final Logger log = LoggerFactory.getLogger(DestinationSender.class);
     static final Duration POLL = Duration.ofSeconds(1);
     private static final String USER_AGENT = "livehook/0.1";
+    private static final Backoff RECORD_RETRY = Backoff.doubling(Duration.ofMillis(100), Duration.ofSeconds(5));
 
     private final DestinationConfig config;
     private final DeliveryStore store;
@@ -101,10 +103,6 @@ final class DestinationSender {
     private void roomFinished(String queueKey) {
         finishedRooms.add(queueKey);
         wake.offer(Boolean.TRUE);
-    }
-
-    Circuit.State circuitState() {
-        return circuit.state();
     }
 
     private void dispatch() {
@@ -185,10 +183,10 @@ final class DestinationSender {
             // The log keeps every body; the state keeps where each is.
             Optional<LoggedEvent> event = eventLog.read(d.logPartition(), d.logOffset(), d.eventId());
             long startedMs = clock.millis();
-            WebhookPost.Answer answer = event.isPresent()
+            WebhookPost.Reply answer = event.isPresent()
                     ? post.send(event.get().body(), signer.headers(d.eventId(), event.get().body()),
                             event.get().origin().label(), attempt, d.replay(), USER_AGENT)
-                    : new WebhookPost.Answer(WebhookPost.Kind.REJECTED, null,
+                    : new WebhookPost.Reply(WebhookPost.Kind.REJECTED, null,
                             "the event's body is missing from the event log", null, 0, Optional.empty());
             settle(d, attempt, startedMs, answer);
         } catch (InterruptedException e) {
@@ -204,7 +202,7 @@ final class DestinationSender {
         }
     }
 
-    private void settle(Delivery d, int attempt, long startedMs, WebhookPost.Answer answer)
+    private void settle(Delivery d, int attempt, long startedMs, WebhookPost.Reply answer)
             throws InterruptedException, SQLException {
         long now = clock.millis();
         String status;
@@ -242,7 +240,7 @@ final class DestinationSender {
                         case CONNECTION_ERROR -> DeliveryAttempt.CONNECTION_ERROR;
                         default -> DeliveryAttempt.RETRY;
                     };
-                    next = now + Backoff.delay(retry, round, answer.retryAfter(), random).toMillis();
+                    next = now + retry.backoff().delay(round, answer.retryAfter(), random).toMillis();
                 }
             }
         }
@@ -268,7 +266,7 @@ final class DestinationSender {
                 if (!running || tries >= 10) {
                     throw e;
                 }
-                Thread.sleep(Math.min(5_000, 50L << tries));
+                Thread.sleep(RECORD_RETRY.delay(tries));
             }
         }
     }

@@ -35,10 +35,6 @@ public final class Outbox {
         return created;
     }
 
-    public boolean isEmpty() {
-        return destinations.isEmpty();
-    }
-
     public void committed() {
         onCommit.run();
     }

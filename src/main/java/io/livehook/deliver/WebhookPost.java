@@ -1,5 +1,6 @@
 package io.livehook.deliver;
 
+import io.livehook.retry.RetryAfter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -13,9 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,7 +42,7 @@ final class WebhookPost {
     enum Kind { SUCCESS, RETRYABLE_STATUS, REJECTED, TIMEOUT, CONNECTION_ERROR }
 
     /** What came back. {@code status} is null when no HTTP answer came. */
-    record Answer(Kind kind, Integer status, String error, String snippet, long latencyMs,
+    record Reply(Kind kind, Integer status, String error, String snippet, long latencyMs,
             Optional<Duration> retryAfter) {}
 
     private final HttpClient client;
@@ -56,7 +55,7 @@ final class WebhookPost {
         this.timeout = timeout;
     }
 
-    Answer send(byte[] body, Map<String, String> headers, String origin, int attempt, int replay, String userAgent)
+    Reply send(byte[] body, Map<String, String> headers, String origin, int attempt, int replay, String userAgent)
             throws InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(url)
                 .timeout(timeout)
@@ -89,22 +88,22 @@ final class WebhookPost {
         }
     }
 
-    private static Answer classify(HttpResponse<String> response, long latencyMs) {
+    private static Reply classify(HttpResponse<String> response, long latencyMs) {
         int status = response.statusCode();
         String snippet = response.body();
         if (status >= 200 && status < 300) {
-            return new Answer(Kind.SUCCESS, status, null, snippet, latencyMs, Optional.empty());
+            return new Reply(Kind.SUCCESS, status, null, snippet, latencyMs, Optional.empty());
         }
         if (retryable(status)) {
             Optional<Duration> retryAfter = status == 429 || status == 503
-                    ? response.headers().firstValue("Retry-After").flatMap(WebhookPost::retryAfter)
+                    ? response.headers().firstValue("Retry-After").flatMap(v -> RetryAfter.parse(v, Instant.now()))
                     : Optional.empty();
-            return new Answer(Kind.RETRYABLE_STATUS, status, null, snippet, latencyMs, retryAfter);
+            return new Reply(Kind.RETRYABLE_STATUS, status, null, snippet, latencyMs, retryAfter);
         }
         String why = status >= 300 && status < 400 ? "redirects are not followed: point the destination at "
                 + response.headers().firstValue("Location").orElse("the final URL")
                 : "not retryable: the receiver rejects this request";
-        return new Answer(Kind.REJECTED, status, why, snippet, latencyMs, Optional.empty());
+        return new Reply(Kind.REJECTED, status, why, snippet, latencyMs, Optional.empty());
     }
 
     /** 408, 425, 429 and 5xx except 501 (a receiver that does not implement POST will not learn to). */
@@ -112,25 +111,8 @@ final class WebhookPost {
         return status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600 && status != 501);
     }
 
-    /** Retry-After as delta-seconds or an HTTP date. */
-    static Optional<Duration> retryAfter(String value) {
-        String text = value.strip();
-        try {
-            long seconds = Long.parseLong(text);
-            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
-            } catch (DateTimeParseException notDate) {
-                return Optional.empty();
-            }
-        }
-    }
-
-    private static Answer failure(Kind kind, String error, long start) {
-        return new Answer(kind, null, error, null, elapsedMs(start), Optional.empty());
+    private static Reply failure(Kind kind, String error, long start) {
+        return new Reply(kind, null, error, null, elapsedMs(start), Optional.empty());
     }
 
     private static String describe(Throwable cause) {

@@ -6,9 +6,12 @@ import io.livehook.Livehook;
 import io.livehook.config.ApiKeys;
 import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.WebhookVerifier;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryFilter;
 import io.livehook.simulate.DeliveryProfile;
-import io.livehook.simulate.Outcome;
+import io.livehook.simulate.DeliveryOutcome;
+import io.livehook.simulate.GroundTruth;
 import io.livehook.simulate.Simulation;
 import io.livehook.simulate.SimulationReport;
 import io.livehook.state.Delivery;
@@ -39,9 +42,9 @@ public final class SupportThreadDemo {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration NOTICE = Duration.ofSeconds(10);
 
-    public record Settings(double rate, int rooms, Duration duration, double slowShare, Duration slowFor, long seed,
+    public record Scenario(double rate, int rooms, Duration duration, double slowShare, Duration slowFor, long seed,
             Duration drainTimeout) {
-        public Settings {
+        public Scenario {
             if (!(slowShare >= 0 && slowShare <= 1)) {
                 throw new IllegalArgumentException("--slow-share must be in [0, 1], not " + slowShare);
             }
@@ -63,7 +66,7 @@ public final class SupportThreadDemo {
         }
     }
 
-    public record Result(Settings settings, Route direct, Route viaLivehook) {
+    public record Result(Scenario settings, Route direct, Route viaLivehook) {
         public String text() {
             StringBuilder out = new StringBuilder();
             out.append(String.format(Locale.ROOT, "support thread: LiveKit Cloud's sender (3 s per attempt, 3 attempts), "
@@ -79,9 +82,9 @@ public final class SupportThreadDemo {
             row(out, "slow answers by the app", direct.app().slowAnswers(), viaLivehook.app().slowAnswers());
             row(out, "LiveKit: attempts timed out", direct.timedOutAttempts(), viaLivehook.timedOutAttempts());
             row(out, "LiveKit: events not delivered", direct.liveKit().lostTotal(), viaLivehook.liveKit().lostTotal());
-            for (Outcome outcome : Outcome.values()) {
-                long a = outcome == Outcome.DELIVERED ? 0 : direct.liveKit().lost(outcome);
-                long b = outcome == Outcome.DELIVERED ? 0 : viaLivehook.liveKit().lost(outcome);
+            for (DeliveryOutcome outcome : DeliveryOutcome.values()) {
+                long a = outcome == DeliveryOutcome.DELIVERED ? 0 : direct.liveKit().lost(outcome);
+                long b = outcome == DeliveryOutcome.DELIVERED ? 0 : viaLivehook.liveKit().lost(outcome);
                 if (a + b > 0) {
                     row(out, "  " + outcome.label(), a, b);
                 }
@@ -132,9 +135,10 @@ public final class SupportThreadDemo {
 
     /**
      * Runs both routes at once; {@code workDir} receives livehook's configuration and data. While livehook
-     * still delivers, {@code waiting} hears every 10 s how many events it has left.
+     * still delivers, {@code waiting} hears every 10 s how many events it has left; {@code sending} follows
+     * LiveKit's sender on the route through livehook.
      */
-    public static Result run(Settings settings, Path workDir, LongConsumer waiting)
+    public static Result run(Scenario settings, Path workDir, Simulation.Progress sending, LongConsumer waiting)
             throws IOException, InterruptedException {
         Clock clock = Clock.systemUTC();
         var verifier = new WebhookVerifier(new ApiKeys(Map.of(ConfigLoader.DEV_KEY, ConfigLoader.DEV_SECRET)),
@@ -145,7 +149,8 @@ public final class SupportThreadDemo {
                 Livehook livehook = Livehook.start(config(workDir, behind.url()), clock)) {
             URI webhook = URI.create("http://127.0.0.1:" + livehook.port() + "/webhook");
             Future<Simulation.Result> toApp = runs.submit(() -> Simulation.run(simulation(settings, direct.url()), clock));
-            Future<Simulation.Result> toLivehook = runs.submit(() -> Simulation.run(simulation(settings, webhook), clock));
+            Future<Simulation.Result> toLivehook = runs.submit(() -> Simulation.run(simulation(settings, webhook), clock,
+                    new GroundTruth(), sending));
             Simulation.Result viaLivehook = get(toLivehook);
             long began = System.nanoTime();
             awaitDelivered(livehook, viaLivehook.report().delivered(), settings.drainTimeout(), waiting);
@@ -176,8 +181,8 @@ public final class SupportThreadDemo {
         return new ConfigLoader(Map.of()).load(Optional.of(yaml), true);
     }
 
-    private static Simulation.Settings simulation(Settings s, URI url) {
-        return new Simulation.Settings(url, DeliveryProfile.cloud(), s.rate(), s.rooms(), s.duration(), s.seed(),
+    private static Simulation.Traffic simulation(Scenario s, URI url) {
+        return new Simulation.Traffic(url, DeliveryProfile.cloud(), s.rate(), s.rooms(), s.duration(), s.seed(),
                 ConfigLoader.DEV_KEY, ConfigLoader.DEV_SECRET, 0);
     }
 

@@ -1,5 +1,6 @@
 package io.livehook.ingest;
 
+import io.livehook.livekit.Rejection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

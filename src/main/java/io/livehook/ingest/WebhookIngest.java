@@ -5,6 +5,8 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.livehook.livekit.Verification;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.Appended;
 import io.livehook.log.EventLog;
 import io.livehook.log.IncomingEvent;

@@ -7,12 +7,17 @@ import java.util.Optional;
 
 /**
  * The durable, ordered record of every event livehook accepted: the seam between ingest and everything
- * after it. The embedded implementation is one append-only file; a Kafka topic fits the same contract (a
- * partition per key hash, offsets per partition, duplicates filtered later by event id).
+ * after it. Offsets are per partition, dense from 1; one queue key's events are all in one partition. Held in
+ * one append-only file in the data directory ({@link FileEventLog}, one partition) or in a Kafka topic
+ * ({@link KafkaEventLog}, a partition per key hash, duplicates that reach another livehook filtered later by
+ * event id).
  */
 public interface EventLog extends AutoCloseable {
 
-    /** Returns once the event is on disk, or throws; never answers before it is durable. */
+    /**
+     * Returns once the event is durable (synced to disk; acknowledged by every in-sync Kafka replica), or throws;
+     * never answers before.
+     */
     Appended append(IncomingEvent event) throws LogUnavailableException;
 
     /** Keeps a signed body that is not a readable event, durably, before it is answered. */

@@ -30,6 +30,17 @@ final class LogHead {
         }
     }
 
+    /**
+     * For a log whose head several threads learn about (each append's acknowledgement, a poll of the end):
+     * moves it forward only. The file log's single writer uses {@link #moveTo} and never takes this lock.
+     */
+    synchronized void advanceTo(long newOffset) {
+        if (newOffset > offset) {
+            offset = newOffset;
+            wakeAll();
+        }
+    }
+
     /** Waits until the head is after {@code after}; false on timeout or once closed. */
     boolean awaitAfter(long after, Duration timeout) throws InterruptedException {
         if (offset > after) {

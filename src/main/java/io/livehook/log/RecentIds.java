@@ -1,13 +1,13 @@
 package io.livehook.log;
 
 /**
- * Which event ids the file log has taken recently, and at which position: what turns LiveKit's retries
- * into duplicates. LiveKit retries an event for seconds, a minute at most, so ids are kept in two
- * generations that rotate, rather than for ever in memory: a generation ends after 12 hours, or sooner once
- * it holds {@link #MAX_PER_GENERATION} ids, so that memory has a ceiling whatever the rate (64 MB at most;
- * at 5,000 events/s the window is then 3 to 7 minutes). Ids are held as 64-bit hashes in open-addressed
- * arrays (16 to 32 bytes an id); a hit is only a candidate, which the caller confirms against the stored
- * event.
+ * Which event ids a log has taken recently, and at which position (a number the log makes of its own
+ * place, never 0): what turns LiveKit's retries into duplicates. LiveKit retries an event for seconds, a
+ * minute at most, so ids are kept in two generations that rotate, rather than for ever in memory: a
+ * generation ends after 12 hours, or sooner once it holds {@link #MAX_PER_GENERATION} ids, so that memory
+ * has a ceiling whatever the rate (64 MB at most; at 5,000 events/s the window is then 3 to 7 minutes). Ids
+ * are held as 64-bit hashes in open-addressed arrays (16 to 32 bytes an id); a hit is only a candidate,
+ * which the caller confirms against the stored event.
  */
 final class RecentIds {
     static final long GENERATION_MS = 12L * 60 * 60 * 1000;

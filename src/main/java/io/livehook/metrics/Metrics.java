@@ -1,6 +1,8 @@
 package io.livehook.metrics;
 
+import io.livehook.BuildInfo;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -33,7 +35,17 @@ public final class Metrics {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         processCpuSeconds(registry);
+        buildInfo(registry);
         return registry;
+    }
+
+    /** Prometheus's convention for "which build runs where": a constant 1 labelled with the build. */
+    private static void buildInfo(MeterRegistry registry) {
+        BuildInfo build = BuildInfo.current();
+        Gauge.builder("livehook.build.info", () -> 1)
+                .tags("version", build.version(), "commit", build.commit())
+                .description("The running build: version and git commit as labels, value 1")
+                .register(registry);
     }
 
     private static void processCpuSeconds(MeterRegistry registry) {

@@ -2,6 +2,7 @@ package io.livehook.process;
 
 import io.livehook.deliver.Outbox;
 import io.livehook.log.LoggedEvent;
+import io.livehook.retry.Backoff;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateStore;
@@ -9,6 +10,7 @@ import io.livehook.state.StateTx;
 import io.livehook.state.StoredEvent;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +29,9 @@ import java.util.function.BooleanSupplier;
  * that fails whatever the event is waited for, dead-lettering nothing.
  */
 final class BatchApplier {
+    /** Pauses between attempts while the state store fails: 200 ms, doubling, at most 5 s. */
+    private static final Backoff STORE_RETRY = Backoff.doubling(Duration.ofMillis(200), Duration.ofSeconds(5));
+
     private final StateStore store;
     private final Outbox outbox;
     private final Clock clock;
@@ -208,7 +213,7 @@ final class BatchApplier {
 
     /** A growing pause before the next attempt at a failing store; false if the processor stops meanwhile. */
     private boolean waitBeforeRetry(int attempt) throws InterruptedException {
-        long pauseMs = Math.min(5_000, 100L << Math.min(attempt, 6));
+        long pauseMs = STORE_RETRY.delay(attempt).toMillis();
         for (long waited = 0; waited < pauseMs && running.getAsBoolean(); waited += 50) {
             Thread.sleep(Math.min(50, pauseMs - waited));
         }

@@ -44,8 +44,8 @@ final class EgressIngressRules {
             return;
         }
         state.saveEgress(new Egress(info.getEgressId(), info.getRoomId(), info.getRoomName(), status,
-                RuleContext.positiveOrNull(info.getStartedAt()), RuleContext.positiveOrNull(info.getEndedAt()), updatedNs, info.getError(),
-                results(info)));
+                RuleContext.positiveOrNull(info.getStartedAt()), RuleContext.positiveOrNull(info.getEndedAt()),
+                updatedNs, info.getError(), results(info)));
     }
 
     private static boolean isOlder(Egress current, EgressStatus status, long updatedNs) {

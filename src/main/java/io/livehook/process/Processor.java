@@ -36,9 +36,9 @@ import org.slf4j.spi.LoggingEventBuilder;
 public final class Processor implements AutoCloseable {
     static final String CONSUMER = "process";
     private static final Logger log = LoggerFactory.getLogger(Processor.class);
-    private static final int READ_BATCH = 1000;
-    private static final int LANE_BATCH = 256;
-    private static final int LANE_CAPACITY = 2048;
+    private static final int READ_BATCH = 4096;
+    private static final int LANE_BATCH = 1024;
+    private static final int LANE_CAPACITY = 4096;
     private static final Duration IDLE_WAIT = Duration.ofMillis(200);
     /**
      * How often a reader saves how far everything is applied: a transaction of its own, which on SQLite takes

@@ -20,17 +20,34 @@ import java.time.Duration;
 public final class Replay {
     private Replay() {}
 
+    /** Follows a rebuild, for a progress display. */
+    public interface Watcher {
+        /** The processor runs: its {@code appliedUpTo} tells how far it is. */
+        void started(Processor processor);
+
+        /** Every event is applied; the deliveries are carried over and the stores swapped next. */
+        default void caughtUp() {}
+    }
+
     /** Returns how many events the rebuilt state holds. */
     public static long rebuild(EventLog eventLog, StateLocation state, int lanes, Clock clock, Duration timeout)
             throws IOException, InterruptedException {
+        return rebuild(eventLog, state, lanes, clock, timeout, processor -> {});
+    }
+
+    /** As above, telling {@code watcher} how it goes. */
+    public static long rebuild(EventLog eventLog, StateLocation state, int lanes, Clock clock, Duration timeout,
+            Watcher watcher) throws IOException, InterruptedException {
         try {
             return StateStore.rebuild(state, fresh -> {
                 // Nothing competes with a replay for the CPU: it keeps the priority it was started with.
                 try (Processor processor = new Processor(eventLog, fresh, lanes, clock, new SimpleMeterRegistry())) {
                     processor.start();
+                    watcher.started(processor);
                     if (!processor.awaitCaughtUp(timeout)) {
                         throw new IOException("replay did not catch up with the log within " + timeout);
                     }
+                    watcher.caughtUp();
                 }
                 return new StateQueries(fresh, clock).eventCount();
             });

@@ -1,10 +1,9 @@
 package io.livehook.reconcile;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
+import io.livehook.livekit.ResourceIds;
+import io.livehook.livekit.WebhookBody;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.Origin;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Locale;
@@ -38,9 +37,7 @@ record Correction(Kind kind, String eventId, String roomSid, String roomName, St
 
     /** The key livehook's own events are logged under: no LiveKit key verified them. */
     static final String KEY_ID = "livehook";
-    private static final String BASE57 = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
 
     static Correction sessionEnded(String roomSid, String roomName, ParticipantInfo participant, Instant at) {
         ParticipantInfo gone = participant.toBuilder().setState(ParticipantInfo.State.DISCONNECTED).build();
@@ -56,7 +53,7 @@ record Correction(Kind kind, String eventId, String roomSid, String roomName, St
     }
 
     private static Correction of(Kind kind, String roomSid, String roomName, ParticipantInfo participant, Instant at) {
-        String id = newId();
+        String id = ResourceIds.next(RANDOM, "LH_");
         Room.Builder room = Room.newBuilder().setName(roomName);
         if (!roomSid.startsWith("name:")) {
             room.setSid(roomSid); // a stand-in sid for a sid-less room is livehook's, not LiveKit's
@@ -66,25 +63,12 @@ record Correction(Kind kind, String eventId, String roomSid, String roomName, St
         if (participant != null) {
             event.setParticipant(participant);
         }
-        byte[] body;
-        try {
-            body = PRINTER.print(event).getBytes(StandardCharsets.UTF_8);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] body = WebhookBody.write(event);
         return new Correction(kind, id, roomSid, roomName, participant == null ? null : participant.getSid(),
                 participant == null ? null : participant.getIdentity(), at, body);
     }
 
     IncomingEvent incoming(Instant now) {
         return new IncomingEvent(eventId, kind.eventType, roomName, body, now, KEY_ID, Origin.LIVEHOOK);
-    }
-
-    private static String newId() {
-        StringBuilder id = new StringBuilder("LH_");
-        for (int i = 0; i < 12; i++) {
-            id.append(BASE57.charAt(RANDOM.nextInt(BASE57.length())));
-        }
-        return id.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.livehook.simulate;
 
+import io.livehook.retry.Backoff;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -7,8 +8,8 @@ import java.util.Optional;
 /**
  * How a LiveKit deployment delivers webhooks to one URL: per-key FIFO queues of at most {@code maxDepth}
  * waiting events, one request in flight per queue, events older than {@code maxAge} when their turn comes
- * dropped unsent, at most {@code maxAttempts} attempts waiting {@code retryWaitMin * 2^(n-1)} (capped at
- * {@code retryWaitMax}) or the server's Retry-After, and an optional per-attempt timeout.
+ * dropped unsent, at most {@code maxAttempts} attempts waiting {@code retryWait} (go-retryablehttp's doubling)
+ * or the server's Retry-After, and an optional per-attempt timeout.
  *
  * <p>Every duration is LiveKit's, in LiveKit's time. {@code timeScale} maps it to the time the simulator
  * really waits (1 in real runs; tests use a fraction to run the exact schedule in milliseconds).
@@ -16,12 +17,14 @@ import java.util.Optional;
 public record DeliveryProfile(
         String name,
         int maxAttempts,
-        Duration retryWaitMin,
-        Duration retryWaitMax,
+        Backoff retryWait,
         Optional<Duration> attemptTimeout,
         int maxDepth,
         Duration maxAge,
         double timeScale) {
+
+    /** go-retryablehttp's DefaultBackoff: 1 s doubling, 30 s at most. */
+    private static final Backoff GO_RETRYABLEHTTP = Backoff.doubling(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     public DeliveryProfile {
         if (maxAttempts < 1 || maxDepth < 1) {
@@ -34,8 +37,7 @@ public record DeliveryProfile(
 
     /** Open-source livekit-server: go-retryablehttp's defaults (4 retries, 1 s doubling, 30 s cap), no timeout. */
     public static DeliveryProfile oss() {
-        return new DeliveryProfile("oss", 5, Duration.ofSeconds(1), Duration.ofSeconds(30), Optional.empty(), 200,
-                Duration.ofSeconds(30), 1);
+        return new DeliveryProfile("oss", 5, GO_RETRYABLEHTTP, Optional.empty(), 200, Duration.ofSeconds(30), 1);
     }
 
     /**
@@ -43,8 +45,8 @@ public record DeliveryProfile(
      * are not published; the open-source ones are assumed.
      */
     public static DeliveryProfile cloud() {
-        return new DeliveryProfile("cloud", 3, Duration.ofSeconds(1), Duration.ofSeconds(30),
-                Optional.of(Duration.ofSeconds(3)), 200, Duration.ofSeconds(30), 1);
+        return new DeliveryProfile("cloud", 3, GO_RETRYABLEHTTP, Optional.of(Duration.ofSeconds(3)), 200,
+                Duration.ofSeconds(30), 1);
     }
 
     public static DeliveryProfile named(String name) {
@@ -57,14 +59,7 @@ public record DeliveryProfile(
 
     /** The same profile run {@code factor} times as fast. */
     public DeliveryProfile scaled(double factor) {
-        return new DeliveryProfile(name, maxAttempts, retryWaitMin, retryWaitMax, attemptTimeout, maxDepth, maxAge,
-                factor);
-    }
-
-    /** go-retryablehttp's DefaultBackoff before attempt {@code failed + 1}: min * 2^(failed-1), capped at max. */
-    public Duration backoff(int failed) {
-        long nanos = retryWaitMin.toNanos() << Math.min(failed - 1, 40);
-        return nanos <= 0 || nanos > retryWaitMax.toNanos() ? retryWaitMax : Duration.ofNanos(nanos);
+        return new DeliveryProfile(name, maxAttempts, retryWait, attemptTimeout, maxDepth, maxAge, factor);
     }
 
     /** The real time to wait for a LiveKit duration. */

@@ -20,7 +20,7 @@ public final class GroundTruth {
     public record Event(String id, String type, String roomName, String queueKey, Instant createdAt) {}
 
     /** {@code finishedAt} is null while the room is still open. */
-    public record RoomState(Room room, Instant finishedAt) {
+    public record RoomState(SimulatedRoom room, Instant finishedAt) {
         public boolean open() {
             return finishedAt == null;
         }
@@ -37,27 +37,27 @@ public final class GroundTruth {
     }
 
     /** {@code unpublishedAt} is null while the track is published. */
-    public record Publication(String roomName, Track track, Instant unpublishedAt) {}
+    public record Publication(String roomName, SimulatedTrack track, Instant unpublishedAt) {}
 
     private final List<Event> events = new ArrayList<>();
     private final Map<String, RoomState> rooms = new LinkedHashMap<>();
     private final Map<String, Session> sessions = new LinkedHashMap<>();
     private final Map<String, Publication> tracks = new LinkedHashMap<>();
-    private final Map<String, Egress> egresses = new LinkedHashMap<>();
+    private final Map<String, SimulatedEgress> egresses = new LinkedHashMap<>();
 
     synchronized void add(GeneratedEvent event) {
         events.add(new Event(event.id(), event.type(), event.roomName(), event.queueKey(), event.createdAt()));
     }
 
-    synchronized void roomStarted(Room room) {
+    synchronized void roomStarted(SimulatedRoom room) {
         rooms.put(room.name(), new RoomState(room, null));
     }
 
-    synchronized void roomFinished(Room room, Instant at) {
+    synchronized void roomFinished(SimulatedRoom room, Instant at) {
         rooms.put(room.name(), new RoomState(room, at));
     }
 
-    synchronized void joined(Room room, Participant participant) {
+    synchronized void joined(SimulatedRoom room, Participant participant) {
         sessions.put(participant.sid(), new Session(room.name(), participant, Session.End.CONNECTED, null, null));
     }
 
@@ -66,25 +66,25 @@ public final class GroundTruth {
         sessions.put(participant.sid(), new Session(session.roomName(), participant, Session.End.LEFT, at, reason));
     }
 
-    synchronized void aborted(Room room, Participant participant, Instant at, String reason) {
+    synchronized void aborted(SimulatedRoom room, Participant participant, Instant at, String reason) {
         sessions.put(participant.sid(), new Session(room.name(), participant, Session.End.ABORTED, at, reason));
     }
 
-    synchronized void published(Room room, Track track) {
+    synchronized void published(SimulatedRoom room, SimulatedTrack track) {
         tracks.put(track.sid(), new Publication(room.name(), track, null));
     }
 
-    synchronized void unpublished(Track track, Instant at) {
+    synchronized void unpublished(SimulatedTrack track, Instant at) {
         Publication publication = tracks.get(track.sid());
         tracks.put(track.sid(), new Publication(publication.roomName(), track, at));
     }
 
-    synchronized void egress(Egress egress) {
+    synchronized void egress(SimulatedEgress egress) {
         egresses.put(egress.egressId(), egress);
     }
 
     /** The rooms open now, in the order they started: what LiveKit's ListRooms answers. */
-    public synchronized List<Room> openRooms() {
+    public synchronized List<SimulatedRoom> openRooms() {
         return rooms.values().stream().filter(RoomState::open).map(RoomState::room).toList();
     }
 
@@ -130,7 +130,7 @@ public final class GroundTruth {
     }
 
     /** The last state of each egress, by egress id. */
-    public synchronized Map<String, Egress> egresses() {
+    public synchronized Map<String, SimulatedEgress> egresses() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(egresses));
     }
 }

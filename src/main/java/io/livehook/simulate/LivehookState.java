@@ -1,6 +1,9 @@
 package io.livehook.simulate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.client.LivehookApiException;
+import io.livehook.client.LivehookClient;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +29,20 @@ public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView
         rooms = Collections.unmodifiableMap(new LinkedHashMap<>(rooms));
         sessions = Collections.unmodifiableMap(new LinkedHashMap<>(sessions));
         tracks = Collections.unmodifiableMap(new LinkedHashMap<>(tracks));
+    }
+
+    /** livehook's view of the run's rooms, through its query API; a room livehook does not know is simply absent. */
+    public static LivehookState read(LivehookClient api, GroundTruth truth) throws LivehookApiException {
+        List<JsonNode> documents = new ArrayList<>();
+        for (GroundTruth.RoomState room : truth.rooms().values()) {
+            api.find("/api/rooms/" + LivehookClient.segment(room.room().sid())).ifPresent(documents::add);
+        }
+        try {
+            return fromRoomDocuments(documents);
+        } catch (IllegalArgumentException e) {
+            throw new LivehookApiException.NotLivehook(api.base() + " does not answer like livehook's query API: "
+                    + e.getMessage());
+        }
     }
 
     /** From room documents as {@code /api/rooms/{sid}} answers them; a malformed one is an error. */

@@ -1,5 +1,6 @@
 package io.livehook.simulate;
 
+import io.livehook.livekit.ResourceIds;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class RoomScript {
     /** A connected participant and what it publishes. */
     private static final class Connection {
         final Participant participant;
-        final List<Track> tracks = new ArrayList<>();
+        final List<SimulatedTrack> tracks = new ArrayList<>();
 
         Connection(Participant participant) {
             this.participant = participant;
@@ -48,8 +49,8 @@ final class RoomScript {
     private final int capacity;
     private final Map<String, Connection> present = new LinkedHashMap<>();
     private final Deque<Step> pending = new ArrayDeque<>();
-    private Room room;
-    private Egress egress;
+    private SimulatedRoom room;
+    private SimulatedEgress egress;
     private int egressesStarted;
     private int people;
     private int emitted;
@@ -59,7 +60,7 @@ final class RoomScript {
     RoomScript(RandomGenerator random, String name, GroundTruth truth) {
         this.random = random;
         this.name = name;
-        this.sid = Ids.next(random, "RM_");
+        this.sid = ResourceIds.next(random, "RM_");
         this.bodies = new LiveKitBodies(random.nextBoolean());
         this.truth = truth;
         this.budget = 12 + random.nextInt(140);
@@ -92,7 +93,7 @@ final class RoomScript {
     }
 
     private GeneratedEvent start(String id, Instant at) {
-        room = new Room(sid, name, at, 300, 20, capacity);
+        room = new SimulatedRoom(sid, name, at, 300, 20, capacity);
         truth.roomStarted(room);
         return roomEvent("room_started", id, at, bodies.roomStarted(id, at, room));
     }
@@ -117,7 +118,7 @@ final class RoomScript {
             case 2 -> publish(pickFrom(publishers), id, at);
             case 3 -> {
                 Connection c = pickFrom(publishing);
-                Track track = c.tracks.remove(random.nextInt(c.tracks.size()));
+                SimulatedTrack track = c.tracks.remove(random.nextInt(c.tracks.size()));
                 yield unpublish(c.participant, track, id, at);
             }
             case 4 -> leave(pickFrom(List.copyOf(present.values())), id, at);
@@ -130,10 +131,10 @@ final class RoomScript {
     private GeneratedEvent join(String id, Instant at) {
         people++;
         boolean agent = random.nextInt(12) == 0;
-        String identity = agent ? "agent-" + Ids.chars(random, 6) : "user-" + people;
+        String identity = agent ? "agent-" + ResourceIds.chars(random, 6) : "user-" + people;
         String displayName = agent ? "Assistant" : NAMES.get(random.nextInt(NAMES.size()));
         String metadata = random.nextInt(4) == 0 ? "{\"role\":\"host\"}" : "";
-        Participant participant = new Participant(Ids.next(random, "PA_"), identity, displayName,
+        Participant participant = new Participant(ResourceIds.next(random, "PA_"), identity, displayName,
                 agent ? "AGENT" : "STANDARD", metadata, at);
         return joined(participant, id, at);
     }
@@ -147,7 +148,7 @@ final class RoomScript {
 
     private GeneratedEvent abort(String id, Instant at) {
         people++;
-        Participant participant = new Participant(Ids.next(random, "PA_"), "user-" + people,
+        Participant participant = new Participant(ResourceIds.next(random, "PA_"), "user-" + people,
                 NAMES.get(random.nextInt(NAMES.size())), "STANDARD", "", at);
         String reason = random.nextBoolean() ? "CONNECTION_TIMEOUT" : "JOIN_FAILURE";
         truth.aborted(room, participant, at, reason);
@@ -156,30 +157,30 @@ final class RoomScript {
     }
 
     private GeneratedEvent publish(Connection c, String id, Instant at) {
-        List<Track.Source> sources = unpublished(c);
-        Track.Source source = sources.get(random.nextInt(sources.size()));
-        String trackSid = Ids.next(random, "TR_");
+        List<SimulatedTrack.Source> sources = unpublished(c);
+        SimulatedTrack.Source source = sources.get(random.nextInt(sources.size()));
+        String trackSid = ResourceIds.next(random, "TR_");
         String participantSid = c.participant.sid();
-        Track track = switch (source) {
-            case CAMERA -> new Track(trackSid, participantSid, source, "camera",
+        SimulatedTrack track = switch (source) {
+            case CAMERA -> new SimulatedTrack(trackSid, participantSid, source, "camera",
                     VIDEO_CODECS.get(random.nextInt(VIDEO_CODECS.size())), 1280, 720, true, at);
-            case MICROPHONE -> new Track(trackSid, participantSid, source, "microphone",
+            case MICROPHONE -> new SimulatedTrack(trackSid, participantSid, source, "microphone",
                     random.nextInt(3) == 0 ? "audio/red" : "audio/opus", 0, 0, false, at);
-            case SCREEN_SHARE -> new Track(trackSid, participantSid, source, "screen", "video/VP8", 1920, 1080, false, at);
+            case SCREEN_SHARE -> new SimulatedTrack(trackSid, participantSid, source, "screen", "video/VP8", 1920, 1080, false, at);
         };
         c.tracks.add(track);
         truth.published(room, track);
         return roomEvent("track_published", id, at, bodies.trackPublished(id, at, room, c.participant, track));
     }
 
-    private List<Track.Source> unpublished(Connection c) {
-        List<Track.Source> offered = c.participant.kind().equals("AGENT")
-                ? List.of(Track.Source.MICROPHONE)
-                : List.of(Track.Source.values());
+    private List<SimulatedTrack.Source> unpublished(Connection c) {
+        List<SimulatedTrack.Source> offered = c.participant.kind().equals("AGENT")
+                ? List.of(SimulatedTrack.Source.MICROPHONE)
+                : List.of(SimulatedTrack.Source.values());
         return offered.stream().filter(s -> c.tracks.stream().noneMatch(t -> t.source() == s)).toList();
     }
 
-    private GeneratedEvent unpublish(Participant participant, Track track, String id, Instant at) {
+    private GeneratedEvent unpublish(Participant participant, SimulatedTrack track, String id, Instant at) {
         truth.unpublished(track, at);
         return roomEvent("track_unpublished", id, at, bodies.trackUnpublished(id, at, room, participant, track));
     }
@@ -197,7 +198,7 @@ final class RoomScript {
      */
     private GeneratedEvent reconnect(Connection old, String id, Instant at) {
         Participant was = old.participant;
-        Participant again = new Participant(Ids.next(random, "PA_"), was.identity(), was.name(), was.kind(),
+        Participant again = new Participant(ResourceIds.next(random, "PA_"), was.identity(), was.name(), was.kind(),
                 was.metadata(), at);
         present.remove(was.identity());
         List<Step> oldGone = departure(old, "DUPLICATE_IDENTITY");
@@ -214,7 +215,7 @@ final class RoomScript {
     private List<Step> departure(Connection c, String reason) {
         List<Step> steps = new ArrayList<>();
         Participant participant = c.participant;
-        for (Track track : List.copyOf(c.tracks)) {
+        for (SimulatedTrack track : List.copyOf(c.tracks)) {
             steps.add((id, at) -> unpublish(participant, track, id, at));
         }
         c.tracks.clear();
@@ -229,22 +230,22 @@ final class RoomScript {
 
     private GeneratedEvent startEgress(String id, Instant at) {
         egressesStarted++;
-        String egressId = Ids.next(random, "EG_");
-        egress = new Egress(egressId, room.sid(), room.name(), Egress.STARTING, null, null, at, null,
+        String egressId = ResourceIds.next(random, "EG_");
+        egress = new SimulatedEgress(egressId, room.sid(), room.name(), SimulatedEgress.STARTING, null, null, at, null,
                 "recordings/" + room.name() + "/" + egressId + ".mp4", 0);
         return egressEvent("egress_started", id, at);
     }
 
     private GeneratedEvent advanceEgress(String id, Instant at) {
         switch (egress.status()) {
-            case Egress.STARTING -> {
+            case SimulatedEgress.STARTING -> {
                 if (random.nextInt(10) == 0) {
-                    return endEgress(Egress.FAILED, id, at);
+                    return endEgress(SimulatedEgress.FAILED, id, at);
                 }
                 egress = egress.active(at);
                 return egressEvent("egress_updated", id, at);
             }
-            case Egress.ACTIVE -> {
+            case SimulatedEgress.ACTIVE -> {
                 if (random.nextInt(4) == 0) {
                     egress = egress.ending(at);
                     return egressEvent("egress_updated", id, at);
@@ -259,17 +260,17 @@ final class RoomScript {
 
     private String finalStatus() {
         int roll = random.nextInt(100);
-        return roll < 80 ? Egress.COMPLETE : roll < 88 ? Egress.FAILED : roll < 95 ? Egress.ABORTED : Egress.LIMIT_REACHED;
+        return roll < 80 ? SimulatedEgress.COMPLETE : roll < 88 ? SimulatedEgress.FAILED : roll < 95 ? SimulatedEgress.ABORTED : SimulatedEgress.LIMIT_REACHED;
     }
 
     private GeneratedEvent endEgress(String status, String id, Instant at) {
         String error = switch (status) {
-            case Egress.FAILED -> "pipeline frozen";
-            case Egress.LIMIT_REACHED -> "max duration reached";
+            case SimulatedEgress.FAILED -> "pipeline frozen";
+            case SimulatedEgress.LIMIT_REACHED -> "max duration reached";
             default -> null;
         };
         long bytes = 0;
-        if (egress.startedAt() != null && (status.equals(Egress.COMPLETE) || status.equals(Egress.LIMIT_REACHED))) {
+        if (egress.startedAt() != null && (status.equals(SimulatedEgress.COMPLETE) || status.equals(SimulatedEgress.LIMIT_REACHED))) {
             long millis = Math.max(1, at.toEpochMilli() - egress.startedAt().toEpochMilli());
             bytes = millis * 250 + random.nextInt(65_536);
         }
@@ -296,7 +297,7 @@ final class RoomScript {
         }
         present.clear();
         if (egress != null) {
-            String status = egress.status().equals(Egress.STARTING) ? Egress.ABORTED : Egress.COMPLETE;
+            String status = egress.status().equals(SimulatedEgress.STARTING) ? SimulatedEgress.ABORTED : SimulatedEgress.COMPLETE;
             pending.add((id, at) -> endEgress(status, id, at));
         }
         pending.add(this::finish);

@@ -1,24 +1,19 @@
 package io.livehook.simulate;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
-import com.auth0.jwt.exceptions.JWTVerificationException;
-import com.auth0.jwt.interfaces.Claim;
-import com.auth0.jwt.interfaces.DecodedJWT;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.livehook.livekit.AccessToken;
+import io.livehook.livekit.Twirp;
+import io.livehook.livekit.VideoGrant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.time.Clock;
 import java.util.Set;
 import livekit.LivekitModels.ParticipantInfo;
 import livekit.LivekitRoom.ListParticipantsRequest;
@@ -35,28 +30,20 @@ import livekit.LivekitRoom.ListRoomsResponse;
  * JSON answers use snake_case and include zero values, as LiveKit's do.
  */
 public final class RoomServiceServer implements AutoCloseable {
-    private static final String PREFIX = "/twirp/livekit.RoomService/";
-    private static final String PROTOBUF = "application/protobuf";
     private static final int MAX_BODY = 1 << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames()
-            .alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
 
     private final GroundTruth truth;
-    private final String apiKey;
-    private final Algorithm algorithm;
+    private final AccessToken tokens;
     private final WebServer server;
 
     private RoomServiceServer(GroundTruth truth, String host, int port, String apiKey, String apiSecret) {
         this.truth = truth;
-        this.apiKey = apiKey;
-        this.algorithm = Algorithm.HMAC256(apiSecret);
+        this.tokens = new AccessToken(apiKey, apiSecret, Clock.systemUTC());
         this.server = WebServer.builder()
                 .host(host)
                 .port(port)
                 .shutdownHook(false)
-                .routing(r -> r.post(PREFIX + "{method}", this::handle))
+                .routing(r -> r.post(Twirp.ROOM_SERVICE + "{method}", this::handle))
                 .build();
     }
 
@@ -81,7 +68,7 @@ public final class RoomServiceServer implements AutoCloseable {
 
     private void handle(ServerRequest req, ServerResponse res) {
         String method = req.path().pathParameters().get("method");
-        boolean protobuf = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("").startsWith(PROTOBUF);
+        Twirp.Encoding encoding = Twirp.Encoding.of(req.headers().first(HeaderNames.CONTENT_TYPE).orElse(""));
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
             body = in.readNBytes(MAX_BODY);
@@ -89,34 +76,33 @@ public final class RoomServiceServer implements AutoCloseable {
             error(res, Status.BAD_REQUEST_400, "malformed", "the request body could not be read");
             return;
         }
-        DecodedJWT token;
+        VideoGrant grant;
         try {
-            token = token(req.headers().first(HeaderNames.AUTHORIZATION).orElse(""));
-        } catch (JWTVerificationException | IllegalArgumentException e) {
+            grant = tokens.verifyBearer(req.headers().first(HeaderNames.AUTHORIZATION).orElse(""));
+        } catch (IllegalArgumentException e) {
             error(res, Status.UNAUTHORIZED_401, "unauthenticated", "invalid token: " + e.getMessage());
             return;
         }
-        Map<String, Object> video = video(token);
         try {
             switch (method) {
                 case "ListRooms" -> {
-                    if (!Boolean.TRUE.equals(video.get("roomList"))) {
+                    if (!grant.roomList()) {
                         error(res, Status.UNAUTHORIZED_401, "unauthenticated", "permissions denied: roomList required");
                         return;
                     }
                     ListRoomsRequest.Builder request = ListRoomsRequest.newBuilder();
-                    parse(body, protobuf, request);
-                    answer(res, protobuf, listRooms(Set.copyOf(request.getNamesList())));
+                    encoding.read(body, request);
+                    answer(res, encoding, listRooms(Set.copyOf(request.getNamesList())));
                 }
                 case "ListParticipants" -> {
                     ListParticipantsRequest.Builder request = ListParticipantsRequest.newBuilder();
-                    parse(body, protobuf, request);
-                    if (!Boolean.TRUE.equals(video.get("roomAdmin")) || !request.getRoom().equals(video.get("room"))) {
+                    encoding.read(body, request);
+                    if (!grant.roomAdmin() || !request.getRoom().equals(grant.room())) {
                         error(res, Status.UNAUTHORIZED_401, "unauthenticated",
                                 "permissions denied: roomAdmin for room " + request.getRoom() + " required");
                         return;
                     }
-                    answer(res, protobuf, listParticipants(request.getRoom()));
+                    answer(res, encoding, listParticipants(request.getRoom()));
                 }
                 default -> error(res, Status.NOT_FOUND_404, "bad_route", "no handler for " + method);
             }
@@ -127,7 +113,7 @@ public final class RoomServiceServer implements AutoCloseable {
 
     private ListRoomsResponse listRooms(Set<String> names) {
         ListRoomsResponse.Builder response = ListRoomsResponse.newBuilder();
-        for (Room room : truth.openRooms()) {
+        for (SimulatedRoom room : truth.openRooms()) {
             if (names.isEmpty() || names.contains(room.name())) {
                 response.addRooms(livekit.LivekitModels.Room.newBuilder()
                         .setSid(room.sid())
@@ -159,55 +145,14 @@ public final class RoomServiceServer implements AutoCloseable {
         return response.build();
     }
 
-    private DecodedJWT token(String authorization) {
-        if (!authorization.startsWith("Bearer ")) {
-            throw new IllegalArgumentException("expected Authorization: Bearer <token>");
-        }
-        DecodedJWT token = JWT.decode(authorization.substring("Bearer ".length()).strip());
-        if (!apiKey.equals(token.getIssuer())) {
-            throw new IllegalArgumentException("unknown API key");
-        }
-        if (token.getExpiresAtAsInstant() == null) {
-            throw new IllegalArgumentException("exp is required");
-        }
-        return JWT.require(algorithm).withIssuer(apiKey).build().verify(token);
+    private static void answer(ServerResponse res, Twirp.Encoding encoding, Message message) {
+        res.header(HeaderNames.CONTENT_TYPE, encoding.contentType).send(encoding.answer(message));
     }
 
-    private static Map<String, Object> video(DecodedJWT token) {
-        Claim video = token.getClaim("video");
-        Map<String, Object> grants = video.isMissing() || video.isNull() ? null : video.asMap();
-        return grants == null ? Map.of() : grants;
-    }
-
-    private static void parse(byte[] body, boolean protobuf, Message.Builder into) throws InvalidProtocolBufferException {
-        if (protobuf) {
-            into.mergeFrom(body);
-        } else if (body.length > 0) {
-            PARSER.merge(new String(body, StandardCharsets.UTF_8), into);
-        }
-    }
-
-    private static void answer(ServerResponse res, boolean protobuf, Message message) {
-        if (protobuf) {
-            res.header(HeaderNames.CONTENT_TYPE, PROTOBUF).send(message.toByteArray());
-            return;
-        }
-        try {
-            res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send(PRINTER.print(message).getBytes(StandardCharsets.UTF_8));
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Twirp's error body; LiveKit answers permission failures as {@code unauthenticated} (401). */
+    /** LiveKit answers permission failures as {@code unauthenticated} (401). */
     private static void error(ServerResponse res, Status status, String code, String message) {
-        try {
-            res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send(JSON.writeValueAsBytes(Map.of("code", code, "msg", message, "meta", Map.of())));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        res.status(status).header(HeaderNames.CONTENT_TYPE, Twirp.Encoding.JSON.contentType)
+                .send(Twirp.error(code, message));
     }
 
     @Override

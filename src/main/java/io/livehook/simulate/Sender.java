@@ -1,6 +1,7 @@
 package io.livehook.simulate;
 
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
+import io.livehook.retry.RetryAfter;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -10,9 +11,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,16 +35,16 @@ public final class Sender implements AutoCloseable {
 
     private final URI url;
     private final DeliveryProfile profile;
-    private final LiveKitSigner signer;
+    private final WebhookSigner signer;
     private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient http;
     private final Map<String, RoomQueue> queues = new ConcurrentHashMap<>();
-    private final Queue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
+    private final Queue<SimulatedDelivery> deliveries = new ConcurrentLinkedQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition settled = lock.newCondition();
     private long outstanding;
 
-    public Sender(URI url, DeliveryProfile profile, LiveKitSigner signer) {
+    public Sender(URI url, DeliveryProfile profile, WebhookSigner signer) {
         this.url = url;
         this.profile = profile;
         this.signer = signer;
@@ -65,14 +63,14 @@ public final class Sender implements AutoCloseable {
         if (queue.offer(event, System.nanoTime())) {
             return true;
         }
-        finish(new Delivery(event.id(), event.queueKey(), Outcome.QUEUE_FULL, List.of()));
+        finish(new SimulatedDelivery(event.id(), event.queueKey(), DeliveryOutcome.QUEUE_FULL, List.of()));
         return false;
     }
 
     /** Records an event the simulated LiveKit deliberately never sends. */
     public void lose(GeneratedEvent event) {
         begin();
-        finish(new Delivery(event.id(), event.queueKey(), Outcome.SIMULATED_LOSS, List.of()));
+        finish(new SimulatedDelivery(event.id(), event.queueKey(), DeliveryOutcome.SIMULATED_LOSS, List.of()));
     }
 
     /** Waits until every event submitted so far has an outcome; false if {@code timeout} ran out first. */
@@ -92,27 +90,37 @@ public final class Sender implements AutoCloseable {
         }
     }
 
+    /** Events submitted that have no outcome yet. */
+    public long outstanding() {
+        lock.lock();
+        try {
+            return outstanding;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The outcome of every settled event, in the order they settled. */
-    public List<Delivery> deliveries() {
+    public List<SimulatedDelivery> deliveries() {
         return List.copyOf(deliveries);
     }
 
     private void handle(RoomQueue.Queued queued) {
         GeneratedEvent event = queued.event();
-        List<Delivery.Attempt> attempts = new ArrayList<>();
-        Outcome outcome;
+        List<SimulatedDelivery.Attempt> attempts = new ArrayList<>();
+        DeliveryOutcome outcome;
         try {
             outcome = deliver(queued, attempts);
         } catch (InterruptedException e) {
-            outcome = Outcome.UNFINISHED;
+            outcome = DeliveryOutcome.UNFINISHED;
         }
-        finish(new Delivery(event.id(), event.queueKey(), outcome, attempts));
+        finish(new SimulatedDelivery(event.id(), event.queueKey(), outcome, attempts));
     }
 
-    private Outcome deliver(RoomQueue.Queued queued, List<Delivery.Attempt> attempts) throws InterruptedException {
+    private DeliveryOutcome deliver(RoomQueue.Queued queued, List<SimulatedDelivery.Attempt> attempts) throws InterruptedException {
         Duration waited = profile.nominal(Duration.ofNanos(System.nanoTime() - queued.enqueuedNanos()));
         if (waited.compareTo(profile.maxAge()) > 0) {
-            return Outcome.TOO_OLD;
+            return DeliveryOutcome.TOO_OLD;
         }
         byte[] body = queued.event().body();
         HttpRequest.Builder builder = HttpRequest.newBuilder(url)
@@ -128,32 +136,32 @@ public final class Sender implements AutoCloseable {
             if (attempt > 1) {
                 Thread.sleep(profile.real(wait));
             }
-            Answer answer = send(request, wait);
-            Delivery.Attempt sent = answer.attempt();
+            Sent answer = send(request, wait);
+            SimulatedDelivery.Attempt sent = answer.attempt();
             attempts.add(sent);
             if (sent.succeeded()) {
-                return Outcome.DELIVERED;
+                return DeliveryOutcome.DELIVERED;
             }
             if (sent.answered() && !retryable(sent.status())) {
-                return sent.status() >= 400 && sent.status() < 500 ? Outcome.HTTP_4XX : Outcome.HTTP_OTHER;
+                return sent.status() >= 400 && sent.status() < 500 ? DeliveryOutcome.HTTP_4XX : DeliveryOutcome.HTTP_OTHER;
             }
             if (attempt == profile.maxAttempts()) {
-                return sent.timedOut() ? Outcome.TIMEOUT : Outcome.RETRIES_EXHAUSTED;
+                return sent.timedOut() ? DeliveryOutcome.TIMEOUT : DeliveryOutcome.RETRIES_EXHAUSTED;
             }
-            wait = answer.retryAfter().isPresent() ? answer.retryAfter().get() : profile.backoff(attempt);
+            wait = answer.retryAfter().orElse(profile.retryWait().delay(attempt));
         }
     }
 
-    private Answer send(HttpRequest request, Duration waitedBefore) throws InterruptedException {
+    private Sent send(HttpRequest request, Duration waitedBefore) throws InterruptedException {
         long start = System.nanoTime();
         try {
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
             int status = response.statusCode();
             Optional<Duration> retryAfter = status == 429 || status == 503
-                    ? response.headers().firstValue("Retry-After").flatMap(v -> retryAfter(v, Instant.now()))
+                    ? response.headers().firstValue("Retry-After").flatMap(v -> RetryAfter.parse(v, Instant.now()))
                     : Optional.empty();
-            return new Answer(new Delivery.Attempt(waitedBefore, status, null, false, latency), retryAfter);
+            return new Sent(new SimulatedDelivery.Attempt(waitedBefore, status, null, false, latency), retryAfter);
         } catch (HttpTimeoutException e) {
             return failed(waitedBefore, "timed out", true, start);
         } catch (ConnectException e) {
@@ -163,31 +171,14 @@ public final class Sender implements AutoCloseable {
         }
     }
 
-    private static Answer failed(Duration waitedBefore, String error, boolean timedOut, long start) {
+    private static Sent failed(Duration waitedBefore, String error, boolean timedOut, long start) {
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
-        return new Answer(new Delivery.Attempt(waitedBefore, 0, error, timedOut, latency), Optional.empty());
+        return new Sent(new SimulatedDelivery.Attempt(waitedBefore, 0, error, timedOut, latency), Optional.empty());
     }
 
     /** go-retryablehttp's DefaultRetryPolicy for an answer: 429, and 5xx except 501 Not Implemented. */
     static boolean retryable(int status) {
         return status == 429 || (status >= 500 && status != 501);
-    }
-
-    /** Retry-After as seconds or as an HTTP date; unreadable values are ignored, as go-retryablehttp does. */
-    static Optional<Duration> retryAfter(String value, Instant now) {
-        String text = value.strip();
-        try {
-            long seconds = Long.parseLong(text);
-            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Instant when = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration until = Duration.between(now, when);
-                return Optional.of(until.isNegative() ? Duration.ZERO : until);
-            } catch (DateTimeParseException notDate) {
-                return Optional.empty();
-            }
-        }
     }
 
     private void begin() {
@@ -199,7 +190,7 @@ public final class Sender implements AutoCloseable {
         }
     }
 
-    private void finish(Delivery delivery) {
+    private void finish(SimulatedDelivery delivery) {
         deliveries.add(delivery);
         lock.lock();
         try {
@@ -214,13 +205,13 @@ public final class Sender implements AutoCloseable {
 
     /**
      * Ends delivery now, as a LiveKit restart would: events still waiting and those in flight are recorded
-     * {@link Outcome#UNFINISHED}.
+     * {@link DeliveryOutcome#UNFINISHED}.
      */
     @Override
     public void close() {
         for (RoomQueue queue : queues.values()) {
             for (RoomQueue.Queued left : queue.close()) {
-                finish(new Delivery(left.event().id(), left.event().queueKey(), Outcome.UNFINISHED, List.of()));
+                finish(new SimulatedDelivery(left.event().id(), left.event().queueKey(), DeliveryOutcome.UNFINISHED, List.of()));
             }
         }
         try {
@@ -237,5 +228,5 @@ public final class Sender implements AutoCloseable {
         }
     }
 
-    private record Answer(Delivery.Attempt attempt, Optional<Duration> retryAfter) {}
+    private record Sent(SimulatedDelivery.Attempt attempt, Optional<Duration> retryAfter) {}
 }

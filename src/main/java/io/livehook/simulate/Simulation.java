@@ -1,6 +1,6 @@
 package io.livehook.simulate;
 
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,9 +15,9 @@ import java.util.SplittableRandom;
  */
 public final class Simulation {
 
-    public record Settings(URI url, DeliveryProfile profile, double rate, int rooms, Duration duration, long seed,
+    public record Traffic(URI url, DeliveryProfile profile, double rate, int rooms, Duration duration, long seed,
             String apiKey, String apiSecret, double dropRate) {
-        public Settings {
+        public Traffic {
             if (!(rate > 0) || rooms < 1 || duration.isNegative() || duration.isZero()) {
                 throw new IllegalArgumentException("rate, rooms and duration must be positive");
             }
@@ -32,16 +32,45 @@ public final class Simulation {
     }
 
     /** The report, what really happened (for a later comparison with livehook's state), and every event's fate. */
-    public record Result(SimulationReport report, GroundTruth truth, List<Delivery> deliveries) {}
+    public record Result(SimulationReport report, GroundTruth truth, List<SimulatedDelivery> deliveries) {}
+
+    /** How far a run is, for a progress display; read from any thread while the run works. */
+    public static final class Progress {
+        private volatile long total;
+        private volatile long generated;
+        private volatile Sender sender;
+
+        /** Events the run generates in all (0 until it starts). */
+        public long total() {
+            return total;
+        }
+
+        /** Events generated and handed to LiveKit's queues (or deliberately lost) so far. */
+        public long generated() {
+            return generated;
+        }
+
+        /** Events handed over that have no outcome yet: queued, or in flight. */
+        public long unsettled() {
+            Sender current = sender;
+            return current == null ? 0 : current.outstanding();
+        }
+    }
 
     private Simulation() {}
 
-    public static Result run(Settings settings, Clock clock) throws InterruptedException {
+    public static Result run(Traffic settings, Clock clock) throws InterruptedException {
         return run(settings, clock, new GroundTruth());
     }
 
     /** A run that records into {@code truth} as it goes, for a simulated RoomService to answer from. */
-    public static Result run(Settings settings, Clock clock, GroundTruth truth) throws InterruptedException {
+    public static Result run(Traffic settings, Clock clock, GroundTruth truth) throws InterruptedException {
+        return run(settings, clock, truth, new Progress());
+    }
+
+    /** A run that also tells {@code progress} how far it is. */
+    public static Result run(Traffic settings, Clock clock, GroundTruth truth, Progress progress)
+            throws InterruptedException {
         Instant start = clock.instant();
         TrafficModel model = new TrafficModel(settings.seed(), settings.rooms(), start, settings.rate(), truth);
         // A stream of its own, so that the drop rate does not change the traffic of a seed.
@@ -50,7 +79,9 @@ public final class Simulation {
         long began = System.nanoTime();
         Duration generation;
         Sender sender = new Sender(settings.url(), settings.profile(),
-                new LiveKitSigner(settings.apiKey(), settings.apiSecret(), clock));
+                new WebhookSigner(settings.apiKey(), settings.apiSecret(), clock));
+        progress.total = events;
+        progress.sender = sender;
         try (sender) {
             for (long n = 0; n < events; n++) {
                 GeneratedEvent event = model.next();
@@ -63,11 +94,12 @@ public final class Simulation {
                 } else {
                     sender.submit(event);
                 }
+                progress.generated = n + 1;
             }
             generation = Duration.ofNanos(System.nanoTime() - began);
             sender.awaitSettled(drainLimit(settings.profile()));
         }
-        List<Delivery> deliveries = sender.deliveries();
+        List<SimulatedDelivery> deliveries = sender.deliveries();
         Duration total = Duration.ofNanos(System.nanoTime() - began);
         return new Result(SimulationReport.of(settings, events, deliveries, generation, total), model.truth(),
                 deliveries);
@@ -80,7 +112,7 @@ public final class Simulation {
     static Duration drainLimit(DeliveryProfile profile) {
         Duration limit = profile.maxAge().plusSeconds(10);
         for (int failed = 1; failed < profile.maxAttempts(); failed++) {
-            limit = limit.plus(profile.backoff(failed));
+            limit = limit.plus(profile.retryWait().delay(failed));
         }
         if (profile.attemptTimeout().isPresent()) {
             limit = limit.plus(profile.attemptTimeout().get().multipliedBy(profile.maxAttempts()));

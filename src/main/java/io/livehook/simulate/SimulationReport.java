@@ -54,35 +54,35 @@ public record SimulationReport(
         lost = Collections.unmodifiableMap(new LinkedHashMap<>(lost));
     }
 
-    static SimulationReport of(Simulation.Settings settings, long generated, Collection<Delivery> deliveries,
+    static SimulationReport of(Simulation.Traffic settings, long generated, Collection<SimulatedDelivery> deliveries,
             Duration generation, Duration total) {
-        Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
+        Map<DeliveryOutcome, Long> outcomes = new EnumMap<>(DeliveryOutcome.class);
         long attempts = 0;
         long retried = 0;
         long[] latencies = new long[deliveries.size()];
         int successes = 0;
-        for (Delivery delivery : deliveries) {
+        for (SimulatedDelivery delivery : deliveries) {
             outcomes.merge(delivery.outcome(), 1L, Long::sum);
             attempts += delivery.attempts().size();
             retried += Math.max(0, delivery.attempts().size() - 1);
-            for (Delivery.Attempt attempt : delivery.attempts()) {
+            for (SimulatedDelivery.Attempt attempt : delivery.attempts()) {
                 if (attempt.succeeded()) {
                     latencies[successes++] = attempt.latency().toNanos();
                 }
             }
         }
         Map<String, Long> lost = new LinkedHashMap<>();
-        for (Outcome outcome : Outcome.values()) {
-            if (outcome != Outcome.DELIVERED) {
+        for (DeliveryOutcome outcome : DeliveryOutcome.values()) {
+            if (outcome != DeliveryOutcome.DELIVERED) {
                 lost.put(outcome.label(), outcomes.getOrDefault(outcome, 0L));
             }
         }
         return new SimulationReport(settings.profile().name(), settings.url().toString(), settings.seed(),
-                settings.rate(), settings.rooms(), generated, outcomes.getOrDefault(Outcome.DELIVERED, 0L), lost,
+                settings.rate(), settings.rooms(), generated, outcomes.getOrDefault(DeliveryOutcome.DELIVERED, 0L), lost,
                 attempts, retried, Latency.of(Arrays.copyOf(latencies, successes)), generation, total);
     }
 
-    public long lost(Outcome outcome) {
+    public long lost(DeliveryOutcome outcome) {
         return lost.getOrDefault(outcome.label(), 0L);
     }
 
@@ -92,7 +92,7 @@ public record SimulationReport(
 
     /** Events the receiver answered with a final non-2xx: LiveKit's sender stops there. */
     public long finalNon2xx() {
-        return lost(Outcome.HTTP_4XX) + lost(Outcome.HTTP_OTHER);
+        return lost(DeliveryOutcome.HTTP_4XX) + lost(DeliveryOutcome.HTTP_OTHER);
     }
 
     /** Events generated per second of generation. */
@@ -108,7 +108,7 @@ public record SimulationReport(
                 generated, seconds(generation), achievedRate(), targetRate, rooms));
         out.append(String.format(Locale.ROOT, "delivered (2xx)    %9d%n", delivered));
         out.append(String.format(Locale.ROOT, "final non-2xx      %9d   (4xx %d, other %d: LiveKit counts them delivered, the receiver refused them)%n",
-                finalNon2xx(), lost(Outcome.HTTP_4XX), lost(Outcome.HTTP_OTHER)));
+                finalNon2xx(), lost(DeliveryOutcome.HTTP_4XX), lost(DeliveryOutcome.HTTP_OTHER)));
         out.append(String.format(Locale.ROOT, "attempts           %9d   (%d retries)%n", attempts, retriedAttempts));
         out.append(String.format(Locale.ROOT, "not delivered      %9d%n", lostTotal()));
         for (Map.Entry<String, Long> reason : lost.entrySet()) {
@@ -133,8 +133,8 @@ public record SimulationReport(
         root.put("delivered", delivered);
         ObjectNode refused = root.putObject("final_non_2xx");
         refused.put("total", finalNon2xx());
-        refused.put("http_4xx", lost(Outcome.HTTP_4XX));
-        refused.put("other", lost(Outcome.HTTP_OTHER));
+        refused.put("http_4xx", lost(DeliveryOutcome.HTTP_4XX));
+        refused.put("other", lost(DeliveryOutcome.HTTP_OTHER));
         root.put("attempts", attempts);
         root.put("retried_attempts", retriedAttempts);
         root.put("not_delivered", lostTotal());

@@ -122,14 +122,14 @@ public final class StateCheck {
     }
 
     /** The names of the rooms at least one of whose events did not reach the receiver with a 2xx. */
-    public static Set<String> roomsWithLosses(GroundTruth truth, Collection<Delivery> deliveries) {
+    public static Set<String> roomsWithLosses(GroundTruth truth, Collection<SimulatedDelivery> deliveries) {
         Map<String, String> roomOf = new LinkedHashMap<>();
         for (GroundTruth.Event event : truth.events()) {
             roomOf.put(event.id(), event.roomName());
         }
         Set<String> rooms = new HashSet<>();
-        for (Delivery delivery : deliveries) {
-            if (delivery.outcome() != Outcome.DELIVERED) {
+        for (SimulatedDelivery delivery : deliveries) {
+            if (delivery.outcome() != DeliveryOutcome.DELIVERED) {
                 rooms.add(roomOf.getOrDefault(delivery.eventId(), delivery.queueKey()));
             }
         }

@@ -1,5 +1,6 @@
 package io.livehook.simulate;
 
+import io.livehook.livekit.ResourceIds;
 import java.time.Instant;
 import java.util.SplittableRandom;
 
@@ -36,8 +37,8 @@ public final class TrafficModel {
         this.slots = new RoomScript[rooms];
         this.start = start;
         this.rate = rate;
-        // Room names carry a tag of the seed, so that runs with different seeds never share a room.
-        this.runTag = Ids.chars(random, 5);
+        // SimulatedRoom names carry a tag of the seed, so that runs with different seeds never share a room.
+        this.runTag = ResourceIds.chars(random, 5);
     }
 
     public GeneratedEvent next() {
@@ -48,7 +49,7 @@ public final class TrafficModel {
         }
         Instant at = start.plusNanos(Math.round(produced * 1e9 / rate));
         produced++;
-        return slots[slot].next(Ids.next(random, "EV_"), at);
+        return slots[slot].next(ResourceIds.next(random, "EV_"), at);
     }
 
     public long produced() {

@@ -8,8 +8,8 @@ import io.livehook.state.StateQueries.RoomFigures;
 import io.livehook.state.StateQueries.RoomKey;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -77,7 +77,8 @@ final class Rooms {
     }
 
     private static Object[] row(Room r) {
-        return new Object[] {r.sid(), r.name(), r.status(), r.startedAtMs(), r.startSource(), r.finishedAtMs(), r.endSource(), r.metadata(), r.peakParticipants(), r.lastEventMs()};
+        return new Object[] {r.sid(), r.name(), r.status(), r.startedAtMs(), r.startSource(), r.finishedAtMs(),
+                r.endSource(), r.metadata(), r.peakParticipants(), r.lastEventMs()};
     }
 
     /** Active rooms by name, or the active room(s) of one name, oldest first. */

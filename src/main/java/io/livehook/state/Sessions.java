@@ -8,11 +8,11 @@ import io.livehook.state.StateQueries.SessionKey;
 import io.livehook.state.StateQueries.SessionSpan;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.Optional;
 
 /**
@@ -132,7 +132,9 @@ final class Sessions {
     }
 
     private static Object[] row(Session s) {
-        return new Object[] {s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(), s.joinedAtMs(), s.startSource(), s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs()};
+        return new Object[] {s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(),
+                s.joinedAtMs(), s.startSource(), s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(),
+                s.lastEventMs()};
     }
 
     /** A room's sessions in join order, each with how long it lasted. */

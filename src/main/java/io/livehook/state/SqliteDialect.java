@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -45,7 +47,11 @@ final class SqliteDialect implements StateDialect {
     @Override
     public Writers writers(StateLocation location, DataSource pool) {
         try {
-            return new Writers.OneWriter(dataSource(location).getConnection());
+            Connection writer = dataSource(location).getConnection();
+            try (Statement pragma = writer.createStatement()) {
+                pragma.execute("PRAGMA wal_autocheckpoint = 10000");
+            }
+            return new Writers.OneWriter(writer);
         } catch (SQLException e) {
             throw new StateUnavailableException("cannot open the state store's writer on " + location.describe()
                     + ": " + e.getMessage(), e);
@@ -116,6 +122,7 @@ final class SqliteDialect implements StateDialect {
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(10_000);
+        config.setCacheSize(-65_536);
         config.enforceForeignKeys(true);
         // IMMEDIATE: writers take the lock when they begin, so two writers never deadlock on an upgrade.
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);

@@ -1,7 +1,7 @@
 package io.livehook.state;
 
-import java.sql.SQLException;
 import io.livehook.state.StateQueries.LogPosition;
+import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

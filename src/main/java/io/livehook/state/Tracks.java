@@ -4,8 +4,8 @@ import static io.livehook.state.Statements.nullableLong;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -67,6 +67,7 @@ final class Tracks {
     }
 
     private static Object[] row(Track t) {
-        return new Object[] {t.sid(), t.participantSid(), t.roomSid(), t.type(), t.source(), t.mimeType(), t.name(), t.publishedAtMs(), t.publishSource(), t.unpublishedAtMs(), t.endSource()};
+        return new Object[] {t.sid(), t.participantSid(), t.roomSid(), t.type(), t.source(), t.mimeType(), t.name(),
+                t.publishedAtMs(), t.publishSource(), t.unpublishedAtMs(), t.endSource()};
     }
 }

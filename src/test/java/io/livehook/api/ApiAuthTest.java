@@ -2,15 +2,13 @@ package io.livehook.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.testing.HandClock;
+import io.livehook.testing.LivehookFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,30 +37,6 @@ class ApiAuthTest {
         assertThat(new ApiAuth(Optional.empty(), false).check("Bearer anything"))
                 .isEqualTo(new ApiAuth.Denied(ApiAuth.NO_TOKEN_CONFIGURED));
         assertThat(auth.toString()).doesNotContain(TOKEN);
-    }
-
-    /** A clock the test moves by hand. */
-    static final class HandClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
     }
 
     private static ApiAuth.Credentials cookie(String value, boolean changes, String csrf) {
@@ -129,26 +103,26 @@ class ApiAuthTest {
 
     @Test
     void withATokenOnlyItsHolderGetsIn() {
-        try (TestServer server = TestServer.start(dataDir, TOKEN, false)) {
+        try (LivehookFixture server = LivehookFixture.in(dataDir).token(TOKEN).dev(false).start()) {
             for (String path : new String[] {"/api/rooms", "/api/events/EV_x/raw", "/api/no-such-thing"}) {
                 HttpResponse<byte[]> none = server.get(path, null);
                 assertThat(none.statusCode()).as(path).isEqualTo(401);
                 assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"livehook\"");
-                assertThat(TestServer.parse(none).get("error").asText()).isEqualTo(ApiAuth.MISSING);
+                assertThat(LivehookFixture.parse(none).get("error").asText()).isEqualTo(ApiAuth.MISSING);
             }
 
             HttpResponse<byte[]> wrong = server.get("/api/rooms", "Bearer wrong-token");
             assertThat(wrong.statusCode()).isEqualTo(401);
-            assertThat(TestServer.parse(wrong).get("error").asText()).isEqualTo(ApiAuth.INVALID);
-            assertThat(TestServer.text(wrong)).doesNotContain("wrong-token").doesNotContain(TOKEN);
+            assertThat(LivehookFixture.parse(wrong).get("error").asText()).isEqualTo(ApiAuth.INVALID);
+            assertThat(LivehookFixture.text(wrong)).doesNotContain("wrong-token").doesNotContain(TOKEN);
 
             HttpResponse<byte[]> right = server.get("/api/rooms", "Bearer " + TOKEN);
             assertThat(right.statusCode()).isEqualTo(200);
-            assertThat(TestServer.text(right)).isEqualTo("{\"rooms\":[],\"next_cursor\":null}");
+            assertThat(LivehookFixture.text(right)).isEqualTo("{\"rooms\":[],\"next_cursor\":null}");
 
             HttpResponse<byte[]> retry = server.post("/api/dead-letters/retry", "{\"event_ids\":[\"EV_x\"]}");
             assertThat(retry.statusCode()).isEqualTo(200);
-            assertThat(TestServer.text(retry)).isEqualTo("{\"requested\":1,\"queued\":0}");
+            assertThat(LivehookFixture.text(retry)).isEqualTo("{\"requested\":1,\"queued\":0}");
 
             assertThat(server.get("/healthz", null).statusCode()).as("outside /api stays open").isEqualTo(200);
         }
@@ -156,7 +130,7 @@ class ApiAuthTest {
 
     @Test
     void devModeWithoutATokenIsOpen() {
-        try (TestServer server = TestServer.start(dataDir, null, true)) {
+        try (LivehookFixture server = LivehookFixture.in(dataDir).token(null).dev(true).start()) {
             assertThat(server.get("/api/rooms", null).statusCode()).isEqualTo(200);
             assertThat(server.get("/api/event-types", "Bearer whatever").statusCode()).isEqualTo(200);
         }
@@ -164,11 +138,11 @@ class ApiAuthTest {
 
     @Test
     void withoutATokenOutsideDevModeEverythingIsClosedWithTheHint() {
-        try (TestServer server = TestServer.start(dataDir, null, false)) {
+        try (LivehookFixture server = LivehookFixture.in(dataDir).token(null).dev(false).start()) {
             for (String path : new String[] {"/api/rooms", "/api/quarantine", "/api/events/EV_x/raw"}) {
                 HttpResponse<byte[]> response = server.get(path, "Bearer guess");
                 assertThat(response.statusCode()).as(path).isEqualTo(401);
-                assertThat(TestServer.parse(response).get("error").asText()).contains("LIVEHOOK_API_TOKEN");
+                assertThat(LivehookFixture.parse(response).get("error").asText()).contains("LIVEHOOK_API_TOKEN");
             }
             HttpResponse<byte[]> retry = server.post("/api/dead-letters/retry", "{\"event_ids\":[\"EV_x\"]}");
             assertThat(retry.statusCode()).isEqualTo(401);

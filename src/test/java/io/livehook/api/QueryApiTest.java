@@ -3,7 +3,9 @@ package io.livehook.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livehook.testing.LivehookFixture;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -55,13 +57,13 @@ class QueryApiTest {
 
     @TempDir
     static Path dataDir;
-    static TestServer server;
+    static LivehookFixture server;
     static long startedMs;
     static long postedMs;
 
     @BeforeAll
     static void feedTheStory() throws InterruptedException {
-        server = TestServer.start(dataDir, TOKEN, false);
+        server = LivehookFixture.in(dataDir).token(TOKEN).dev(false).start();
         startedMs = System.currentTimeMillis();
         post(event("EV_rs1", "room_started", 0, "\"room\":{\"sid\":\"RM_1\",\"name\":\"standup\",\"creationTime\":\""
                 + T0 + "\"}"));
@@ -135,7 +137,7 @@ class QueryApiTest {
         }
         m.appendTail(json);
         try {
-            return TestServer.JSON.readTree(json.toString());
+            return new ObjectMapper().readTree(json.toString());
         } catch (Exception e) {
             throw new AssertionError("bad expected JSON: " + json, e);
         }
@@ -464,14 +466,14 @@ class QueryApiTest {
         JsonNode detail = server.json("/api/dead-letters/EV_bad");
         assertThat(detail.get("body_encoding").asText()).isEqualTo("utf-8");
         assertThat(detail.get("body").asText()).isEqualTo(BAD_EVENT);
-        assertThat(detail.get("key_id").asText()).isEqualTo(TestServer.KEY);
+        assertThat(detail.get("key_id").asText()).isEqualTo(LivehookFixture.API_KEY);
         assertThat(detail.get("received_at_ms").asLong()).isBetween(startedMs, postedMs);
         assertThat(server.json("/api/events/EV_bad").get("status").asText()).isEqualTo("dead_lettered");
 
         HttpResponse<byte[]> retry = server.post("/api/dead-letters/retry",
                 "{\"event_ids\": [\"EV_bad\", \"EV_unknown\", \"EV_bad\"]}");
-        assertThat(retry.statusCode()).as(TestServer.text(retry)).isEqualTo(200);
-        assertJson(TestServer.parse(retry), expected("{\"requested\": 2, \"queued\": 1}"));
+        assertThat(retry.statusCode()).as(LivehookFixture.text(retry)).isEqualTo(200);
+        assertJson(LivehookFixture.parse(retry), expected("{\"requested\": 2, \"queued\": 1}"));
 
         // The body is still unreadable: the retry fails again and the letter is open with a second attempt.
         long deadline = System.currentTimeMillis() + 10_000;
@@ -497,7 +499,7 @@ class QueryApiTest {
         assertThat(text.get("body_encoding").asText()).isEqualTo("utf-8");
         assertThat(text.get("body").asText()).isEqualTo("this is not json");
         for (JsonNode body : bodies) {
-            assertThat(body.get("key_id").asText()).isEqualTo(TestServer.KEY);
+            assertThat(body.get("key_id").asText()).isEqualTo(LivehookFixture.API_KEY);
             assertThat(body.get("reason").asText()).startsWith("body is not valid JSON");
             assertThat(body.get("received_at_ms").asLong()).isBetween(startedMs, postedMs);
         }
@@ -528,7 +530,7 @@ class QueryApiTest {
         for (String[] c : cases) {
             HttpResponse<byte[]> response = server.get(c[0]);
             assertThat(response.statusCode()).as(c[0]).isEqualTo(400);
-            assertThat(TestServer.parse(response).get("error").asText()).as(c[0]).contains(c[1]);
+            assertThat(LivehookFixture.parse(response).get("error").asText()).as(c[0]).contains(c[1]);
         }
     }
 
@@ -538,7 +540,7 @@ class QueryApiTest {
                 "{\"event_ids\": [1]}", "{\"event_ids\": [\"\"]}")) {
             HttpResponse<byte[]> response = server.post("/api/dead-letters/retry", body);
             assertThat(response.statusCode()).as(body).isEqualTo(400);
-            assertThat(TestServer.parse(response).get("error").asText()).as(body).contains("event_ids");
+            assertThat(LivehookFixture.parse(response).get("error").asText()).as(body).contains("event_ids");
         }
     }
 
@@ -550,7 +552,7 @@ class QueryApiTest {
             HttpResponse<byte[]> response = server.get(path);
             assertThat(response.statusCode()).as(path).isEqualTo(404);
             assertThat(response.headers().firstValue("Content-Type")).as(path).contains("application/json");
-            assertThat(TestServer.parse(response).get("error").asText()).as(path).isNotBlank();
+            assertThat(LivehookFixture.parse(response).get("error").asText()).as(path).isNotBlank();
         }
     }
 }

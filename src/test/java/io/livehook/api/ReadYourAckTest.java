@@ -3,7 +3,9 @@ package io.livehook.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livehook.testing.LivehookFixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,16 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** An event answered 200 can be looked up at once: from the log while processing has not applied it yet. */
 class ReadYourAckTest {
-    private static final String TOKEN = "read-your-ack-token-0123456789abcdef";
-
     @TempDir
     Path dir;
 
-    private TestServer server;
+    private LivehookFixture server;
 
     @BeforeEach
     void start() {
-        server = TestServer.start(dir, TOKEN, false);
+        server = LivehookFixture.in(dir).start();
     }
 
     @AfterEach
@@ -39,7 +39,7 @@ class ReadYourAckTest {
         server.awaitCaughtUp();
         assertThat(server.json("/api/events/EV_first").get("status").asText()).isEqualTo("applied");
 
-        server.livehook.processor().close(); // nothing more is applied from here on
+        server.livehook().processor().close(); // nothing more is applied from here on
         String body = "{\"id\": \"EV_late\", \"event\": \"participant_joined\", \"createdAt\": \"1700000099\", "
                 + "\"room\": {\"sid\": \"RM_1\", \"name\": \"standup\"}, "
                 + "\"participant\": {\"sid\": \"PA_x\", \"identity\": \"xena\"}}";
@@ -48,7 +48,7 @@ class ReadYourAckTest {
         JsonNode event = server.json("/api/events/EV_late");
         assertThat(event.get("received_at_ms").asLong()).isPositive();
         ((ObjectNode) event).remove("received_at_ms");
-        assertThat(event).isEqualTo(TestServer.JSON.readTree("""
+        assertThat(event).isEqualTo(new ObjectMapper().readTree("""
                 {"event_id": "EV_late", "type": "participant_joined", "known_type": true,
                  "created_at_ms": 1700000099000, "room_sid": "RM_1", "room_name": "standup",
                  "participant_sid": "PA_x", "participant_identity": "xena", "track_sid": null, "egress_id": null,

@@ -3,11 +3,13 @@ package io.livehook.bench;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.livehook.config.ApiKeys;
 import io.livehook.ingest.EventHeader;
-import io.livehook.ingest.Verification;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.BodyHash;
+import io.livehook.livekit.Verification;
+import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.Origin;
 import io.livehook.process.LiveKitEvent;
+import io.livehook.testing.LivehookFixture;
 import io.livehook.testing.TestJwt;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -39,8 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class HotPathBench {
-    private static final String KEY = "APIbench";
-    private static final String SECRET = "bench-secret-0123456789abcdef0123456789";
+    private static final String KEY = LivehookFixture.API_KEY;
+    private static final String SECRET = LivehookFixture.API_SECRET;
 
     private WebhookVerifier verifier;
     private String token;
@@ -76,6 +78,6 @@ public class HotPathBench {
 
     @Benchmark
     public byte[] bodyHashFloor() {
-        return WebhookVerifier.bodyHash(body);
+        return BodyHash.of(body);
     }
 }

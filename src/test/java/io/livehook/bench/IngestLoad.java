@@ -1,5 +1,6 @@
 package io.livehook.bench;
 
+import io.livehook.testing.LivehookFixture;
 import io.livehook.testing.LivehookProcess;
 import io.livehook.testing.TestJwt;
 import java.io.Closeable;
@@ -50,8 +51,8 @@ import java.util.stream.Stream;
  * Driven by {@code bench/ingest-load}; {@code --help} lists the options.
  */
 public final class IngestLoad {
-    private static final String KEY = "APIbench";
-    private static final String SECRET = "Bn4cX9qWe2rTy7uIo1pAs5dFg8hJk3lZ";
+    private static final String KEY = LivehookFixture.API_KEY;
+    private static final String SECRET = LivehookFixture.API_SECRET;
 
     // ------------------------------------------------------------------ options
 

@@ -2,14 +2,16 @@ package io.livehook.bench;
 
 import io.livehook.log.EventLog;
 import io.livehook.log.FileEventLog;
+import io.livehook.config.LivehookConfig;
 import io.livehook.log.IncomingEvent;
+import io.livehook.log.KafkaEventLog;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.log.Origin;
-import io.livehook.log.SqliteEventLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Durable appends of distinct participant_joined events from 16 threads at once, so that group commit
- * batches them as under load: the append-only file log against the SQLite log it replaced, in the same run.
- * Also prints the process's CPU time per append, which is what a log takes from ingest on a busy machine.
+ * batches them as under load: the append-only file log against the SQLite log it replaced, and against a Kafka
+ * topic (12 partitions, one broker in a JVM of its own on loopback), in the same run. Also prints the process's
+ * CPU time per append, which is what a log takes from ingest on a busy machine (for Kafka, the broker's apart).
  * Run with {@code bench/jmh LogAppend}.
  */
 @State(Scope.Benchmark)
@@ -46,21 +49,30 @@ import org.openjdk.jmh.annotations.Warmup;
 public class LogAppendBench {
     private final AtomicLong sequence = new AtomicLong();
 
-    @Param({"file", "sqlite"})
+    @Param({"file", "kafka"})
     public String log;
 
     private Path dir;
+    private ChildKafkaBroker broker;
     private EventLog eventLog;
     private Instant now;
     private long cpuAtStart;
+    private Duration brokerCpuAtStart;
 
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("livehook-log-bench-");
-        eventLog = log.equals("file") ? new FileEventLog(dir.resolve("events.log"))
-                : new SqliteEventLog(dir.resolve("events.db"));
+        eventLog = switch (log) {
+            case "file" -> new FileEventLog(dir.resolve("events.log"));
+            case "kafka" -> {
+                broker = ChildKafkaBroker.start();
+                yield KafkaEventLog.open(LivehookConfig.Kafka.at(broker.bootstrapServers()), 1 << 20);
+            }
+            default -> throw new IllegalArgumentException("no log called " + log);
+        };
         now = Instant.now();
         cpuAtStart = processCpuNanos();
+        brokerCpuAtStart = broker == null ? Duration.ZERO : broker.cpu();
     }
 
     private static long processCpuNanos() {
@@ -70,11 +82,16 @@ public class LogAppendBench {
 
     @TearDown(Level.Trial)
     public void close() throws IOException {
-        // Throughput is bounded by the sync's latency; what the log saves ingest is CPU, printed per append
-        // (warm-up included, the same for both logs).
-        System.out.printf("%n%s log: %.1f µs of CPU per append, all threads included%n", log,
+        // Throughput is bounded by the sync's latency; what the log costs ingest is CPU, printed per append
+        // (warm-up included).
+        System.out.printf("%nfile log: %.1f µs of CPU per append, all threads included%n",
                 (processCpuNanos() - cpuAtStart) / 1000.0 / sequence.get());
         eventLog.close();
+        if (broker != null) {
+            System.out.printf("%s log: and %.1f µs of the broker's CPU per append%n", log,
+                    broker.cpu().minus(brokerCpuAtStart).toNanos() / 1000.0 / sequence.get());
+            broker.close();
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);

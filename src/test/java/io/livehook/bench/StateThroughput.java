@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  * beside the log and PostgreSQL 17 started in this JVM (loopback, fsync as configured by default). Prints
  * events/s and the process's CPU time per event for each database and run (after a first run, w, that warms the
  * JIT up and is not counted), then the medians. Not a test:
- * {@code bench/state-throughput [events] [runs] [sqlite,postgresql,replay]}; {@code replay} is what
- * {@code livehook replay} runs: a rebuild of a SQLite state from the log.
+ * {@code bench/state-throughput [events] [runs] [sqlite,postgresql,replay] [rooms|joins]}; {@code replay} is what
+ * {@code livehook replay} runs: a rebuild of a SQLite state from the log; {@code joins} is ingest-load's traffic.
  */
 public final class StateThroughput {
     private StateThroughput() {}
@@ -51,10 +51,11 @@ public final class StateThroughput {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 40_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         List<String> databases = Arrays.asList((args.length > 2 ? args[2] : "sqlite,postgresql").split(","));
+        boolean joins = args.length > 3 && args[3].equals("joins");
         Path dir = Files.createTempDirectory("state-throughput");
         Map<String, List<Figures>> results = new LinkedHashMap<>();
         try (FileEventLog log = new FileEventLog(dir.resolve("events.log"))) {
-            int logged = backlog(log, events);
+            int logged = joins ? joins(log, events) : backlog(log, events);
             System.out.printf("backlog: %d events in %s; load average %.2f%n", logged, dir, loadAverage());
             System.out.println("database     run  events/s  CPU µs/event   seconds");
             for (int run = 0; run <= runs; run++) {
@@ -155,6 +156,21 @@ public final class StateThroughput {
             }
         }
         return appended.get();
+    }
+
+    /**
+     * {@code bench/ingest-load}'s webhooks: participant_joined in 500 rooms that nobody leaves, so that every room
+     * has more people in it with each event (what presence is counted over).
+     */
+    private static int joins(FileEventLog log, int events) throws Exception {
+        Instant now = Instant.now();
+        for (int i = 0; i < events; i++) {
+            byte[] bytes = IngestLoad.body(i, now).getBytes(StandardCharsets.UTF_8);
+            EventHeader header = EventHeader.read(bytes);
+            log.append(new IncomingEvent(header.eventId(), header.eventType(), header.queueKey(), bytes, now, "APIkey",
+                    Origin.LIVEKIT));
+        }
+        return events;
     }
 
     /** A room's 42 webhooks: started, 10 participants joining, publishing, unpublishing and leaving, finished. */

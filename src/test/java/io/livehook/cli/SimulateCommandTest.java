@@ -4,21 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.livehook.config.ApiKeys;
-import io.livehook.ingest.Verification;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.Verification;
+import io.livehook.livekit.WebhookVerifier;
+import io.livehook.testing.TestReceiver;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,28 +26,20 @@ class SimulateCommandTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
     private final AtomicInteger accepted = new AtomicInteger();
-    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private HttpServer receiver;
+    private TestReceiver receiver;
     private String url;
 
     /** Accepts only what the given key pair signed, as livehook does; refuses the rest with 401. */
     private void startReceiver(String key, String secret) throws IOException {
         var verifier = new WebhookVerifier(new ApiKeys(Map.of(key, secret)), Duration.ofSeconds(60), Clock.systemUTC());
-        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        receiver.setExecutor(executor);
-        receiver.createContext("/webhook", exchange -> {
-            try (exchange; InputStream in = exchange.getRequestBody()) {
-                byte[] body = in.readAllBytes();
-                boolean valid = verifier.verify(exchange.getRequestHeaders().getFirst("Authorization"), body)
-                        instanceof Verification.Verified;
-                if (valid) {
-                    accepted.incrementAndGet();
-                }
-                exchange.sendResponseHeaders(valid ? 200 : 401, -1);
+        receiver = TestReceiver.start().behave(request -> {
+            boolean valid = verifier.verify(request.authorization(), request.body()) instanceof Verification.Verified;
+            if (valid) {
+                accepted.incrementAndGet();
             }
+            return TestReceiver.Answer.status(valid ? 200 : 401);
         });
-        receiver.start();
-        url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/webhook";
+        url = receiver.url().toString();
     }
 
     @BeforeEach
@@ -62,9 +50,8 @@ class SimulateCommandTest {
     @AfterEach
     void stop() {
         if (receiver != null) {
-            receiver.stop(0);
+            receiver.close();
         }
-        executor.shutdownNow();
     }
 
     @Test
@@ -75,6 +62,7 @@ class SimulateCommandTest {
                 "--duration", "1", "--seed", "77", "--api-key", "APIk", "--api-secret", "a-secret", "--json", json.toString());
 
         assertThat(exit).as(err.toString()).isZero();
+        assertThat(err.toString()).as("no progress line: stderr is not a terminal").isEmpty();
         assertThat(out.toString()).contains("profile oss -> " + url, "seed 77", "delivered (2xx)          100");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         assertThat(report.path("generated").asLong()).isEqualTo(100);
@@ -113,17 +101,18 @@ class SimulateCommandTest {
             port = socket.getLocalPort();
         }
         var command = Main.commandLine();
+        var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         var finished = executor.submit(() -> run(command, "simulate", "--url", url, "--rate", "50", "--rooms", "3",
                 "--duration", "1", "--api-key", "APIk", "--api-secret", "a-secret", "--room-service-port",
                 Integer.toString(port), "--room-service-linger", "2"));
-        var liveKit = new io.livehook.reconcile.TwirpRoomService("http://127.0.0.1:" + port, "APIk", "a-secret",
-                io.livehook.reconcile.TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        var liveKit = new io.livehook.livekit.RoomServiceClient("http://127.0.0.1:" + port, "APIk", "a-secret",
+                io.livehook.livekit.Twirp.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
         java.util.List<livekit.LivekitModels.Room> rooms = java.util.List.of();
         for (int i = 0; i < 100 && rooms.isEmpty(); i++) {
             Thread.sleep(50);
             try {
                 rooms = liveKit.listRooms(java.util.List.of());
-            } catch (io.livehook.reconcile.RoomServiceException notYet) {
+            } catch (io.livehook.livekit.RoomServiceException notYet) {
                 // the server is starting, or no room has started yet
             }
         }
@@ -132,6 +121,7 @@ class SimulateCommandTest {
                 assertThat(p.getSid()).startsWith("PA_"));
 
         assertThat(finished.get()).as(err.toString()).isZero();
+        executor.shutdown();
         assertThat(out.toString()).contains("room service: LIVEKIT_URL=http://127.0.0.1:" + port);
     }
 
@@ -161,8 +151,8 @@ class SimulateCommandTest {
 
         assertThat(exit).isEqualTo(1);
         assertThat(out.toString()).contains("delivered (2xx)           10");
-        assertThat(err.toString()).contains("--verify: livehook's API answered 404 to GET /api/event-types")
-                .doesNotContain("token-from-env");
+        assertThat(err.toString()).contains("--verify: ").contains("answered GET /api/progress")
+                .contains("is it livehook?").doesNotContain("token-from-env");
     }
 
     private int run(CommandLine command, String... args) {

@@ -408,6 +408,116 @@ class ConfigLoaderTest {
         }
     }
 
+    @Test
+    void withoutBootstrapServersTheLogStaysInTheDataDirectory() throws IOException {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThat(load(keys).kafka()).isEmpty();
+        // Other kafka settings alone do not switch it on.
+        assertThat(load(keys, """
+                kafka:
+                  topic: events
+                """, false).kafka()).isEmpty();
+    }
+
+    @Test
+    void kafkaSettingsHaveDefaultsAndComeFromYamlOrTheEnvironment() throws IOException {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        var defaults = load(with(keys, "LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS", " kafka-1:9092,kafka-2:9092 ")).kafka()
+                .orElseThrow();
+        assertThat(defaults).isEqualTo(LivehookConfig.Kafka.at("kafka-1:9092,kafka-2:9092"));
+        assertThat(defaults.topic()).isEqualTo("livehook.events");
+        assertThat(defaults.quarantineTopic()).isEqualTo("livehook.quarantine");
+        assertThat(defaults.partitions()).isEqualTo(12);
+        assertThat(defaults.replicationFactor()).isEmpty();
+        assertThat(defaults.appendTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(defaults.connectTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.properties()).isEmpty();
+
+        String yaml = """
+                kafka:
+                  bootstrap_servers: yaml-kafka:9092
+                  topic: lk.events
+                  quarantine_topic: lk.quarantine
+                  partitions: 24
+                  replication_factor: 3
+                  append_timeout_ms: 2000
+                  connect_timeout_ms: 10000
+                  properties:
+                    security.protocol: SASL_SSL
+                    sasl.mechanism: SCRAM-SHA-512
+                    linger.ms: 2
+                """;
+        var fromYaml = load(keys, yaml, false).kafka().orElseThrow();
+        assertThat(fromYaml).isEqualTo(new LivehookConfig.Kafka("yaml-kafka:9092", "lk.events", "lk.quarantine", 24,
+                Optional.of((short) 3), Duration.ofMillis(2000), Duration.ofSeconds(10),
+                Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512", "linger.ms", "2")));
+
+        Map<String, String> env = new HashMap<>(keys);
+        env.put("LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS", "env-kafka:9093");
+        env.put("LIVEHOOK_KAFKA_TOPIC", "env.events");
+        env.put("LIVEHOOK_KAFKA_PARTITIONS", "6");
+        env.put("LIVEHOOK_KAFKA_REPLICATION_FACTOR", "2");
+        env.put("LIVEHOOK_KAFKA_APPEND_TIMEOUT_MS", "1500");
+        env.put("LIVEHOOK_KAFKA_PROPERTY_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule "
+                + "required username=\"livehook\" password=\"" + SECRET_B + "\";");
+        env.put("LIVEHOOK_KAFKA_PROPERTY_SASL_MECHANISM", "PLAIN");
+        var fromEnv = load(env, yaml, false).kafka().orElseThrow();
+        assertThat(fromEnv.bootstrapServers()).isEqualTo("env-kafka:9093");
+        assertThat(fromEnv.topic()).isEqualTo("env.events");
+        assertThat(fromEnv.quarantineTopic()).isEqualTo("lk.quarantine");
+        assertThat(fromEnv.partitions()).isEqualTo(6);
+        assertThat(fromEnv.replicationFactor()).contains((short) 2);
+        assertThat(fromEnv.appendTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(fromEnv.properties()).containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsKey("sasl.jaas.config");
+        assertThat(fromEnv.properties().get("sasl.jaas.config")).contains(SECRET_B);
+        // The settings print without the properties' values: a secret may be among them.
+        assertThat(fromEnv.toString()).doesNotContain(SECRET_B).doesNotContain("PLAIN").contains("sasl.jaas.config");
+    }
+
+    @Test
+    void badKafkaSettingsStopTheStartWithTheirNameAndNeverTheSecret() throws IOException {
+        Map<String, String> kafka = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A,
+                "LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092");
+        assertThatThrownBy(() -> load(with(kafka, "LIVEHOOK_KAFKA_PARTITIONS", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIVEHOOK_KAFKA_PARTITIONS must be between 1");
+        assertThatThrownBy(() -> load(with(kafka, "LIVEHOOK_KAFKA_APPEND_TIMEOUT_MS", "soon")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_KAFKA_APPEND_TIMEOUT_MS must be a whole number");
+        assertThatThrownBy(() -> load(with(kafka, "LIVEHOOK_KAFKA_TOPIC", "events/all")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_KAFKA_TOPIC must be a Kafka topic name");
+        assertThatThrownBy(() -> load(with(kafka, "LIVEHOOK_KAFKA_QUARANTINE_TOPIC", "livehook.events")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.topic and kafka.quarantine_topic must differ");
+        // livehook's guarantees rest on these: the setting is refused, with what to do instead.
+        assertThatThrownBy(() -> load(with(kafka, "LIVEHOOK_KAFKA_PROPERTY_ACKS", "1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("LIVEHOOK_KAFKA_PROPERTY_ACKS cannot be set: livehook always uses acks=all");
+        assertThatThrownBy(() -> load(kafka, """
+                kafka:
+                  properties:
+                    request.timeout.ms: 30000
+                """, false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("kafka.properties.request.timeout.ms cannot be set: set kafka.append_timeout_ms instead");
+        assertThatThrownBy(() -> load(kafka, """
+                kafka:
+                  properties:
+                    sasl.jaas.config:
+                      nested: %s
+                """.formatted(SECRET_B), false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.properties.sasl.jaas.config must be a single value")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET_B));
+        assertThatThrownBy(() -> load(kafka, """
+                kafka:
+                  brokers: kafka:9092
+                """, false))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("Unknown setting kafka.brokers");
+    }
+
     private static Map<String, String> with(Map<String, String> env, String name, String value) {
         Map<String, String> out = new HashMap<>(env);
         out.put(name, value);

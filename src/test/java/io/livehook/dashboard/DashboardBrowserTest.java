@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.testing.LivehookFixture;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -277,8 +278,8 @@ class DashboardBrowserTest {
         find("#events tr[data-event='EV_pc'] a.event-link").click();
         await("the event page", () -> driver.getCurrentUrl().endsWith("/dashboard/events/EV_pc"));
         assertThat(js("return document.getElementById('raw-body').textContent")).isEqualTo(story.bodies.get("EV_pc"));
-        assertThat(find("#key-id").getText()).isEqualTo(Story.KEY);
-        assertThat(find("#verification").getText()).contains("Verified with key " + Story.KEY)
+        assertThat(find("#key-id").getText()).isEqualTo(LivehookFixture.API_KEY);
+        assertThat(find("#verification").getText()).contains("Verified with key " + LivehookFixture.API_KEY)
                 .contains("received");
         assertThat(find("#processing").getText()).contains("applied");
         assertThat(driver.getPageSource()).contains("track_from_unknown_participant");

@@ -3,6 +3,7 @@ package io.livehook.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.testing.LivehookFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -190,12 +191,12 @@ class DashboardHttpTest {
     void anEventPageShowsItsExactBodyAndTheKeyThatVerifiedIt() {
         String cookie = login();
         String html = story.get("/dashboard/events/EV_pc", "Cookie", cookie).body();
-        assertThat(html).contains("Verified with key <code id=\"key-id\">" + Story.KEY + "</code>")
+        assertThat(html).contains("Verified with key <code id=\"key-id\">" + LivehookFixture.API_KEY + "</code>")
                 .contains("track_from_unknown_participant")
                 .contains(Html.escape(story.bodies.get("EV_pc")));
         String dead = story.get("/dashboard/events/EV_bad", "Cookie", cookie).body();
         assertThat(dead).contains("dead letter: open").contains(Html.escape(story.bodies.get("EV_bad")))
-                .contains(Story.KEY);
+                .contains(LivehookFixture.API_KEY);
         assertThat(story.get("/dashboard/events/EV_nope", "Cookie", cookie).statusCode()).isEqualTo(404);
     }
 

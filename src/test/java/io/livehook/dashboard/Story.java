@@ -5,21 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
-import io.livehook.config.ConfigLoader;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.testing.LivehookFixture;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A real livehook on loopback fed one known story through its webhook endpoint, signed like LiveKit:
@@ -37,32 +30,25 @@ import java.util.Optional;
  * </pre>
  */
 final class Story implements AutoCloseable {
-    static final String KEY = "APIdashkey";
-    static final String SECRET = "dashboard-test-secret-long-enough-for-hs256";
     static final String HOSTILE_NAME = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
     static final long T0 = System.currentTimeMillis() / 1000 - 20 * 60;
     static final ObjectMapper JSON = new ObjectMapper();
 
+    final LivehookFixture fixture;
     final Livehook livehook;
     final String token;
-    final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-    private final LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
     /** Every body posted, by event id, exactly as sent. */
     final Map<String, String> bodies = new LinkedHashMap<>();
 
-    private Story(Livehook livehook, String token) {
-        this.livehook = livehook;
+    private Story(LivehookFixture fixture, String token) {
+        this.fixture = fixture;
+        this.livehook = fixture.livehook();
         this.token = token;
     }
 
     /** A livehook with {@code token} (null: none) in --dev or not; nothing posted yet. */
     static Story start(Path dataDir, String token, boolean dev) {
-        Map<String, String> env = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", dataDir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET));
-        if (token != null) {
-            env.put("LIVEHOOK_API_TOKEN", token);
-        }
-        return new Story(Livehook.start(new ConfigLoader(env).load(Optional.empty(), dev), Clock.systemUTC()), token);
+        return new Story(LivehookFixture.in(dataDir).token(token).dev(dev).start(), token);
     }
 
     /** Posts the whole story and waits until it is processed. */
@@ -98,7 +84,7 @@ final class Story implements AutoCloseable {
         assertThat(webhook(bad)).isEqualTo(200);
         bodies.put("EV_bad", bad);
         assertThat(webhook("this is not json <script>alert(3)</script>")).isEqualTo(202);
-        assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(20))).as("processor caught up").isTrue();
+        fixture.awaitCaughtUp();
         return this;
     }
 
@@ -115,20 +101,15 @@ final class Story implements AutoCloseable {
     }
 
     String base() {
-        return "http://127.0.0.1:" + livehook.port();
+        return fixture.base();
     }
 
     URI uri(String path) {
-        return URI.create(base() + path);
+        return fixture.uri(path);
     }
 
     int webhook(String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return send(HttpRequest.newBuilder(uri("/webhook"))
-                .header("Content-Type", "application/webhook+json")
-                .header("Authorization", signer.sign(bytes))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .build()).statusCode();
+        return fixture.webhook(body);
     }
 
     /** GET with the given headers (name, value, ...). */
@@ -137,7 +118,7 @@ final class Story implements AutoCloseable {
         if (headers.length > 0) {
             request.headers(headers);
         }
-        return send(request.build());
+        return send(request);
     }
 
     HttpResponse<String> post(String path, String contentType, String body, String... headers) {
@@ -146,7 +127,7 @@ final class Story implements AutoCloseable {
         if (headers.length > 0) {
             request.headers(headers);
         }
-        return send(request.build());
+        return send(request);
     }
 
     /** An API answer read with the bearer token. */
@@ -160,19 +141,12 @@ final class Story implements AutoCloseable {
         }
     }
 
-    HttpResponse<String> send(HttpRequest request) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new AssertionError("request failed: " + request, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+    HttpResponse<String> send(HttpRequest.Builder request) {
+        return fixture.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     @Override
     public void close() {
-        livehook.close();
+        fixture.close();
     }
 }

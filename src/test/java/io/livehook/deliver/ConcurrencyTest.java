@@ -3,6 +3,8 @@ package io.livehook.deliver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.state.Delivery;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,10 +26,10 @@ class ConcurrencyTest {
         AtomicInteger maxInFlight = new AtomicInteger();
         Map<String, AtomicInteger> perRoom = new ConcurrentHashMap<>();
         AtomicInteger roomOverlaps = new AtomicInteger();
-        try (Receiver receiver = Receiver.start().behave(r -> {
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> {
                     int now = inFlight.incrementAndGet();
                     maxInFlight.accumulateAndGet(now, Math::max);
-                    if (perRoom.computeIfAbsent(r.room(), k -> new AtomicInteger()).incrementAndGet() > 1) {
+                    if (perRoom.computeIfAbsent(r.queueKey(), k -> new AtomicInteger()).incrementAndGet() > 1) {
                         roomOverlaps.incrementAndGet();
                     }
                     try {
@@ -35,27 +37,27 @@ class ConcurrencyTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    perRoom.get(r.room()).decrementAndGet();
+                    perRoom.get(r.queueKey()).decrementAndGet();
                     inFlight.decrementAndGet();
-                    return Receiver.Answer.ok();
+                    return TestReceiver.Answer.ok();
                 });
-                TestLivehook lh = TestLivehook.start(dir, """
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
                             concurrency: 3
-                        """.formatted(receiver.url()))) {
+                        """.formatted(receiver.url())).start()) {
             List<List<String>> rooms = new ArrayList<>();
             for (int room = 0; room < 8; room++) {
                 rooms.add(new ArrayList<>());
             }
             for (int i = 0; i < 4; i++) {
                 for (int room = 0; room < rooms.size(); room++) {
-                    rooms.get(room).add(lh.send("c" + room));
+                    rooms.get(room).add(lh.postEvent("c" + room));
                 }
             }
-            TestLivehook.await(Duration.ofSeconds(20), "32 delivered",
-                    () -> lh.store().count("app", Delivery.DELIVERED) == 32);
+            LivehookFixture.await(Duration.ofSeconds(20), "32 delivered",
+                    () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 32);
             assertThat(maxInFlight.get()).isEqualTo(3);
             assertThat(roomOverlaps.get()).isZero();
             assertThat(receiver.requests()).hasSize(32);

@@ -3,52 +3,16 @@ package io.livehook.deliver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.testing.HandClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Backoff, the circuit breaker, and how answers are classified and kept. */
+/** The circuit breaker, and how answers are classified and kept. */
 class DeliveryRulesTest {
-    private static final DestinationConfig.Retry RETRY = new DestinationConfig.Retry(Duration.ofSeconds(1),
-            Duration.ofSeconds(60), 2, 0.2, 0, Duration.ofDays(1));
-
-    @Test
-    void backoff_grows_exponentially_within_jitter_and_is_capped() {
-        Random random = new Random(42);
-        for (int n = 1; n <= 12; n++) {
-            double base = Math.min(1000 * Math.pow(2, n - 1), 60_000);
-            for (int i = 0; i < 50; i++) {
-                long ms = Backoff.delay(RETRY, n, Optional.empty(), random).toMillis();
-                assertThat(ms).isBetween((long) (base * 0.8) - 1, Math.min((long) (base * 1.2) + 1, 60_000));
-            }
-        }
-        var noJitter = new DestinationConfig.Retry(Duration.ofMillis(100), Duration.ofSeconds(1), 3, 0, 0, Duration.ZERO);
-        assertThat(Backoff.delay(noJitter, 1, Optional.empty(), random)).isEqualTo(Duration.ofMillis(100));
-        assertThat(Backoff.delay(noJitter, 3, Optional.empty(), random)).isEqualTo(Duration.ofMillis(900));
-        assertThat(Backoff.delay(noJitter, 4, Optional.empty(), random)).isEqualTo(Duration.ofSeconds(1));
-    }
-
-    @Test
-    void retry_after_replaces_the_backoff_capped_by_the_maximum() {
-        Random random = new Random(1);
-        assertThat(Backoff.delay(RETRY, 1, Optional.of(Duration.ofSeconds(7)), random)).isEqualTo(Duration.ofSeconds(7));
-        assertThat(Backoff.delay(RETRY, 1, Optional.of(Duration.ofHours(1)), random)).isEqualTo(Duration.ofSeconds(60));
-        assertThat(WebhookPost.retryAfter("120")).contains(Duration.ofSeconds(120));
-        assertThat(WebhookPost.retryAfter(" 0 ")).contains(Duration.ZERO);
-        assertThat(WebhookPost.retryAfter("soon")).isEmpty();
-        assertThat(WebhookPost.retryAfter("-3")).isEmpty();
-        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60));
-        assertThat(WebhookPost.retryAfter(inAMinute).orElseThrow()).isBetween(Duration.ofSeconds(55), Duration.ofSeconds(61));
-        assertThat(WebhookPost.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).contains(Duration.ZERO);
-    }
-
     @Test
     void which_statuses_are_retried() {
         assertThat(WebhookPost.retryable(408)).isTrue();
@@ -81,7 +45,7 @@ class DeliveryRulesTest {
 
     @Test
     void circuit_opens_after_the_threshold_then_lets_one_probe_through() {
-        MutableClock clock = new MutableClock();
+        HandClock clock = new HandClock();
         int[] opened = {0};
         Circuit circuit = new Circuit(new DestinationConfig.Circuit(3, Duration.ofSeconds(30)), clock, () -> opened[0]++);
         assertThat(circuit.tryAcquire()).isTrue();
@@ -117,7 +81,7 @@ class DeliveryRulesTest {
 
     @Test
     void a_zero_threshold_disables_the_circuit() {
-        Circuit circuit = new Circuit(new DestinationConfig.Circuit(0, Duration.ofSeconds(30)), new MutableClock(), () -> {});
+        Circuit circuit = new Circuit(new DestinationConfig.Circuit(0, Duration.ofSeconds(30)), new HandClock(), () -> {});
         for (int i = 0; i < 100; i++) {
             circuit.onFailure();
         }
@@ -135,28 +99,5 @@ class DeliveryRulesTest {
         assertThat(headers).containsEntry("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek")
                 .containsEntry("webhook-timestamp", "1614265330")
                 .containsEntry("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }

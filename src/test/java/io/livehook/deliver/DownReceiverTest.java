@@ -3,6 +3,8 @@ package io.livehook.deliver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.state.Delivery;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,46 +19,46 @@ class DownReceiverTest {
 
     @Test
     void circuit_opens_while_down_and_backlog_drains_in_order_once_it_is_up() throws Exception {
-        try (Receiver receiver = Receiver.down();
-                TestLivehook lh = TestLivehook.start(dir, """
+        try (TestReceiver receiver = TestReceiver.down();
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
                             timeout_seconds: 2
                             retry: {initial_backoff_ms: 20, max_backoff_ms: 100}
                             circuit: {failure_threshold: 3, open_seconds: 1}
-                        """.formatted(receiver.url()))) {
+                        """.formatted(receiver.url())).start()) {
             List<String> room1 = new ArrayList<>();
             List<String> room2 = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                room1.add(lh.send("one"));
-                room2.add(lh.send("two"));
+                room1.add(lh.postEvent("one"));
+                room2.add(lh.postEvent("two"));
             }
-            String open = "livehook_delivery_circuit_state{destination=\"app\"}";
-            TestLivehook.await(Duration.ofSeconds(10), "circuit open", () -> metric(lh, open) == 2);
-            assertThat(metric(lh, "livehook_delivery_backlog{destination=\"app\"}")).isEqualTo(12);
-            assertThat(metric(lh, "livehook_delivery_backlog_age_seconds{destination=\"app\"}")).isGreaterThanOrEqualTo(0);
-            assertThat(metric(lh, "livehook_delivery_circuit_opened_total{destination=\"app\"}")).isGreaterThanOrEqualTo(1);
-            assertThat(metric(lh, "livehook_delivery_attempts_total{destination=\"app\",outcome=\"connection_error\"}"))
+            lh.awaitCaughtUp();
+            LivehookFixture.await(Duration.ofSeconds(10), "circuit open", () -> circuitState(lh) == 2);
+            assertThat(lh.meter("livehook.delivery.backlog", "destination", "app")).isEqualTo(12);
+            assertThat(lh.meter("livehook.delivery.backlog.age", "destination", "app")).isGreaterThanOrEqualTo(0);
+            assertThat(lh.meter("livehook.delivery.circuit.opened", "destination", "app")).isGreaterThanOrEqualTo(1);
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "connection_error"))
                     .isGreaterThanOrEqualTo(3);
             // While open nothing is attempted: the attempt count stands still for most of the open period.
-            double attempts = metric(lh, "livehook_delivery_attempts_total{destination=\"app\",outcome=\"connection_error\"}");
+            double attempts = lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "connection_error");
             Thread.sleep(300);
-            assertThat(metric(lh, "livehook_delivery_attempts_total{destination=\"app\",outcome=\"connection_error\"}"))
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "connection_error"))
                     .isLessThanOrEqualTo(attempts + 1); // at most one half-open probe
 
             receiver.listen();
-            TestLivehook.await(Duration.ofSeconds(15), "all 12 delivered",
-                    () -> lh.store().count("app", Delivery.DELIVERED) == 12);
+            LivehookFixture.await(Duration.ofSeconds(15), "all 12 delivered",
+                    () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 12);
             assertThat(receiver.acceptedInRoom("one")).containsExactlyElementsOf(room1);
             assertThat(receiver.acceptedInRoom("two")).containsExactlyElementsOf(room2);
             assertThat(receiver.requests()).hasSize(12); // each sent once it was up: none twice
-            TestLivehook.await(Duration.ofSeconds(5), "circuit closed, backlog empty",
-                    () -> metric(lh, open) == 0 && metric(lh, "livehook_delivery_backlog{destination=\"app\"}") == 0);
-            assertThat(metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isZero();
-            Delivery first = lh.store().deliveries("app", room1.get(0)).get(0);
-            assertThat(lh.store().attempts(first)).last().satisfies(a -> assertThat(a.outcome()).isEqualTo("delivered"));
-            assertThat(lh.store().attempts(first)).filteredOn(a -> a.outcome().equals("connection_error"))
+            LivehookFixture.await(Duration.ofSeconds(5), "circuit closed, backlog empty",
+                    () -> circuitState(lh) == 0 && lh.meter("livehook.delivery.backlog", "destination", "app") == 0);
+            assertThat(lh.meter("livehook.delivery.dead.letters", "destination", "app")).isZero();
+            Delivery first = lh.deliveryStore().deliveries("app", room1.get(0)).get(0);
+            assertThat(lh.deliveryStore().attempts(first)).last().satisfies(a -> assertThat(a.outcome()).isEqualTo("delivered"));
+            assertThat(lh.deliveryStore().attempts(first)).filteredOn(a -> a.outcome().equals("connection_error"))
                     .allSatisfy(a -> {
                         assertThat(a.httpStatus()).isNull();
                         assertThat(a.error()).contains("connection");
@@ -64,11 +66,8 @@ class DownReceiverTest {
         }
     }
 
-    static double metric(TestLivehook lh, String sample) {
-        try {
-            return lh.metric(sample);
-        } catch (Exception e) {
-            return Double.NaN;
-        }
+    /** 0 closed, 1 half-open, 2 open. */
+    private static double circuitState(LivehookFixture lh) {
+        return lh.meter("livehook.delivery.circuit.state", "destination", "app");
     }
 }

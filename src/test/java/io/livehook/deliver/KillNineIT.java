@@ -2,26 +2,27 @@ package io.livehook.deliver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.livekit.WebhookSigner;
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
 import io.livehook.state.DeliveryFilter;
 import io.livehook.state.DeliveryStore;
 import io.livehook.state.StateStore;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.LivehookProcess;
+import io.livehook.testing.TestReceiver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -48,8 +49,8 @@ class KillNineIT {
     void kill_9_during_delivery_loses_nothing_and_duplicates_only_unknown_outcomes() throws Exception {
         Path jar = Path.of("target", "livehook.jar").toAbsolutePath();
         assertThat(jar).exists();
-        try (Receiver receiver = Receiver.start().behave(r -> new Receiver.Answer(200, 150, Map.of(), "ok"))) {
-            int port = freePort();
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> new TestReceiver.Answer(200, Duration.ofMillis(150), Map.of(), "ok"))) {
+            int port = LivehookProcess.freePort();
             Path yaml = dir.resolve("livehook.yaml");
             Files.writeString(yaml, """
                     destinations:
@@ -58,16 +59,16 @@ class KillNineIT {
                         concurrency: %d
                         retry: {initial_backoff_ms: 50, max_backoff_ms: 500}
                     """.formatted(receiver.url(), CONCURRENCY));
-            Process first = start(jar, yaml, port, "first");
+            LivehookProcess first = start(jar, yaml, port, "first");
             List<String> ids = new ArrayList<>();
             try {
-                awaitReady(port);
-                LiveKitSigner signer = new LiveKitSigner(TestLivehook.API_KEY, TestLivehook.API_SECRET, Clock.systemUTC());
+                first.awaitOk("/readyz", Duration.ofSeconds(60));
+                WebhookSigner signer = LivehookFixture.signer();
                 HttpClient http = HttpClient.newHttpClient();
                 for (int i = 0; i < PER_ROOM; i++) {
                     for (int room = 0; room < ROOMS; room++) {
-                        String id = TestLivehook.newEventId();
-                        byte[] body = TestLivehook.event(id, "room-" + room);
+                        String id = LivehookFixture.newEventId();
+                        byte[] body = LivehookFixture.participantJoined(id, "room-" + room);
                         HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
                                         URI.create("http://127.0.0.1:" + port + "/webhook"))
                                 .header("Content-Type", "application/webhook+json")
@@ -78,30 +79,24 @@ class KillNineIT {
                         ids.add(id);
                     }
                 }
-                TestLivehook.await(Duration.ofSeconds(30), "deliveries under way",
+                LivehookFixture.await(Duration.ofSeconds(30), "deliveries under way",
                         () -> receiver.requests().size() >= 2 * CONCURRENCY);
             } finally {
-                first.destroyForcibly(); // SIGKILL: no shutdown hook, no grace
-                assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                first.kill(); // SIGKILL: no shutdown hook, no grace
             }
             int beforeRestart = receiver.requests().size();
             assertThat(beforeRestart).as("killed mid-way").isLessThan(ids.size());
 
-            Process second = start(jar, yaml, port, "second");
-            try {
-                awaitReady(port);
-                TestLivehook.await(Duration.ofSeconds(60), "every event accepted at least once",
+            try (LivehookProcess second = start(jar, yaml, port, "second")) {
+                second.awaitOk("/readyz", Duration.ofSeconds(60));
+                LivehookFixture.await(Duration.ofSeconds(60), "every event accepted at least once",
                         () -> receiver.accepted().containsAll(ids));
                 Thread.sleep(500); // let the last answers be recorded
-            } finally {
-                second.destroy(); // graceful: SIGTERM runs the shutdown hook
-                if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                    second.destroyForcibly();
-                }
+                second.stop(Duration.ofSeconds(30)); // graceful: SIGTERM runs the shutdown hook
             }
 
             Map<String, Long> received = receiver.requests().stream()
-                    .collect(Collectors.groupingBy(Receiver.Request::eventId, Collectors.counting()));
+                    .collect(Collectors.groupingBy(TestReceiver.Request::eventId, Collectors.counting()));
             try (StateStore state = StateStore.sqlite(dir.resolve("data").resolve("state.db"))) {
                 DeliveryStore store = new DeliveryStore(state);
                 Map<String, Delivery> deliveries = store.find(Optional.empty(), DeliveryFilter.any(), 1000).stream()
@@ -126,8 +121,8 @@ class KillNineIT {
             // Per room the first receptions keep the order the events were sent in.
             for (int room = 0; room < ROOMS; room++) {
                 String name = "room-" + room;
-                List<String> firstSeen = receiver.requests().stream().filter(r -> name.equals(r.room()))
-                        .map(Receiver.Request::eventId).distinct().toList();
+                List<String> firstSeen = receiver.requests().stream().filter(r -> name.equals(r.queueKey()))
+                        .map(TestReceiver.Request::eventId).distinct().toList();
                 List<String> sent = new ArrayList<>();
                 for (int i = 0; i < PER_ROOM; i++) {
                     sent.add(ids.get(i * ROOMS + room));
@@ -137,35 +132,8 @@ class KillNineIT {
         }
     }
 
-    private Process start(Path jar, Path yaml, int port, String name) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString(), "serve", "-c", yaml.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile());
-        builder.environment().putAll(TestLivehook.env(dir));
-        builder.environment().put("LIVEHOOK_PORT", Integer.toString(port));
-        return builder.start();
-    }
-
-    private static void awaitReady(int port) throws InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
-        TestLivehook.await(Duration.ofSeconds(60), "livehook ready on " + port, () -> {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    private LivehookProcess start(Path jar, Path yaml, int port, String name) throws IOException {
+        return LivehookProcess.startJar(jar, LivehookFixture.API_KEY, LivehookFixture.API_SECRET, dir.resolve("data"),
+                dir.resolve(name + ".log"), List.of(), port, List.of("-c", yaml.toString()));
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,27 +24,27 @@ class RecoveringReceiverTest {
     @Test
     void failingThen_recovering_receiver_gets_everything_in_room_order_with_attempts_recorded() throws Exception {
         AtomicBoolean failing = new AtomicBoolean(true);
-        try (Receiver receiver = Receiver.start()
-                .behave(r -> failing.get() ? Receiver.Answer.status(503) : Receiver.Answer.ok());
-                TestLivehook lh = TestLivehook.start(dir, """
+        try (TestReceiver receiver = TestReceiver.start()
+                .behave(r -> failing.get() ? TestReceiver.Answer.status(503) : TestReceiver.Answer.ok());
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
                             retry: {initial_backoff_ms: 50, max_backoff_ms: 200, jitter: 0.1}
                             circuit: {failure_threshold: 0}
-                        """.formatted(receiver.url()))) {
+                        """.formatted(receiver.url())).start()) {
             Map<String, List<String>> sent = new LinkedHashMap<>();
             for (int i = 0; i < 5; i++) {
                 for (String room : List.of("alpha", "beta", "gamma")) {
-                    sent.computeIfAbsent(room, r -> new ArrayList<>()).add(lh.send(room));
+                    sent.computeIfAbsent(room, r -> new ArrayList<>()).add(lh.postEvent(room));
                 }
             }
-            TestLivehook.await(Duration.ofSeconds(10), "failed attempts in every room",
-                    () -> receiver.requests().stream().map(Receiver.Request::room).distinct().count() == 3
+            LivehookFixture.await(Duration.ofSeconds(10), "failed attempts in every room",
+                    () -> receiver.requests().stream().map(TestReceiver.Request::queueKey).distinct().count() == 3
                             && receiver.requests().size() >= 9);
             failing.set(false);
-            TestLivehook.await(Duration.ofSeconds(20), "all 15 delivered",
-                    () -> lh.store().count("app", Delivery.DELIVERED) == 15);
+            LivehookFixture.await(Duration.ofSeconds(20), "all 15 delivered",
+                    () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 15);
 
             for (var room : sent.entrySet()) {
                 assertThat(receiver.acceptedInRoom(room.getKey())).as("order in " + room.getKey())
@@ -50,19 +52,19 @@ class RecoveringReceiverTest {
             }
             // Per room, nothing after an event was sent before that event was accepted.
             for (String room : sent.keySet()) {
-                List<String> seen = receiver.requests().stream().filter(r -> room.equals(r.room()))
-                        .map(Receiver.Request::eventId).toList();
+                List<String> seen = receiver.requests().stream().filter(r -> room.equals(r.queueKey()))
+                        .map(TestReceiver.Request::eventId).toList();
                 List<String> firstSeen = seen.stream().distinct().toList();
                 assertThat(firstSeen).containsExactlyElementsOf(sent.get(room));
             }
             String first = sent.get("alpha").get(0);
-            List<Delivery> deliveries = lh.store().deliveries("app", first);
+            List<Delivery> deliveries = lh.deliveryStore().deliveries("app", first);
             assertThat(deliveries).singleElement().satisfies(d -> {
                 assertThat(d.status()).isEqualTo(Delivery.DELIVERED);
                 assertThat(d.attempts()).isGreaterThan(1);
                 assertThat(d.lastError()).isNull();
             });
-            List<DeliveryAttempt> attempts = lh.store().attempts(deliveries.get(0));
+            List<DeliveryAttempt> attempts = lh.deliveryStore().attempts(deliveries.get(0));
             assertThat(attempts).hasSize(deliveries.get(0).attempts());
             assertThat(attempts.subList(0, attempts.size() - 1)).allSatisfy(a -> {
                 assertThat(a.httpStatus()).isEqualTo(503);
@@ -80,53 +82,52 @@ class RecoveringReceiverTest {
             }
             assertThat(attemptHeaders).containsExactlyElementsOf(expected);
 
-            assertThat(lh.metric("livehook_delivery_attempts_total{destination=\"app\",outcome=\"retry\"}"))
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "retry"))
                     .isGreaterThan(0);
-            assertThat(lh.metric("livehook_delivery_attempts_total{destination=\"app\",outcome=\"delivered\"}"))
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "delivered"))
                     .isEqualTo(15);
-            TestLivehook.await(Duration.ofSeconds(5), "backlog gauge at 0", () -> {
+            LivehookFixture.await(Duration.ofSeconds(5), "backlog gauge at 0", () -> {
                 try {
-                    return lh.metric("livehook_delivery_backlog{destination=\"app\"}") == 0;
+                    return lh.meter("livehook.delivery.backlog", "destination", "app") == 0;
                 } catch (Exception e) {
                     return false;
                 }
             });
-            assertThat(lh.metrics()).contains("livehook_delivery_latency_seconds_bucket{destination=\"app\"");
+            assertThat(lh.metricsText()).contains("livehook_delivery_latency_seconds_bucket{destination=\"app\"");
         }
     }
 
     @Test
     void gives_up_after_max_attempts_and_honours_retry_after() throws Exception {
-        try (Receiver receiver = Receiver.start().behave(r -> "r-429".equals(r.room())
-                        ? new Receiver.Answer(429, 0, Map.of("Retry-After", "1"), "slow down")
-                        : Receiver.Answer.status(502));
-                TestLivehook lh = TestLivehook.start(dir, """
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> "r-429".equals(r.queueKey())
+                        ? new TestReceiver.Answer(429, Duration.ofMillis(0), Map.of("Retry-After", "1"), "slow down")
+                        : TestReceiver.Answer.status(502));
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
                             retry: {initial_backoff_ms: 10, max_backoff_ms: 5000, max_attempts: 3}
                             circuit: {failure_threshold: 0}
-                        """.formatted(receiver.url()))) {
-            String failing = lh.send("r-502");
-            String throttled = lh.send("r-429");
-            TestLivehook.await(Duration.ofSeconds(15), "both dead after 3 attempts",
-                    () -> lh.store().count("app", Delivery.DEAD) == 2);
-            Delivery dead = lh.store().deliveries("app", failing).get(0);
+                        """.formatted(receiver.url())).start()) {
+            String failing = lh.postEvent("r-502");
+            String throttled = lh.postEvent("r-429");
+            LivehookFixture.await(Duration.ofSeconds(15), "both dead after 3 attempts",
+                    () -> lh.deliveryStore().count("app", Delivery.DEAD) == 2);
+            Delivery dead = lh.deliveryStore().deliveries("app", failing).get(0);
             assertThat(dead.attempts()).isEqualTo(3);
             assertThat(dead.lastError()).contains("HTTP 502", "gave up after 3 attempts");
-            assertThat(lh.store().attempts(dead)).extracting(DeliveryAttempt::outcome)
+            assertThat(lh.deliveryStore().attempts(dead)).extracting(DeliveryAttempt::outcome)
                     .containsExactly("retry", "retry", "dead");
 
             List<java.time.Instant> times = receiver.requests().stream().filter(r -> throttled.equals(r.eventId()))
-                    .map(Receiver.Request::at).toList();
+                    .map(TestReceiver.Request::at).toList();
             assertThat(times).hasSize(3);
             for (int i = 1; i < times.size(); i++) {
                 assertThat(Duration.between(times.get(i - 1), times.get(i))).as("Retry-After: 1 honoured")
                         .isGreaterThanOrEqualTo(Duration.ofMillis(950));
             }
-            assertThat(DownReceiverTest.metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isEqualTo(2);
-            assertThat(DownReceiverTest.metric(lh,
-                    "livehook_delivery_attempts_total{destination=\"app\",outcome=\"dead\"}")).isEqualTo(2);
+            assertThat(lh.meter("livehook.delivery.dead.letters", "destination", "app")).isEqualTo(2);
+            assertThat(lh.meter("livehook.delivery.attempts", "destination", "app", "outcome", "dead")).isEqualTo(2);
         }
     }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.livehook.cli.Main;
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -29,10 +31,10 @@ class RejectingReceiverTest {
     @Test
     void rejected_deliveries_are_dead_letters_until_an_operator_retries_them() throws Exception {
         AtomicBoolean broken = new AtomicBoolean(true);
-        try (Receiver receiver = Receiver.start().behave(r -> broken.get()
-                        ? new Receiver.Answer(400, 0, java.util.Map.of(), "{\"error\":\"unknown field\"}" + "x".repeat(2000))
-                        : Receiver.Answer.ok());
-                TestLivehook lh = TestLivehook.start(dir, """
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> broken.get()
+                        ? new TestReceiver.Answer(400, Duration.ofMillis(0), java.util.Map.of(), "{\"error\":\"unknown field\"}" + "x".repeat(2000))
+                        : TestReceiver.Answer.ok());
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
@@ -40,80 +42,82 @@ class RejectingReceiverTest {
                           - name: audit
                             url: %s
                             events: {include: [room_finished]}
-                        """.formatted(receiver.url(), receiver.url()))) {
+                        """.formatted(receiver.url(), receiver.url())).start()) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                ids.add(lh.send("r1"));
+                ids.add(lh.postEvent("r1"));
             }
-            ids.add(lh.send("r2"));
-            TestLivehook.await(Duration.ofSeconds(10), "4 dead letters",
-                    () -> lh.store().count("app", Delivery.DEAD) == 4);
+            ids.add(lh.postEvent("r2"));
+            LivehookFixture.await(Duration.ofSeconds(10), "4 dead letters",
+                    () -> lh.deliveryStore().count("app", Delivery.DEAD) == 4);
             assertThat(receiver.requests()).hasSize(4); // one attempt each: a 400 is not retried
-            assertThat(lh.store().count("audit", Delivery.PENDING) + lh.store().count("audit", Delivery.DEAD)
-                    + lh.store().count("audit", Delivery.DELIVERED)).as("filtered out").isZero();
+            assertThat(lh.deliveryStore().count("audit", Delivery.PENDING) + lh.deliveryStore().count("audit", Delivery.DEAD)
+                    + lh.deliveryStore().count("audit", Delivery.DELIVERED)).as("filtered out").isZero();
 
             // The API is closed without the token, and with a wrong one.
-            assertThat(lh.api("GET", "/api/deliveries", null, null).statusCode()).isEqualTo(401);
-            assertThat(lh.api("GET", "/api/deliveries", null, "wrong").statusCode()).isEqualTo(401);
+            assertThat(lh.request("GET", "/api/deliveries", null, null).statusCode()).isEqualTo(401);
+            assertThat(lh.request("GET", "/api/deliveries", null, "wrong").statusCode()).isEqualTo(401);
 
-            JsonNode dead = lh.apiJson("GET", "/api/deliveries?destination=app&room=r1", null);
+            JsonNode dead = lh.json("GET", "/api/deliveries?destination=app&room=r1", null);
             assertThat(dead.get("count").asInt()).isEqualTo(3);
             assertThat(dead.get("deliveries").get(0).get("last_error").asText()).startsWith("HTTP 400");
-            assertThat(lh.apiJson("GET", "/api/deliveries?type=room_finished", null).get("count").asInt()).isZero();
-            assertThat(lh.apiJson("GET", "/api/deliveries?until=" + Instant.now().minusSeconds(3600), null)
+            assertThat(lh.json("GET", "/api/deliveries?type=room_finished", null).get("count").asInt()).isZero();
+            assertThat(lh.json("GET", "/api/deliveries?until=" + Instant.now().minusSeconds(3600), null)
                     .get("count").asInt()).isZero();
 
-            JsonNode shown = lh.apiJson("GET", "/api/deliveries/app/" + ids.get(0), null);
+            JsonNode shown = lh.json("GET", "/api/deliveries/app/" + ids.get(0), null);
             JsonNode history = shown.get("deliveries").get(0).get("attempt_history");
             assertThat(history).hasSize(1);
             assertThat(history.get(0).get("http_status").asInt()).isEqualTo(400);
             assertThat(history.get(0).get("outcome").asText()).isEqualTo("dead");
             assertThat(history.get(0).get("response_snippet").asText()).startsWith("{\"error\":\"unknown field\"}")
                     .hasSize(512);
-            assertThat(lh.api("GET", "/api/deliveries/app/EV_nope", null, TestLivehook.TOKEN).statusCode())
+            assertThat(lh.request("GET", "/api/deliveries/app/EV_nope", null, LivehookFixture.TOKEN).statusCode())
                     .isEqualTo(404);
-            assertThat(lh.api("POST", "/api/deliveries/retry", "{}", TestLivehook.TOKEN).statusCode()).isEqualTo(400);
-            assertThat(lh.api("POST", "/api/deliveries/retry", "{\"destination\":\"nope\"}", TestLivehook.TOKEN)
+            assertThat(lh.request("POST", "/api/deliveries/retry", "{}", LivehookFixture.TOKEN).statusCode()).isEqualTo(400);
+            assertThat(lh.request("POST", "/api/deliveries/retry", "{\"destination\":\"nope\"}", LivehookFixture.TOKEN)
                     .statusCode()).isEqualTo(400);
 
-            // The CLI lists and shows the same.
-            String listed = cli("deliveries", "list", "--url", lh.base(), "--token", TestLivehook.TOKEN,
+            // The CLI lists and shows the same (--url and --token: the options' first names, still understood).
+            String listed = cli("deliveries", "list", "--api-url", lh.base(), "--api-token", LivehookFixture.TOKEN,
                     "--destination", "app");
             assertThat(listed).contains(ids.get(0), ids.get(3), "participant_joined", "HTTP 400", "4 shown");
-            assertThat(cli("deliveries", "show", "app", ids.get(0), "--url", lh.base(), "--token", TestLivehook.TOKEN))
+            assertThat(cli("deliveries", "show", "app", ids.get(0), "--url", lh.base(), "--token", LivehookFixture.TOKEN))
                     .contains("#1", "dead", "400");
-            assertThat(cli("deliveries", "list", "--url", lh.base(), "--token", "wrong")).contains("HTTP 401");
+            assertThat(cli("deliveries", "list", "--api-url", lh.base(), "--api-token", "wrong"))
+                    .contains("the API token was refused").doesNotContain("wrong");
+            assertThat(cli("deliveries", "list", "--api-url", lh.base())).contains("set --api-token or LIVEHOOK_API_TOKEN");
 
             // Fixed receiver; retry r1 by filter through the API, r2 by id through the CLI.
             broken.set(false);
-            JsonNode retried = lh.apiJson("POST", "/api/deliveries/retry", "{\"destination\":\"app\",\"room\":\"r1\"}");
+            JsonNode retried = lh.json("POST", "/api/deliveries/retry", "{\"destination\":\"app\",\"room\":\"r1\"}");
             assertThat(retried.get("retried").asInt()).isEqualTo(3);
-            TestLivehook.await(Duration.ofSeconds(10), "r1 delivered", () -> receiver.accepted().size() == 3);
+            LivehookFixture.await(Duration.ofSeconds(10), "r1 delivered", () -> receiver.accepted().size() == 3);
             assertThat(receiver.acceptedInRoom("r1")).containsExactlyElementsOf(ids.subList(0, 3));
-            assertThat(cli("deliveries", "retry", ids.get(3), "--url", lh.base(), "--token", TestLivehook.TOKEN))
+            assertThat(cli("deliveries", "retry", ids.get(3), "--url", lh.base(), "--token", LivehookFixture.TOKEN))
                     .contains("1 dead deliveries back to pending");
-            TestLivehook.await(Duration.ofSeconds(10), "all delivered",
-                    () -> lh.store().count("app", Delivery.DELIVERED) == 4);
+            LivehookFixture.await(Duration.ofSeconds(10), "all delivered",
+                    () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 4);
 
-            Delivery first = lh.store().deliveries("app", ids.get(0)).get(0);
+            Delivery first = lh.deliveryStore().deliveries("app", ids.get(0)).get(0);
             assertThat(first.status()).isEqualTo(Delivery.DELIVERED);
             assertThat(first.attempts()).isEqualTo(2);
-            assertThat(lh.store().attempts(first)).extracting(DeliveryAttempt::outcome)
+            assertThat(lh.deliveryStore().attempts(first)).extracting(DeliveryAttempt::outcome)
                     .containsExactly("dead", "delivered"); // history kept across the retry
-            assertThat(DownReceiverTest.metric(lh, "livehook_delivery_dead_letters{destination=\"app\"}")).isZero();
+            assertThat(lh.meter("livehook.delivery.dead.letters", "destination", "app")).isZero();
 
             // Replay the delivered events of r1 again through the CLI: new deliveries marked as replays.
             assertThat(cli("deliveries", "replay", "--destination", "app", "--room", "r1", "--since",
-                    Instant.now().minusSeconds(600).toString(), "--url", lh.base(), "--token", TestLivehook.TOKEN))
+                    Instant.now().minusSeconds(600).toString(), "--url", lh.base(), "--token", LivehookFixture.TOKEN))
                     .contains("3 replay deliveries queued for app");
-            TestLivehook.await(Duration.ofSeconds(10), "replays delivered",
-                    () -> lh.store().count("app", Delivery.DELIVERED) == 7);
+            LivehookFixture.await(Duration.ofSeconds(10), "replays delivered",
+                    () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 7);
             assertThat(receiver.accepted().subList(4, 7)).containsExactlyElementsOf(ids.subList(0, 3));
             assertThat(receiver.requests().get(receiver.requests().size() - 1).header("Livehook-Replay")).isEqualTo("1");
-            assertThat(lh.store().deliveries("app", ids.get(0))).extracting(Delivery::replay, Delivery::status)
+            assertThat(lh.deliveryStore().deliveries("app", ids.get(0))).extracting(Delivery::replay, Delivery::status)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "delivered"),
                             org.assertj.core.groups.Tuple.tuple(1, "delivered"));
-            assertThat(lh.api("POST", "/api/deliveries/replay", "{\"destination\":\"app\"}", TestLivehook.TOKEN)
+            assertThat(lh.request("POST", "/api/deliveries/replay", "{\"destination\":\"app\"}", LivehookFixture.TOKEN)
                     .statusCode()).isEqualTo(400);
         }
     }

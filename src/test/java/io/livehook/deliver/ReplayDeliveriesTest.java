@@ -13,6 +13,8 @@ import io.livehook.state.StateBackend;
 import io.livehook.state.StateLocation;
 import io.livehook.state.StateSql;
 import io.livehook.state.StateStore;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,24 +53,24 @@ class ReplayDeliveriesTest {
         Path data = dir.resolve("data");
         StateLocation state = backend.freshLocation(data);
         Map<String, String> stateEnv = backend.env(state);
-        try (Receiver receiver = Receiver.start().behave(r -> reject.contains(r.eventId())
-                ? Receiver.Answer.status(422) : Receiver.Answer.ok())) {
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> reject.contains(r.eventId())
+                ? TestReceiver.Answer.status(422) : TestReceiver.Answer.ok())) {
             yaml = """
                     destinations:
                       - name: app
                         url: %s
                     """.formatted(receiver.url());
-            try (TestLivehook lh = TestLivehook.start(dir, yaml, stateEnv)) {
-                String rejected = TestLivehook.newEventId();
+            try (LivehookFixture lh = started(dir, yaml, stateEnv)) {
+                String rejected = LivehookFixture.newEventId();
                 reject.add(rejected);
-                assertThat(lh.post(TestLivehook.event(rejected, "r"))).isEqualTo(200);
+                assertThat(lh.webhook(LivehookFixture.participantJoined(rejected, "r"))).isEqualTo(200);
                 ids.add(rejected);
                 for (int i = 0; i < 4; i++) {
-                    ids.add(lh.send(i % 2 == 0 ? "r" : "s"));
+                    ids.add(lh.postEvent(i % 2 == 0 ? "r" : "s"));
                 }
-                TestLivehook.await(Duration.ofSeconds(10), "settled", () -> lh.store().count("app", Delivery.DELIVERED) == 4
-                        && lh.store().count("app", Delivery.DEAD) == 1);
-                before = snapshot(lh.store());
+                LivehookFixture.await(Duration.ofSeconds(10), "settled", () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 4
+                        && lh.deliveryStore().count("app", Delivery.DEAD) == 1);
+                before = snapshot(lh.deliveryStore());
             }
             assertThat(receiver.requests()).hasSize(5);
 
@@ -80,15 +82,15 @@ class ReplayDeliveriesTest {
             }
 
             // Started again: nothing pending, so nothing is sent; the dead letter is still there to retry.
-            try (TestLivehook lh = TestLivehook.start(dir, yaml, stateEnv)) {
+            try (LivehookFixture lh = started(dir, yaml, stateEnv)) {
                 Thread.sleep(1_500);
                 assertThat(receiver.requests()).hasSize(5);
-                assertThat(lh.store().count("app", Delivery.DEAD)).isEqualTo(1);
+                assertThat(lh.deliveryStore().count("app", Delivery.DEAD)).isEqualTo(1);
                 reject.clear();
-                lh.apiJson("POST", "/api/deliveries/retry", "{\"event_ids\":[\"" + ids.get(0) + "\"]}");
-                TestLivehook.await(Duration.ofSeconds(10), "retried after replay",
-                        () -> lh.store().count("app", Delivery.DELIVERED) == 5);
-                assertThat(lh.store().attempts(lh.store().deliveries("app", ids.get(0)).get(0)))
+                lh.json("POST", "/api/deliveries/retry", "{\"event_ids\":[\"" + ids.get(0) + "\"]}");
+                LivehookFixture.await(Duration.ofSeconds(10), "retried after replay",
+                        () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 5);
+                assertThat(lh.deliveryStore().attempts(lh.deliveryStore().deliveries("app", ids.get(0)).get(0)))
                         .extracting(DeliveryAttempt::httpStatus).containsExactly(422, 200);
             }
 
@@ -96,11 +98,11 @@ class ReplayDeliveriesTest {
             try (StateStore rewound = StateStore.open(state)) {
                 StateSql.update(rewound, "UPDATE checkpoints SET log_offset = 0");
             }
-            try (TestLivehook lh = TestLivehook.start(dir, yaml, stateEnv)) {
+            try (LivehookFixture lh = started(dir, yaml, stateEnv)) {
                 assertThat(lh.livehook().processor().awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
                 Thread.sleep(1_000);
                 assertThat(receiver.requests()).hasSize(6);
-                assertThat(lh.store().find(Optional.empty(), DeliveryFilter.any(), 100)).hasSize(5);
+                assertThat(lh.deliveryStore().find(Optional.empty(), DeliveryFilter.any(), 100)).hasSize(5);
             }
         }
     }
@@ -112,5 +114,11 @@ class ReplayDeliveriesTest {
         }
         assertThat(all).isNotEmpty();
         return all;
+    }
+
+    private static LivehookFixture started(Path dir, String yaml, Map<String, String> stateEnv) {
+        LivehookFixture.Options options = LivehookFixture.in(dir).yaml(yaml);
+        stateEnv.forEach(options::env);
+        return options.start();
     }
 }

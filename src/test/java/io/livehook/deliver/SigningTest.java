@@ -3,6 +3,8 @@ package io.livehook.deliver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.state.Delivery;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import io.livekit.server.WebhookReceiver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,27 +39,27 @@ class SigningTest {
     void the_official_java_sdk_accepts_what_livehook_forwards_in_livekit_mode() throws Exception {
         WebhookReceiver sdk = new WebhookReceiver(DEST_KEY, DEST_SECRET);
         List<WebhookEvent> parsed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (Receiver receiver = Receiver.start().behave(r -> {
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> {
                     try {
                         parsed.add(sdk.receive(new String(r.body(), StandardCharsets.UTF_8), r.header("Authorization")));
-                        return Receiver.Answer.ok();
+                        return TestReceiver.Answer.ok();
                     } catch (RuntimeException e) {
-                        return new Receiver.Answer(401, 0, Map.of(), e.toString());
+                        return new TestReceiver.Answer(401, Duration.ofMillis(0), Map.of(), e.toString());
                     }
                 });
-                TestLivehook lh = TestLivehook.start(dir, """
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
                             signing: {mode: livekit, api_key: %s, api_secret: %s}
-                        """.formatted(receiver.url(), DEST_KEY, DEST_SECRET))) {
-            String id = TestLivehook.newEventId();
+                        """.formatted(receiver.url(), DEST_KEY, DEST_SECRET)).start()) {
+            String id = LivehookFixture.newEventId();
             byte[] body = oddBody(id);
-            assertThat(lh.post(body)).isEqualTo(200);
-            TestLivehook.await(Duration.ofSeconds(10), "accepted by the SDK and recorded delivered",
-                    () -> parsed.size() == 1 && lh.store().count("app", Delivery.DELIVERED) == 1);
+            assertThat(lh.webhook(body)).isEqualTo(200);
+            LivehookFixture.await(Duration.ofSeconds(10), "accepted by the SDK and recorded delivered",
+                    () -> parsed.size() == 1 && lh.deliveryStore().count("app", Delivery.DELIVERED) == 1);
 
-            Receiver.Request request = receiver.requests().get(0);
+            TestReceiver.Request request = receiver.requests().get(0);
             assertThat(request.body()).as("byte for byte").isEqualTo(body);
             assertThat(request.header("Content-Type")).isEqualTo("application/webhook+json");
             assertThat(request.header("Authorization")).doesNotStartWith("Bearer").contains(".");
@@ -73,19 +75,19 @@ class SigningTest {
         byte[] key = new byte[32];
         new java.security.SecureRandom().nextBytes(key);
         String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
-        try (Receiver receiver = Receiver.start().behave(r -> verify(key, r)
-                        ? Receiver.Answer.ok() : new Receiver.Answer(401, 0, Map.of(), "bad signature"));
-                TestLivehook lh = TestLivehook.start(dir, """
+        try (TestReceiver receiver = TestReceiver.start().behave(r -> verify(key, r)
+                        ? TestReceiver.Answer.ok() : new TestReceiver.Answer(401, Duration.ofMillis(0), Map.of(), "bad signature"));
+                LivehookFixture lh = LivehookFixture.in(dir).yaml("""
                         destinations:
                           - name: app
                             url: %s
                             signing: {mode: standard-webhooks, secret: "%s"}
-                        """.formatted(receiver.url(), secret))) {
-            String id = TestLivehook.newEventId();
+                        """.formatted(receiver.url(), secret)).start()) {
+            String id = LivehookFixture.newEventId();
             byte[] body = oddBody(id);
-            assertThat(lh.post(body)).isEqualTo(200);
-            TestLivehook.await(Duration.ofSeconds(10), "delivered", () -> lh.store().count("app", Delivery.DELIVERED) == 1);
-            Receiver.Request request = receiver.requests().get(0);
+            assertThat(lh.webhook(body)).isEqualTo(200);
+            LivehookFixture.await(Duration.ofSeconds(10), "delivered", () -> lh.deliveryStore().count("app", Delivery.DELIVERED) == 1);
+            TestReceiver.Request request = receiver.requests().get(0);
             assertThat(request.body()).isEqualTo(body);
             assertThat(request.header("webhook-id")).isEqualTo(id);
             assertThat(request.header("Authorization")).isNull();
@@ -96,7 +98,7 @@ class SigningTest {
     }
 
     /** Standard Webhooks verification, written from the spec, independent of livehook's signer. */
-    static boolean verify(byte[] key, Receiver.Request r) {
+    static boolean verify(byte[] key, TestReceiver.Request r) {
         try {
             String id = r.header("webhook-id");
             String timestamp = r.header("webhook-timestamp");

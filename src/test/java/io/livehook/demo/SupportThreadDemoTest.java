@@ -3,6 +3,7 @@ package io.livehook.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.simulate.Simulation;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -13,10 +14,15 @@ class SupportThreadDemoTest {
 
     @Test
     void theAppBehindLivehookGetsEveryEventAndTheDirectOneAccountsForEachEvent(@TempDir Path tmp) throws Exception {
-        var settings = new SupportThreadDemo.Settings(20, 2, Duration.ofSeconds(2), 0.15, Duration.ofMillis(3500), 5,
+        var settings = new SupportThreadDemo.Scenario(20, 2, Duration.ofSeconds(2), 0.15, Duration.ofMillis(3500), 5,
                 Duration.ofSeconds(60));
 
-        SupportThreadDemo.Result result = SupportThreadDemo.run(settings, tmp, left -> {});
+        Simulation.Progress sending = new Simulation.Progress();
+        SupportThreadDemo.Result result = SupportThreadDemo.run(settings, tmp, sending, left -> {});
+
+        assertThat(sending.total()).isEqualTo(40);
+        assertThat(sending.generated()).isEqualTo(40);
+        assertThat(sending.unsettled()).isZero();
 
         SupportThreadDemo.Route via = result.viaLivehook();
         assertThat(via.liveKit().generated()).isEqualTo(40);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.livehook.config.ApiKeys;
-import io.livehook.deliver.LiveKitSigner;
-import io.livehook.ingest.WebhookVerifier;
+import io.livehook.livekit.WebhookSigner;
+import io.livehook.livekit.WebhookVerifier;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,7 +24,7 @@ class ToyAppTest {
     private static final Duration SLOW = Duration.ofSeconds(1);
     private final WebhookVerifier verifier = new WebhookVerifier(new ApiKeys(Map.of("APItoy", "toy-secret")),
             Duration.ofSeconds(60), Clock.systemUTC());
-    private final LiveKitSigner signer = new LiveKitSigner("APItoy", "toy-secret", Clock.systemUTC());
+    private final WebhookSigner signer = new WebhookSigner("APItoy", "toy-secret", Clock.systemUTC());
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
@@ -60,7 +60,7 @@ class ToyAppTest {
             String token = signer.sign(bytes(body));
             assertThat(status(app, body, token)).isEqualTo(200);
             assertThat(status(app, body, token)).isEqualTo(200);
-            String forged = new LiveKitSigner("APItoy", "another-secret", Clock.systemUTC()).sign(bytes(body));
+            String forged = new WebhookSigner("APItoy", "another-secret", Clock.systemUTC()).sign(bytes(body));
             assertThat(status(app, "{\"id\":\"EV_forged\"}", forged)).isEqualTo(401);
             String notJson = "not json";
             assertThat(status(app, notJson, signer.sign(bytes(notJson)))).isEqualTo(400);

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,6 +29,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * What every event log promises, whatever holds it. Offsets are per partition, dense from 1 in append order;
+ * a log with one partition puts every event in partition 0, and one with several puts each queue key's events
+ * in one of them.
+ */
 @Timeout(60)
 abstract class EventLogContract {
     private static final Instant RECEIVED = Instant.parse("2026-02-17T18:11:47.123Z");
@@ -42,8 +49,24 @@ abstract class EventLogContract {
 
     abstract EventLog open(Path file);
 
-    /** A log whose disk is full once it holds about {@code kib} KiB. */
+    /**
+     * A log that cannot take a write of more than about {@code kib} KiB: a file log whose disk is full at that
+     * size, a Kafka topic whose largest record is that size.
+     */
     abstract EventLog openCapped(Path file, int kib);
+
+    /** How many partitions the logs {@link #open} makes have; the embedded logs have one. */
+    int partitions() {
+        return 1;
+    }
+
+    /**
+     * Whether a log reopened on the same place still knows the ids appended before, so that a retry is a
+     * duplicate. Where it does not (Kafka), the retry is stored again, and processing applies it once.
+     */
+    boolean remembersIdsAcrossReopen() {
+        return true;
+    }
 
     @BeforeEach
     void open() {
@@ -61,7 +84,59 @@ abstract class EventLogContract {
     }
 
     private static IncomingEvent event(String id, byte[] body) {
-        return new IncomingEvent(id, "participant_joined", "room-" + id.hashCode() % 7, body, RECEIVED, "APIkey", Origin.LIVEKIT);
+        return event(id, body, "room-" + id.hashCode() % 7);
+    }
+
+    private static IncomingEvent event(String id, byte[] body, String queueKey) {
+        return new IncomingEvent(id, "participant_joined", queueKey, body, RECEIVED, "APIkey", Origin.LIVEKIT);
+    }
+
+    /** Every partition's events, partition by partition. */
+    private List<LoggedEvent> readAll(int limit) {
+        List<LoggedEvent> events = new ArrayList<>();
+        for (int p = 0; p < log.partitions(); p++) {
+            events.addAll(log.read(p, 0, limit));
+        }
+        return events;
+    }
+
+    private List<LoggedEvent> readAll() {
+        return readAll(10_000);
+    }
+
+    private long[] heads() {
+        long[] heads = new long[log.partitions()];
+        for (int p = 0; p < heads.length; p++) {
+            heads[p] = log.head(p);
+        }
+        return heads;
+    }
+
+    /** Each partition's appends have the offsets 1, 2, 3... in the order they were made, and its head is the last. */
+    private void assertDenseFromOneInAppendOrder(List<Appended> appends) {
+        Map<Integer, List<Long>> byPartition = new LinkedHashMap<>();
+        for (Appended a : appends) {
+            assertThat(a.partition()).isBetween(0, log.partitions() - 1);
+            byPartition.computeIfAbsent(a.partition(), p -> new ArrayList<>()).add(a.offset());
+        }
+        for (int p = 0; p < log.partitions(); p++) {
+            List<Long> offsets = byPartition.getOrDefault(p, List.of());
+            assertThat(offsets).as("partition %d", p)
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, offsets.size()).boxed().toList());
+            assertThat(log.head(p)).as("head of partition %d", p).isEqualTo(offsets.size());
+        }
+    }
+
+    /** The events read are exactly these ids, in their order within each partition. */
+    private static void assertIdsInAppendOrder(List<LoggedEvent> read, String... ids) {
+        assertThat(read).extracting(LoggedEvent::eventId).containsExactlyInAnyOrder(ids);
+        List<String> order = List.of(ids);
+        Map<Integer, List<LoggedEvent>> byPartition = read.stream()
+                .collect(Collectors.groupingBy(LoggedEvent::partition, LinkedHashMap::new, Collectors.toList()));
+        byPartition.values().forEach(events -> {
+            assertThat(events).extracting(LoggedEvent::offset).isSorted();
+            assertThat(events).extracting(e -> order.indexOf(e.eventId())).isSorted();
+        });
     }
 
     private static String body(String id) {
@@ -79,13 +154,12 @@ abstract class EventLogContract {
 
         assertThat(first.duplicate()).isFalse();
         assertThat(second.duplicate()).isFalse();
-        assertThat(first.partition()).isZero();
-        assertThat(second.offset()).isGreaterThan(first.offset());
-        assertThat(log.head(0)).isEqualTo(second.offset());
+        assertDenseFromOneInAppendOrder(List.of(first, second));
 
-        List<LoggedEvent> events = log.read(0, 0, 10);
-        assertThat(events).hasSize(2);
-        LoggedEvent e1 = events.get(0);
+        List<LoggedEvent> events = readAll();
+        assertIdsInAppendOrder(events, "EV_1", "EV_2");
+        LoggedEvent e1 = events.stream().filter(e -> e.eventId().equals("EV_1")).findFirst().orElseThrow();
+        assertThat(e1.partition()).isEqualTo(first.partition());
         assertThat(e1.offset()).isEqualTo(first.offset());
         assertThat(e1.eventId()).isEqualTo("EV_1");
         assertThat(e1.eventType()).isEqualTo("room_started");
@@ -95,16 +169,44 @@ abstract class EventLogContract {
         assertThat(e1.keyId()).isEqualTo("k1");
         assertThat(e1.origin()).isEqualTo(Origin.LIVEKIT);
         assertThat(e1.duplicates()).isZero();
-        LoggedEvent e2 = events.get(1);
+        LoggedEvent e2 = events.stream().filter(e -> e.eventId().equals("EV_2")).findFirst().orElseThrow();
+        assertThat(e2.partition()).isEqualTo(second.partition());
+        assertThat(e2.offset()).isEqualTo(second.offset());
         assertThat(e2.body()).isEqualTo(notUtf8);
         assertThat(e2.origin()).isEqualTo(Origin.LIVEHOOK);
         assertThat(e2.receivedAt()).isEqualTo(RECEIVED.plusMillis(5));
 
-        assertThat(log.read(0, first.offset(), 10)).extracting(LoggedEvent::eventId).containsExactly("EV_2");
-        assertThat(log.read(0, 0, 1)).extracting(LoggedEvent::eventId).containsExactly("EV_1");
-        assertThat(log.read(0, second.offset(), 10)).isEmpty();
-        assertThat(log.partitions()).isEqualTo(1);
-        assertThatThrownBy(() -> log.read(1, 0, 10)).isInstanceOf(IllegalArgumentException.class);
+        // Reads start after the offset given, in the partition given.
+        assertThat(log.read(first.partition(), first.offset(), 10)).extracting(LoggedEvent::eventId)
+                .containsExactlyElementsOf(first.partition() == second.partition() ? List.of("EV_2") : List.of());
+        assertThat(log.read(first.partition(), 0, 1)).extracting(LoggedEvent::eventId).containsExactly("EV_1");
+        assertThat(log.read(second.partition(), second.offset() - 1, 10)).extracting(LoggedEvent::eventId)
+                .containsExactly("EV_2");
+        assertThat(log.read(second.partition(), second.offset(), 10)).isEmpty();
+        assertThat(log.partitions()).isEqualTo(partitions());
+        assertThatThrownBy(() -> log.read(partitions(), 0, 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> log.read(-1, 0, 10)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void oneQueueKeysEventsShareAPartitionInAppendOrder() throws Exception {
+        List<String> ids = new ArrayList<>();
+        Map<String, Integer> partitionOfKey = new LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) {
+            String id = "EV_k" + i;
+            String key = "room-" + (i % 8);
+            Appended appended = log.append(event(id, body(id).getBytes(StandardCharsets.UTF_8), key));
+            assertThat(partitionOfKey.computeIfAbsent(key, k -> appended.partition())).as(key)
+                    .isEqualTo(appended.partition());
+            ids.add(id);
+        }
+        List<LoggedEvent> events = readAll();
+        assertIdsInAppendOrder(events, ids.toArray(String[]::new));
+        events.forEach(e -> assertThat(e.partition()).isEqualTo(partitionOfKey.get(e.queueKey())));
+        if (partitions() > 1) {
+            // Eight keys on several partitions: a log that put them all in one would not spread rooms at all.
+            assertThat(new HashSet<>(partitionOfKey.values())).hasSizeGreaterThan(1);
+        }
     }
 
     @Test
@@ -118,10 +220,12 @@ abstract class EventLogContract {
         assertThat(again.duplicate()).isTrue();
         assertThat(different.duplicate()).isTrue();
         assertThat(again.offset()).isEqualTo(original.offset());
+        assertThat(again.partition()).isEqualTo(original.partition());
         assertThat(different.offset()).isEqualTo(original.offset());
-        assertThat(log.head(0)).isEqualTo(original.offset());
+        assertThat(different.partition()).isEqualTo(original.partition());
+        assertDenseFromOneInAppendOrder(List.of(original));
 
-        List<LoggedEvent> events = log.read(0, 0, 10);
+        List<LoggedEvent> events = readAll();
         assertThat(events).hasSize(1);
         assertThat(events.get(0).duplicates()).isEqualTo(2);
         assertThat(events.get(0).body()).isEqualTo(body("EV_dup").getBytes(StandardCharsets.UTF_8));
@@ -147,13 +251,24 @@ abstract class EventLogContract {
             }
         }
         assertThat(results).noneMatch(Appended::duplicate);
-        Set<Long> offsets = results.stream().map(Appended::offset).collect(Collectors.toSet());
-        assertThat(offsets).hasSize(n);
-        assertThat(offsets).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, n).boxed().toList());
-        assertThat(log.head(0)).isEqualTo(n);
+        Set<List<Long>> places = results.stream().map(a -> List.of((long) a.partition(), a.offset()))
+                .collect(Collectors.toSet());
+        assertThat(places).hasSize(n);
+        // Dense from 1 in every partition: each partition's offsets are 1 to its head.
+        long total = 0;
+        for (int p = 0; p < log.partitions(); p++) {
+            int partition = p;
+            assertThat(results.stream().filter(a -> a.partition() == partition).map(Appended::offset))
+                    .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, log.head(p)).boxed().toList());
+            total += log.head(p);
+        }
+        assertThat(total).isEqualTo(n);
 
-        List<LoggedEvent> events = log.read(0, 0, 1000);
-        assertThat(events).extracting(LoggedEvent::offset).isSorted().hasSize(n);
+        List<LoggedEvent> events = readAll(1000);
+        assertThat(events).hasSize(n);
+        for (int p = 0; p < log.partitions(); p++) {
+            assertThat(log.read(p, 0, 1000)).extracting(LoggedEvent::offset).isSorted();
+        }
         Set<String> ids = events.stream().map(LoggedEvent::eventId).collect(Collectors.toSet());
         assertThat(ids).hasSize(n);
         for (LoggedEvent e : events) {
@@ -163,7 +278,7 @@ abstract class EventLogContract {
         // Durable: a fresh instance on the same file, after a clean close, sees every event.
         log.close();
         log = open(file);
-        assertThat(log.read(0, 0, 1000)).extracting(LoggedEvent::eventId).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(readAll(1000)).extracting(LoggedEvent::eventId).containsExactlyInAnyOrderElementsOf(ids);
     }
 
     @Test
@@ -183,8 +298,8 @@ abstract class EventLogContract {
         assertThat(bodies.get(1).reason()).isEqualTo("body is not valid JSON");
         assertThat(log.quarantined(1)).hasSize(1);
         // Quarantine is not the event log.
-        assertThat(log.read(0, 0, 10)).isEmpty();
-        assertThat(log.head(0)).isZero();
+        assertThat(readAll()).isEmpty();
+        assertThat(heads()).containsOnly(0);
 
         log.close();
         log = open(file);
@@ -194,20 +309,30 @@ abstract class EventLogContract {
 
     @Test
     void reopenedLogHasItsDataAndHeadAndContinuesAfterIt() throws Exception {
+        List<Appended> appends = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            log.append(event("EV_r" + i, body("EV_r" + i)));
+            appends.add(log.append(event("EV_r" + i, body("EV_r" + i))));
         }
-        long head = log.head(0);
+        long[] heads = heads();
         log.close();
 
         log = open(file);
-        assertThat(log.head(0)).isEqualTo(head).isEqualTo(5);
-        assertThat(log.read(0, 0, 10)).extracting(LoggedEvent::eventId)
-                .containsExactly("EV_r0", "EV_r1", "EV_r2", "EV_r3", "EV_r4");
-        // Dedupe survives the restart; new events continue after the old head.
-        assertThat(log.append(event("EV_r2", body("EV_r2"))).duplicate()).isTrue();
+        assertThat(heads()).isEqualTo(heads);
+        assertDenseFromOneInAppendOrder(appends);
+        assertIdsInAppendOrder(readAll(), "EV_r0", "EV_r1", "EV_r2", "EV_r3", "EV_r4");
+        Appended retry = log.append(event("EV_r2", body("EV_r2")));
+        if (remembersIdsAcrossReopen()) {
+            assertThat(retry).isEqualTo(new Appended(appends.get(2).partition(), appends.get(2).offset(), true));
+        } else {
+            assertThat(retry.duplicate()).isFalse();
+            assertThat(retry.partition()).isEqualTo(appends.get(2).partition());
+            assertThat(retry.offset()).isEqualTo(heads[retry.partition()] + 1);
+        }
+        // New events continue after the old head.
+        long[] before = heads();
         Appended next = log.append(event("EV_r5", body("EV_r5")));
-        assertThat(next.offset()).isEqualTo(6);
+        assertThat(next.offset()).isEqualTo(before[next.partition()] + 1);
+        assertThat(log.head(next.partition())).isEqualTo(next.offset());
     }
 
     @Test
@@ -254,7 +379,7 @@ abstract class EventLogContract {
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(20);
 
         log = open(file);
-        Set<String> stored = log.read(0, 0, 10_000).stream().map(LoggedEvent::eventId).collect(Collectors.toSet());
+        Set<String> stored = readAll().stream().map(LoggedEvent::eventId).collect(Collectors.toSet());
         // Every acknowledged append is on disk. (A refused one may be too: its commit and the refusal can race,
         // which is safe, since LiveKit retries a refused event and the retry is a duplicate.)
         assertThat(stored).containsAll(acknowledged);
@@ -270,8 +395,8 @@ abstract class EventLogContract {
                     .isInstanceOf(LogUnavailableException.class)
                     .hasMessageContaining("cannot write");
         });
-        assertThat(log.read(0, 0, 10)).isEmpty();
-        assertThat(log.head(0)).isZero();
+        assertThat(readAll()).isEmpty();
+        assertThat(heads()).containsOnly(0);
         // And it keeps answering (with an error) rather than wedging the writer.
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             for (int i = 0; i < 3; i++) {
@@ -292,7 +417,7 @@ abstract class EventLogContract {
                     .isInstanceOf(LogUnavailableException.class);
             assertThat(log.append(event("EV_small2", body("EV_small2"))).duplicate()).isFalse();
         });
-        assertThat(log.read(0, 0, 10)).extracting(LoggedEvent::eventId).containsExactly("EV_small", "EV_small2");
+        assertIdsInAppendOrder(readAll(), "EV_small", "EV_small2");
     }
 
     @Test
@@ -303,37 +428,39 @@ abstract class EventLogContract {
             assertThatThrownBy(() -> log.append(broken)).isInstanceOf(LogUnavailableException.class);
             assertThat(log.append(event("EV_fine", body("EV_fine"))).duplicate()).isFalse();
         });
-        assertThat(log.read(0, 0, 10)).extracting(LoggedEvent::eventId).containsExactly("EV_fine");
+        assertThat(readAll()).extracting(LoggedEvent::eventId).containsExactly("EV_fine");
     }
 
     @Test
     void awaitAfterWakesOnAppend() throws Exception {
-        long head = log.head(0);
+        // One queue key's events share a partition: the first shows which.
+        int partition = log.append(event("EV_w0", body("EV_w0").getBytes(StandardCharsets.UTF_8), "room-w")).partition();
+        long head = log.head(partition);
         Thread appender = Thread.ofVirtual().start(() -> {
             try {
                 Thread.sleep(200);
-                log.append(event("EV_w", body("EV_w")));
+                log.append(event("EV_w", body("EV_w").getBytes(StandardCharsets.UTF_8), "room-w"));
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
         });
         long start = System.nanoTime();
-        boolean woke = log.awaitAfter(0, head, Duration.ofSeconds(10));
+        boolean woke = log.awaitAfter(partition, head, Duration.ofSeconds(10));
         long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         appender.join();
         assertThat(woke).isTrue();
         assertThat(waitedMs).isBetween(150L, 5_000L);
-        assertThat(log.head(0)).isGreaterThan(head);
+        assertThat(log.head(partition)).isGreaterThan(head);
         // Already past: returns at once.
-        assertThat(log.awaitAfter(0, head, Duration.ZERO)).isTrue();
+        assertThat(log.awaitAfter(partition, head, Duration.ZERO)).isTrue();
     }
 
     @Test
     void awaitAfterTimesOutWhenNothingComes() throws Exception {
-        log.append(event("EV_a", body("EV_a")));
-        long head = log.head(0);
+        int partition = log.append(event("EV_a", body("EV_a"))).partition();
+        long head = log.head(partition);
         long start = System.nanoTime();
-        boolean woke = log.awaitAfter(0, head, Duration.ofMillis(300));
+        boolean woke = log.awaitAfter(partition, head, Duration.ofMillis(300));
         long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(woke).isFalse();
         assertThat(waitedMs).isGreaterThanOrEqualTo(290L);
@@ -346,7 +473,7 @@ abstract class EventLogContract {
                 throw new RuntimeException(e);
             }
         });
-        assertThat(log.awaitAfter(0, head, Duration.ofMillis(500))).isFalse();
+        assertThat(log.awaitAfter(partition, head, Duration.ofMillis(500))).isFalse();
         dup.join();
     }
 
@@ -385,7 +512,7 @@ abstract class EventLogContract {
             assertThat(originals).isEqualTo(1);
             assertThat(offsets).hasSize(1);
         }
-        List<LoggedEvent> events = log.read(0, 0, 10);
+        List<LoggedEvent> events = readAll();
         assertThat(events).hasSize(1);
         assertThat(events.get(0).duplicates()).isEqualTo(n - 1);
     }

@@ -159,22 +159,11 @@ class FileEventLogTest extends EventLogContract {
     }
 
     @Test
-    void embeddedLogKeepsTheSqliteLogOfAnOlderDataDirectoryAndMakesAFileLogOtherwise() throws Exception {
-        Path older = dir.resolve("older");
-        try (EventLog sqlite = new SqliteEventLog(older.resolve(EmbeddedLog.SQLITE_FILE))) {
-            sqlite.append(incoming("EV_kept"));
-        }
-        try (EventLog opened = EmbeddedLog.open(older)) {
-            assertThat(opened).isInstanceOf(SqliteEventLog.class);
-            assertThat(opened.read(0, 0, 10)).extracting(LoggedEvent::eventId).containsExactly("EV_kept");
-        }
-        assertThat(older.resolve(EmbeddedLog.FILE)).doesNotExist();
-
+    void embeddedLogIsTheFileLogOfTheDataDirectory() throws Exception {
         Path fresh = dir.resolve("fresh");
         try (EventLog opened = EmbeddedLog.open(fresh)) {
             assertThat(opened).isInstanceOf(FileEventLog.class);
         }
         assertThat(fresh.resolve(EmbeddedLog.FILE)).exists();
-        assertThat(fresh.resolve(EmbeddedLog.SQLITE_FILE)).doesNotExist();
     }
 }

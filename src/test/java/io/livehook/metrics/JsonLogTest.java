@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
+import io.livehook.testing.LivehookFixture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import net.logstash.logback.encoder.LogstashEncoder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,11 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ingest and processing log lines, written by the same JsonEncoder {@code LIVEHOOK_LOG_FORMAT=json} uses,
- * carry the event id, queue key and outcome as JSON fields, and never a token or a secret.
+ * Ingest and processing log lines, written by the same encoder {@code LIVEHOOK_LOG_FORMAT=json} uses (Logstash's),
+ * carry the event id, queue key and outcome as top-level JSON fields, and never a token or a secret.
  */
 class JsonLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> STANDARD_FIELDS = Set.of("@timestamp", "@version", "message",
+            "logger_name", "thread_name", "level", "level_value", "stack_trace");
 
     @TempDir
     Path dataDir;
@@ -44,11 +48,8 @@ class JsonLogTest {
     @BeforeEach
     void captureJsonLogs() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        JsonEncoder encoder = new JsonEncoder();
+        LogstashEncoder encoder = new LogstashEncoder();
         encoder.setContext(context);
-        encoder.setWithFormattedMessage(true);
-        encoder.setWithMessage(false);
-        encoder.setWithArguments(false);
         encoder.start();
         appender = new OutputStreamAppender<>();
         appender.setContext(context);
@@ -80,17 +81,17 @@ class JsonLogTest {
         String wrongSecret = "a-wrong-secret-that-must-not-be-logged-7c1e";
         String genuineToken;
         String forgedToken;
-        try (RunningLivehook lh = RunningLivehook.start(dataDir)) {
+        try (LivehookFixture lh = LivehookFixture.in(dataDir).reconcilingNowhere().start()) {
             // A real, valid token for this body, sent with a body changed on the way: 401 hash_mismatch.
-            genuineToken = lh.signer.sign(body.getBytes(StandardCharsets.UTF_8));
-            assertThat(lh.post(body.replace("log-room", "tampered-room"), genuineToken).statusCode()).isEqualTo(401);
+            genuineToken = lh.signer().sign(body.getBytes(StandardCharsets.UTF_8));
+            assertThat(lh.postWebhook(body.replace("log-room", "tampered-room"), genuineToken).statusCode()).isEqualTo(401);
             // A token with the right key id but signed with another secret: 401 bad_signature.
-            forgedToken = new LiveKitSigner(RunningLivehook.KEY, wrongSecret, Clock.systemUTC())
+            forgedToken = new WebhookSigner(LivehookFixture.API_KEY, wrongSecret, Clock.systemUTC())
                     .sign(body.getBytes(StandardCharsets.UTF_8));
-            assertThat(lh.post(body, forgedToken).statusCode()).isEqualTo(401);
-            assertThat(lh.post(body).statusCode()).isEqualTo(200);
-            assertThat(lh.post(unparseable).statusCode()).isEqualTo(200);
-            assertThat(lh.awaitCaughtUp()).isTrue();
+            assertThat(lh.postWebhook(body, forgedToken).statusCode()).isEqualTo(401);
+            assertThat(lh.postWebhook(body).statusCode()).isEqualTo(200);
+            assertThat(lh.postWebhook(unparseable).statusCode()).isEqualTo(200);
+            lh.awaitCaughtUp();
         }
         appender.stop();
         String output = captured.toString(StandardCharsets.UTF_8);
@@ -127,10 +128,10 @@ class JsonLogTest {
             assertThat(output).doesNotContain(token.substring(token.lastIndexOf('.') + 1)); // the signature
             assertThat(output).doesNotContain(token.substring(token.indexOf('.') + 1, token.lastIndexOf('.'))); // the claims
         }
-        assertThat(output).doesNotContain(RunningLivehook.SECRET).doesNotContain(wrongSecret);
+        assertThat(output).doesNotContain(LivehookFixture.API_SECRET).doesNotContain(wrongSecret);
     }
 
-    /** One JSON log line: level, logger, message and its key-value pairs. */
+    /** One JSON log line: level, logger, message and its key-value pairs (the other top-level fields). */
     private record Line(String level, String logger, String message, Map<String, String> fields) {}
 
     private static List<Line> parse(String output) throws Exception {
@@ -140,12 +141,15 @@ class JsonLogTest {
                 continue;
             }
             JsonNode node = JSON.readTree(text);
+            assertThat(node.path("@timestamp").asText()).as(text).isNotBlank();
             Map<String, String> fields = new HashMap<>();
-            for (JsonNode pair : node.path("kvpList")) {
-                pair.properties().forEach(e -> fields.put(e.getKey(), e.getValue().asText()));
-            }
-            lines.add(new Line(node.path("level").asText(), node.path("loggerName").asText(),
-                    node.path("formattedMessage").asText(), fields));
+            node.properties().forEach(e -> {
+                if (!STANDARD_FIELDS.contains(e.getKey())) {
+                    fields.put(e.getKey(), e.getValue().asText());
+                }
+            });
+            lines.add(new Line(node.path("level").asText(), node.path("logger_name").asText(),
+                    node.path("message").asText(), fields));
         }
         assertThat(lines).as("captured JSON log lines").isNotEmpty();
         return lines;

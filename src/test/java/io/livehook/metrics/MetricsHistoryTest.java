@@ -3,6 +3,7 @@ package io.livehook.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.livehook.testing.HandClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,33 +11,12 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's ring of samples: rates, interval quantiles and gauges read like Prometheus would. */
 class MetricsHistoryTest {
-
-    static final class HandClock extends Clock {
-        final AtomicLong ms = new AtomicLong(1_700_000_000_000L);
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(ms.get());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 
     /** Meters named and shaped like ingest's and the processor's. */
     static final class Meters {
@@ -85,7 +65,7 @@ class MetricsHistoryTest {
                 .containsEntry("dead_letters", null).containsEntry("rooms.active", null);
 
         // interval 1: 30 appended + 10 rejected in 10 s; 90 answers at 1 ms, 10 at 200 ms; 3 anomalies
-        clock.ms.addAndGet(10_000);
+        clock.advance(Duration.ofSeconds(10));
         m.requests("appended", "none").increment(30);
         m.requests("rejected", "bad_signature").increment(4);
         m.requests("rejected", "expired").increment(6);
@@ -103,7 +83,7 @@ class MetricsHistoryTest {
         assertThat(second.values().get("lag.seconds")).as("max over partitions").isEqualTo(9.0);
 
         // interval 2: only slow answers; the quantiles forget interval 1
-        clock.ms.addAndGet(10_000);
+        clock.advance(Duration.ofSeconds(10));
         m.answer(50, 200);
         MetricsHistory.Sample third = history.sample();
         assertThat(third.values().get("ack.p50_ms")).isBetween(150.0, 250.0);
@@ -111,7 +91,7 @@ class MetricsHistoryTest {
         assertThat(third.values().get("anomalies")).isEqualTo(0.0);
 
         // interval 3: no answers at all: no quantile to speak of
-        clock.ms.addAndGet(10_000);
+        clock.advance(Duration.ofSeconds(10));
         assertThat(history.sample().values().get("ack.p99_ms")).isNull();
         assertThat(history.samples()).hasSize(4).extracting(MetricsHistory.Sample::atMs).isSorted();
     }
@@ -122,10 +102,11 @@ class MetricsHistoryTest {
         MetricsHistory history = new MetricsHistory(new Meters().registry, clock, Duration.ofSeconds(10), 3);
         for (int i = 0; i < 5; i++) {
             history.sample();
-            clock.ms.addAndGet(10_000);
+            clock.advance(Duration.ofSeconds(10));
         }
+        long start = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
         assertThat(history.samples()).extracting(MetricsHistory.Sample::atMs)
-                .containsExactly(1_700_000_020_000L, 1_700_000_030_000L, 1_700_000_040_000L);
+                .containsExactly(start + 20_000, start + 30_000, start + 40_000);
     }
 
     @Test

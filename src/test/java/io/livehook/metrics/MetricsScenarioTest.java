@@ -3,7 +3,8 @@ package io.livehook.metrics;
 import static io.livehook.metrics.Scrape.pairs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.WebhookSigner;
+import io.livehook.testing.LivehookFixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,21 +36,21 @@ class MetricsScenarioTest {
 
     @Test
     void everyAnswerAndEveryProcessingOutcomeIsCountedExactlyOnce() throws Exception {
-        try (RunningLivehook lh = RunningLivehook.start(dataDir)) {
-            Scrape before = lh.scrape();
+        try (LivehookFixture lh = LivehookFixture.in(dataDir).reconcilingNowhere().start()) {
+            Scrape before = Scrape.parse(lh.metricsText());
 
-            assertAnswer(lh.post(ROOM_STARTED), 200, "appended");
-            assertAnswer(lh.post(ROOM_STARTED), 200, "duplicate"); // LiveKit retrying: a fresh token, same event
-            assertAnswer(lh.post(TRACK_FROM_STRANGER), 200, "appended");
-            LiveKitSigner wrongSecret = new LiveKitSigner(RunningLivehook.KEY, "not-the-secret", Clock.systemUTC());
-            assertAnswer(lh.post(FORGED, wrongSecret.sign(FORGED.getBytes(StandardCharsets.UTF_8))), 401,
+            assertAnswer(lh.postWebhook(ROOM_STARTED), 200, "appended");
+            assertAnswer(lh.postWebhook(ROOM_STARTED), 200, "duplicate"); // LiveKit retrying: a fresh token, same event
+            assertAnswer(lh.postWebhook(TRACK_FROM_STRANGER), 200, "appended");
+            WebhookSigner wrongSecret = new WebhookSigner(LivehookFixture.API_KEY, "not-the-secret", Clock.systemUTC());
+            assertAnswer(lh.postWebhook(FORGED, wrongSecret.sign(FORGED.getBytes(StandardCharsets.UTF_8))), 401,
                     "rejected bad_signature");
-            assertAnswer(lh.post(WITHOUT_ID), 202, "quarantined missing_id");
-            assertAnswer(lh.post(UNPARSEABLE), 200, "appended"); // the header is fine, protobuf is not
+            assertAnswer(lh.postWebhook(WITHOUT_ID), 202, "quarantined missing_id");
+            assertAnswer(lh.postWebhook(UNPARSEABLE), 200, "appended"); // the header is fine, protobuf is not
             int requests = 6;
 
-            assertThat(lh.awaitCaughtUp()).as("processor caught up").isTrue();
-            Scrape after = lh.scrape();
+            lh.awaitCaughtUp();
+            Scrape after = Scrape.parse(lh.metricsText());
 
             assertThat(after.changedSince(before, "livehook_ingest_requests_total")).isEqualTo(Map.of(
                     pairs("status", "200", "outcome", "appended", "reason", "none"), 3.0,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.livehook.testing.LivehookFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,19 +55,19 @@ class OpsFilesTest {
 
     @BeforeAll
     static void scrapeARealLivehook() throws Exception {
-        try (RunningLivehook lh = RunningLivehook.start(dataDir)) {
+        try (LivehookFixture lh = LivehookFixture.in(dataDir).reconcilingNowhere().start()) {
             // One applied and one dead-lettered event, so the meters created on first use exist too.
-            lh.post("""
+            lh.postWebhook("""
                     {"id":"EV_ops_1","event":"room_started","room":{"sid":"RM_ops","name":"ops"},"createdAt":"1700000000"}""");
-            lh.post("""
+            lh.postWebhook("""
                     {"id":"EV_ops_2","event":"room_started","room":{"sid":"RM_ops2","name":"ops2"},"createdAt":"x"}""");
-            assertThat(lh.awaitCaughtUp()).isTrue();
-            Scrape scrape = lh.scrape();
+            lh.awaitCaughtUp();
+            Scrape scrape = Scrape.parse(lh.metricsText());
             // GC pause meters appear after the first collection is reported.
             for (int i = 0; i < 50 && !scrape.names().contains("jvm_gc_pause_seconds_count"); i++) {
                 System.gc();
                 Thread.sleep(100);
-                scrape = lh.scrape();
+                scrape = Scrape.parse(lh.metricsText());
             }
             scraped = scrape.names();
         }

@@ -1,15 +1,15 @@
 package io.livehook.process;
 
-import static io.livehook.process.LiveKitBodies.egress;
-import static io.livehook.process.LiveKitBodies.event;
-import static io.livehook.process.LiveKitBodies.partialParticipant;
-import static io.livehook.process.LiveKitBodies.partialRoom;
-import static io.livehook.process.LiveKitBodies.participant;
-import static io.livehook.process.LiveKitBodies.room;
-import static io.livehook.process.LiveKitBodies.track;
+import static io.livehook.simulate.LiveKitBodies.egress;
+import static io.livehook.simulate.LiveKitBodies.event;
+import static io.livehook.simulate.LiveKitBodies.partialParticipant;
+import static io.livehook.simulate.LiveKitBodies.partialRoom;
+import static io.livehook.simulate.LiveKitBodies.participant;
+import static io.livehook.simulate.LiveKitBodies.room;
+import static io.livehook.simulate.LiveKitBodies.track;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livehook.process.LiveKitBodies.Obj;
+import io.livehook.simulate.LiveKitBodies.Obj;
 import io.livehook.state.Anomaly;
 import io.livehook.state.Egress;
 import io.livehook.state.Room;

@@ -2,10 +2,11 @@ package io.livehook.process;
 
 import io.livehook.ingest.EventHeader;
 import io.livehook.log.Appended;
-import io.livehook.log.IncomingEvent;
-import io.livehook.log.Origin;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.FileEventLog;
+import io.livehook.log.IncomingEvent;
+import io.livehook.log.Origin;
+import io.livehook.simulate.LiveKitBodies;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.Egress;

@@ -3,7 +3,7 @@ package io.livehook.process;
 import static io.livehook.process.ProcessorTest.roomStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livehook.process.LiveKitBodies.Obj;
+import io.livehook.simulate.LiveKitBodies.Obj;
 import io.livehook.state.StateLocation;
 import io.livehook.state.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

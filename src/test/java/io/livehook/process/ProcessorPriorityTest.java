@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.livehook.deliver.Outbox;
-import io.livehook.log.SqliteEventLog;
+import io.livehook.log.FileEventLog;
 import io.livehook.state.StateStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ class ProcessorPriorityTest {
         int ownNice = KernelThreads.niceOfCurrentThread();
         Set<String> before = KernelThreads.names().keySet();
 
-        try (SqliteEventLog log = new SqliteEventLog(dir.resolve("log.db"));
+        try (FileEventLog log = new FileEventLog(dir.resolve("events.log"));
                 StateStore store = StateStore.sqlite(dir.resolve("state.db"));
                 Processor processor = new Processor(log, store, LANES, Clock.systemUTC(), new SimpleMeterRegistry(),
                         Outbox.NONE, NICENESS)) {

@@ -1,18 +1,18 @@
 package io.livehook.process;
 
-import static io.livehook.process.LiveKitBodies.egress;
-import static io.livehook.process.LiveKitBodies.event;
-import static io.livehook.process.LiveKitBodies.partialParticipant;
-import static io.livehook.process.LiveKitBodies.partialRoom;
-import static io.livehook.process.LiveKitBodies.participant;
-import static io.livehook.process.LiveKitBodies.room;
-import static io.livehook.process.LiveKitBodies.track;
+import static io.livehook.simulate.LiveKitBodies.egress;
+import static io.livehook.simulate.LiveKitBodies.event;
+import static io.livehook.simulate.LiveKitBodies.partialParticipant;
+import static io.livehook.simulate.LiveKitBodies.partialRoom;
+import static io.livehook.simulate.LiveKitBodies.participant;
+import static io.livehook.simulate.LiveKitBodies.room;
+import static io.livehook.simulate.LiveKitBodies.track;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.livehook.log.Appended;
-import io.livehook.process.LiveKitBodies.Obj;
+import io.livehook.simulate.LiveKitBodies.Obj;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.Egress;
 import io.livehook.state.Session;

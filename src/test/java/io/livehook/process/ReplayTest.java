@@ -1,13 +1,15 @@
 package io.livehook.process;
 
-import static io.livehook.process.LiveKitBodies.egress;
-import static io.livehook.process.LiveKitBodies.event;
-import static io.livehook.process.LiveKitBodies.ingress;
-import static io.livehook.process.LiveKitBodies.partialRoom;
-import static io.livehook.process.LiveKitBodies.room;
+import static io.livehook.simulate.LiveKitBodies.egress;
+import static io.livehook.simulate.LiveKitBodies.event;
+import static io.livehook.simulate.LiveKitBodies.ingress;
+import static io.livehook.simulate.LiveKitBodies.partialRoom;
+import static io.livehook.simulate.LiveKitBodies.room;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livehook.process.LiveKitBodies.Obj;
+import io.livehook.simulate.LiveKitBodies.Obj;
+import io.livehook.simulate.LiveKitBodies.Obj;
+import io.livehook.simulate.LiveKitBodies;
 import io.livehook.state.StateBackend;
 import io.livehook.state.StateStore;
 import java.nio.charset.StandardCharsets;

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
-import com.sun.net.httpserver.HttpServer;
 import io.livehook.Livehook;
-import io.livehook.config.ConfigLoader;
-import io.livehook.deliver.LiveKitSigner;
+import io.livehook.livekit.RoomService;
+import io.livehook.livekit.RoomServiceClient;
+import io.livehook.livekit.RoomServiceException;
+import io.livehook.livekit.Twirp;
+import io.livehook.livekit.WebhookSigner;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.Origin;
+import io.livehook.retry.Backoff;
 import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.simulate.RoomServiceServer;
@@ -20,31 +23,28 @@ import io.livehook.state.Session;
 import io.livehook.state.StateBackend;
 import io.livehook.state.StateLocation;
 import io.livehook.state.StateSql;
+import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import livekit.LivekitModels.ParticipantInfo;
@@ -64,9 +64,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(StateBackend.class)
 class ReconcilerTest {
-    static final String KEY = "APIreconcile";
-    static final String SECRET = "reconcile-secret-long-enough-for-hs256";
-    static final String TOKEN = "reconcile-api-token";
+    static final String KEY = LivehookFixture.API_KEY;
+    static final String SECRET = LivehookFixture.API_SECRET;
+    static final String TOKEN = LivehookFixture.TOKEN;
     static final Duration GRACE = Duration.ofMillis(800);
     static final Duration SETTLE = Duration.ofMillis(150);
     static final String ROOM = "standup";
@@ -94,15 +94,15 @@ class ReconcilerTest {
     // -- the three kinds of correction -------------------------------------------------------------------
 
     @ParameterizedTest
-    @EnumSource(TwirpRoomService.Encoding.class)
-    void aMissingLeaveEndsTheSession_atTheTimeOfTheListThatFoundItGone(TwirpRoomService.Encoding encoding)
+    @EnumSource(Twirp.Encoding.class)
+    void aMissingLeaveEndsTheSession_atTheTimeOfTheListThatFoundItGone(Twirp.Encoding encoding)
             throws Exception {
-        Receiver receiver = receiver();
+        TestReceiver receiver = receiver();
         startLivehook(Map.of(), """
                 destinations:
                   - name: app
                     url: %s
-                """.formatted(receiver.url));
+                """.formatted(receiver.url()));
         Instant t = Instant.now();
         deliver(scene.startRoom(ROOM, t));
         Participant alice = scene.join(ROOM, "alice", t);
@@ -135,11 +135,11 @@ class ReconcilerTest {
         assertThat(logged.eventType()).isEqualTo("participant_left");
         assertThat(logged.eventId()).isEqualTo(summary.corrections().getFirst().eventId());
 
-        await(() -> receiver.requests.size() == 4, "the four events delivered");
-        Receiver.Request forwarded = receiver.requests.getLast();
-        assertThat(forwarded.origin).isEqualTo("livehook");
-        assertThat(forwarded.body).contains("\"id\":\"LH_").contains("\"event\":\"participant_left\"");
-        assertThat(receiver.requests.getFirst().origin).isEqualTo("livekit");
+        await(() -> receiver.requests().size() == 4, "the four events delivered");
+        TestReceiver.Request forwarded = receiver.requests().getLast();
+        assertThat(forwarded.header("Livehook-Origin")).isEqualTo("livehook");
+        assertThat(new String(forwarded.body(), StandardCharsets.UTF_8)).contains("\"id\":\"LH_").contains("\"event\":\"participant_left\"");
+        assertThat(receiver.requests().getFirst().header("Livehook-Origin")).isEqualTo("livekit");
     }
 
     @Test
@@ -150,7 +150,7 @@ class ReconcilerTest {
         Instant joinedAt = Instant.now().minusMillis(1234);
         Participant carol = scene.join(ROOM, "carol", joinedAt); // participant_joined lost
 
-        Reconciler.Summary summary = reconciler(client(TwirpRoomService.Encoding.JSON)).reconcile(Optional.of(ROOM));
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.of(ROOM));
         awaitProcessed();
 
         assertThat(summary.corrections()).extracting(Reconciler.Done::kind).containsExactly("session_opened");
@@ -173,7 +173,7 @@ class ReconcilerTest {
         scene.finish(ROOM, Instant.now()); // lost
         Thread.sleep(GRACE.plusMillis(200));
 
-        Reconciler.Summary summary = reconciler(client(TwirpRoomService.Encoding.PROTOBUF)).reconcile(Optional.empty());
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.PROTOBUF)).reconcile(Optional.empty());
         awaitProcessed();
 
         assertThat(summary.corrections()).extracting(Reconciler.Done::kind).containsExactly("room_finished");
@@ -195,8 +195,8 @@ class ReconcilerTest {
         Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(GRACE.plusMillis(200));
         int port = freePort();
-        TwirpRoomService down = new TwirpRoomService("http://127.0.0.1:" + port, KEY, SECRET,
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        RoomServiceClient down = new RoomServiceClient("http://127.0.0.1:" + port, KEY, SECRET,
+                Twirp.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
 
         Reconciler onDemand = reconciler(down);
         assertThatThrownBy(() -> onDemand.reconcile(Optional.empty()))
@@ -207,7 +207,7 @@ class ReconcilerTest {
 
         registry = new SimpleMeterRegistry();
         var settings = new Reconciler.Settings(Duration.ofMillis(50), Duration.ZERO, GRACE, SETTLE, 100,
-                Duration.ofMillis(500), Duration.ofSeconds(1));
+                Backoff.doubling(Duration.ofMillis(500), Duration.ofSeconds(1)));
         Reconciler scheduled = new Reconciler(down, livehook.eventLog(), livehook.state(), Clock.systemUTC(), settings,
                 registry);
         open.add(scheduled);
@@ -231,7 +231,7 @@ class ReconcilerTest {
         Instant t = Instant.now();
         Participant alice = aliceWhoseLeaveWasLost(t);
         Thread.sleep(GRACE.plusMillis(200));
-        RoomService real = client(TwirpRoomService.Encoding.JSON);
+        RoomService real = client(Twirp.Encoding.JSON);
         RoomService failingSecondTime = looking(real, new AtomicInteger(), (look, listed) -> {
             if (look > 1) {
                 throw new RoomServiceException("ListParticipants: LiveKit answered HTTP 503");
@@ -252,8 +252,8 @@ class ReconcilerTest {
         scene.join(ROOM, "alice", Instant.now());
         roomService();
 
-        TwirpRoomService wrongSecret = new TwirpRoomService(roomService.url().toString(), KEY, "not-the-secret-at-all",
-                TwirpRoomService.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
+        RoomServiceClient wrongSecret = new RoomServiceClient(roomService.url().toString(), KEY, "not-the-secret-at-all",
+                Twirp.Encoding.JSON, Duration.ofSeconds(2), Clock.systemUTC());
         assertThatThrownBy(() -> wrongSecret.listRooms(List.of()))
                 .isInstanceOf(RoomServiceException.class)
                 .hasMessageContaining("HTTP 401 unauthenticated")
@@ -266,26 +266,10 @@ class ReconcilerTest {
         assertThat(twirp("ListRooms", Map.of("roomAdmin", true, "room", ROOM), "{}")).isEqualTo(401);
         assertThat(twirp("ListRooms", Map.of("roomList", true), "{}")).isEqualTo(200);
 
-        TwirpRoomService ours = client(TwirpRoomService.Encoding.JSON);
+        RoomServiceClient ours = client(Twirp.Encoding.JSON);
         assertThat(ours.listRooms(List.of(ROOM))).extracting(livekit.LivekitModels.Room::getName).containsExactly(ROOM);
         assertThat(ours.listParticipants(ROOM)).extracting(ParticipantInfo::getIdentity).containsExactly("alice");
         assertThat(ours.listParticipants("nobody-here")).as("an unknown room has nobody").isEmpty();
-    }
-
-    @Test
-    void liveKitsWebSocketAddressMapsToItsApi() {
-        assertThat(TwirpRoomService.httpBase("wss://demo.livekit.cloud/")).isEqualTo(URI.create("https://demo.livekit.cloud"));
-        assertThat(TwirpRoomService.httpBase("ws://127.0.0.1:7880")).isEqualTo(URI.create("http://127.0.0.1:7880"));
-        assertThat(TwirpRoomService.httpBase("https://demo.livekit.cloud")).isEqualTo(URI.create("https://demo.livekit.cloud"));
-    }
-
-    @Test
-    void backoffDoublesUpToItsCap() {
-        var settings = new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofSeconds(5), GRACE, SETTLE, 10,
-                Duration.ofSeconds(1), Duration.ofSeconds(5));
-        Reconciler r = new Reconciler(participantsOf(List.of()), null, null, Clock.systemUTC(), settings, registry);
-        assertThat(List.of(1, 2, 3, 4, 10).stream().map(r::backoff).toList()).containsExactly(Duration.ofSeconds(1),
-                Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
     }
 
     // -- races -------------------------------------------------------------------------------------------
@@ -327,7 +311,7 @@ class ReconcilerTest {
         scene.leave(erin, Instant.now());
         scene.leave(frank, Instant.now());
 
-        Reconciler.Summary summary = reconciler(client(TwirpRoomService.Encoding.JSON)).reconcile(Optional.empty());
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.empty());
         awaitProcessed();
 
         assertThat(summary.corrections()).isEmpty();
@@ -336,7 +320,7 @@ class ReconcilerTest {
         assertThat(session(frank.sid()).open()).isTrue();
 
         Thread.sleep(GRACE.plusMillis(200));
-        assertThat(reconciler(client(TwirpRoomService.Encoding.JSON)).reconcile(Optional.empty()).corrections())
+        assertThat(reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.empty()).corrections())
                 .as("once the grace is over").hasSize(2);
     }
 
@@ -348,7 +332,7 @@ class ReconcilerTest {
         Participant gina = scene.join(ROOM, "gina", t);
         deliver(scene.joined(gina, t));
         Thread.sleep(GRACE.plusMillis(200));
-        RoomService real = client(TwirpRoomService.Encoding.PROTOBUF);
+        RoomService real = client(Twirp.Encoding.PROTOBUF);
         AtomicInteger looks = new AtomicInteger();
         RoomService blinking = looking(real, looks, (look, listed) -> look == 1 ? List.of() : listed);
 
@@ -367,7 +351,7 @@ class ReconcilerTest {
         Instant t = Instant.now();
         deliver(scene.startRoom(ROOM, t));
         Participant hugo = scene.join(ROOM, "hugo", t);
-        RoomService real = client(TwirpRoomService.Encoding.JSON);
+        RoomService real = client(Twirp.Encoding.JSON);
         AtomicInteger looks = new AtomicInteger();
         RoomService joinInFlight = looking(real, looks, (look, listed) -> {
             if (look == 2) {
@@ -447,11 +431,9 @@ class ReconcilerTest {
 
     @Test
     void withoutLiveKitsAddressReconciliationIsOff_andTheApiSaysSo() throws Exception {
-        var config = new ConfigLoader(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", dir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET,
-                "LIVEHOOK_API_TOKEN", TOKEN)).load(Optional.empty(), false);
-        livehook = Livehook.start(config, Clock.systemUTC());
-        open.add(livehook);
+        LivehookFixture fixture = LivehookFixture.start(dir);
+        open.add(fixture);
+        livehook = fixture.livehook();
 
         assertThat(livehook.reconciler()).isEmpty();
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
@@ -470,22 +452,18 @@ class ReconcilerTest {
      */
     void startLivehook(Map<String, String> env, String yaml) throws Exception {
         roomService();
-        Map<String, String> all = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", dir.resolve("data").toString(), "LIVEKIT_API_KEY", KEY,
-                "LIVEKIT_API_SECRET", SECRET, "LIVEHOOK_API_TOKEN", TOKEN, "LIVEKIT_URL", roomService.url().toString(),
-                "LIVEHOOK_RECONCILE_INTERVAL", "86400", "LIVEHOOK_RECONCILE_ANOMALY_DELAY", "3600",
-                "LIVEHOOK_RECONCILE_GRACE", "0"));
-        all.put("LIVEHOOK_RECONCILE_SETTLE_MS", Long.toString(SETTLE.toMillis()));
+        var options = LivehookFixture.in(dir).yaml(yaml).env("LIVEKIT_URL", roomService.url().toString())
+                .env("LIVEHOOK_RECONCILE_INTERVAL", "86400").env("LIVEHOOK_RECONCILE_ANOMALY_DELAY", "3600")
+                .env("LIVEHOOK_RECONCILE_GRACE", "0")
+                .env("LIVEHOOK_RECONCILE_SETTLE_MS", Long.toString(SETTLE.toMillis()));
         if (state == null) {
             state = backend.freshLocation(dir.resolve("data"));
         }
-        all.putAll(backend.env(state));
-        all.putAll(env);
-        Path file = dir.resolve("livehook.yaml");
-        Files.writeString(file, yaml);
-        var config = new ConfigLoader(all).load(Optional.of(file), false);
-        livehook = Livehook.start(config, Clock.systemUTC());
-        open.add(livehook);
+        backend.env(state).forEach(options::env);
+        env.forEach(options::env);
+        LivehookFixture fixture = options.start();
+        open.add(fixture);
+        livehook = fixture.livehook();
     }
 
     void roomService() {
@@ -495,14 +473,14 @@ class ReconcilerTest {
         }
     }
 
-    TwirpRoomService client(TwirpRoomService.Encoding encoding) {
-        return new TwirpRoomService(roomService.url().toString(), KEY, SECRET, encoding, Duration.ofSeconds(5),
+    RoomServiceClient client(Twirp.Encoding encoding) {
+        return new RoomServiceClient(roomService.url().toString(), KEY, SECRET, encoding, Duration.ofSeconds(5),
                 Clock.systemUTC());
     }
 
     Reconciler reconciler(RoomService service) {
         var settings = new Reconciler.Settings(Duration.ofHours(1), Duration.ofHours(1), GRACE, SETTLE, 50,
-                Duration.ofSeconds(1), Duration.ofSeconds(5));
+                Backoff.doubling(Duration.ofSeconds(1), Duration.ofSeconds(5)));
         return new Reconciler(service, livehook.eventLog(), livehook.state(), Clock.systemUTC(), settings, registry);
     }
 
@@ -553,7 +531,7 @@ class ReconcilerTest {
     }
 
     void deliver(byte[]... bodies) throws Exception {
-        LiveKitSigner signer = new LiveKitSigner(KEY, SECRET, Clock.systemUTC());
+        WebhookSigner signer = new WebhookSigner(KEY, SECRET, Clock.systemUTC());
         for (byte[] body : bodies) {
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"))
@@ -613,37 +591,9 @@ class ReconcilerTest {
         }
     }
 
-    Receiver receiver() throws Exception {
-        Receiver receiver = new Receiver();
+    TestReceiver receiver() throws Exception {
+        TestReceiver receiver = TestReceiver.start();
         open.add(receiver);
         return receiver;
-    }
-
-    /** A destination that answers 200 and keeps what it got. */
-    static final class Receiver implements AutoCloseable {
-        record Request(String origin, String body) {}
-
-        final List<Request> requests = new CopyOnWriteArrayList<>();
-        final HttpServer server;
-        final URI url;
-
-        Receiver() throws Exception {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/", exchange -> {
-                ByteArrayOutputStream body = new ByteArrayOutputStream();
-                exchange.getRequestBody().transferTo(body);
-                requests.add(new Request(exchange.getRequestHeaders().getFirst("Livehook-Origin"),
-                        body.toString(StandardCharsets.UTF_8)));
-                exchange.sendResponseHeaders(200, -1);
-                exchange.close();
-            });
-            server.start();
-            url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
     }
 }

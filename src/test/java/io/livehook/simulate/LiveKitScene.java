@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LiveKitScene {
     private final GroundTruth truth = new GroundTruth();
     private final LiveKitBodies bodies = new LiveKitBodies(false);
-    private final Map<String, Room> rooms = new HashMap<>();
+    private final Map<String, SimulatedRoom> rooms = new HashMap<>();
     private final Map<String, String> roomOf = new HashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final String tag = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
@@ -27,7 +27,7 @@ public final class LiveKitScene {
     }
 
     public byte[] startRoom(String name, Instant at) {
-        Room room = new Room("RM_" + tag + name, name, at, 300, 20, 50);
+        SimulatedRoom room = new SimulatedRoom("RM_" + tag + name, name, at, 300, 20, 50);
         rooms.put(name, room);
         truth.roomStarted(room);
         return bodies.roomStarted(id(), at, room);
@@ -51,7 +51,7 @@ public final class LiveKitScene {
     }
 
     public byte[] publish(Participant p, Instant at) {
-        Track track = new Track("TR_" + tag + ids.incrementAndGet(), p.sid(), Track.Source.MICROPHONE, "microphone",
+        SimulatedTrack track = new SimulatedTrack("TR_" + tag + ids.incrementAndGet(), p.sid(), SimulatedTrack.Source.MICROPHONE, "microphone",
                 "audio/opus", 0, 0, false, at);
         truth.published(rooms.get(roomOf.get(p.sid())), track);
         return bodies.trackPublished(id(), at, rooms.get(roomOf.get(p.sid())), p, track);

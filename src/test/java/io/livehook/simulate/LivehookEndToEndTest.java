@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
 import io.livehook.cli.Main;
-import io.livehook.config.ConfigLoader;
 import io.livehook.log.LoggedEvent;
+import io.livehook.testing.LivehookFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,13 +29,11 @@ class LivehookEndToEndTest {
 
     @Test
     void livehookLogsEveryEventTheSimulatorSends(@TempDir Path tmp) throws Exception {
-        String key = "APIe2e";
-        String secret = "e2e-secret-long-enough-for-hs256";
-        var config = new ConfigLoader(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", tmp.toString(), "LIVEKIT_API_KEY", key, "LIVEKIT_API_SECRET", secret))
-                .load(Optional.empty(), false);
-        try (Livehook livehook = Livehook.start(config, Clock.systemUTC())) {
-            var settings = new Simulation.Settings(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
+        String key = LivehookFixture.API_KEY;
+        String secret = LivehookFixture.API_SECRET;
+        try (LivehookFixture fixture = LivehookFixture.start(tmp)) {
+            Livehook livehook = fixture.livehook();
+            var settings = new Simulation.Traffic(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
                     DeliveryProfile.oss(), 60, 6, Duration.ofSeconds(3), 2026, key, secret, 0);
             Simulation.Result result = Simulation.run(settings, Clock.systemUTC());
 
@@ -56,13 +53,11 @@ class LivehookEndToEndTest {
 
     @Test
     void verifyFindsLivehooksStateEqualToTheTruthUnlessEventsWereDropped(@TempDir Path tmp) throws Exception {
-        String key = "APIverify";
-        String secret = "verify-secret-long-enough-for-hs256";
-        String token = "api-token-for-the-verify-test";
-        var config = new ConfigLoader(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", tmp.resolve("data").toString(), "LIVEKIT_API_KEY", key, "LIVEKIT_API_SECRET",
-                secret, "LIVEHOOK_API_TOKEN", token)).load(Optional.empty(), false);
-        try (Livehook livehook = Livehook.start(config, Clock.systemUTC())) {
+        String key = LivehookFixture.API_KEY;
+        String secret = LivehookFixture.API_SECRET;
+        String token = LivehookFixture.TOKEN;
+        try (LivehookFixture fixture = LivehookFixture.start(tmp)) {
+            Livehook livehook = fixture.livehook();
             String url = "http://127.0.0.1:" + livehook.port() + "/webhook";
             List<String> common = List.of("simulate", "--url", url, "--rate", "80", "--rooms", "4", "--duration", "3",
                     "--api-key", key, "--api-secret", secret, "--verify", "--api-token", token);

@@ -3,17 +3,16 @@ package io.livehook.simulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.Livehook;
-import io.livehook.config.ConfigLoader;
 import io.livehook.reconcile.Reconciler;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
 import io.livehook.state.StateSql;
+import io.livehook.testing.LivehookFixture;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * livehook's rooms and sessions end up as LiveKit has them; without it, the lost events leave them wrong.
  */
 class ReconcileEndToEndTest {
-    static final String KEY = "APIe2e";
-    static final String SECRET = "e2e-secret-long-enough-for-hs256";
+    static final String KEY = LivehookFixture.API_KEY;
+    static final String SECRET = LivehookFixture.API_SECRET;
     static final long SEED = 2026;
     static final double DROP_RATE = 0.05;
 
@@ -63,17 +62,15 @@ class ReconcileEndToEndTest {
     Run run(boolean reconcile, Path dir) throws Exception {
         GroundTruth truth = new GroundTruth();
         try (RoomServiceServer roomService = RoomServiceServer.start(truth, "127.0.0.1", 0, KEY, SECRET)) {
-            Map<String, String> env = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                    "LIVEHOOK_DATA_DIR", dir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET,
-                    "LIVEHOOK_RECONCILE_INTERVAL", "2", "LIVEHOOK_RECONCILE_ANOMALY_DELAY", "1",
-                    "LIVEHOOK_RECONCILE_GRACE", "2", "LIVEHOOK_RECONCILE_SETTLE_MS", "300",
-                    "LIVEHOOK_RECONCILE_RATE", "100"));
+            var options = LivehookFixture.in(dir).env("LIVEHOOK_RECONCILE_INTERVAL", "2")
+                    .env("LIVEHOOK_RECONCILE_ANOMALY_DELAY", "1").env("LIVEHOOK_RECONCILE_GRACE", "2")
+                    .env("LIVEHOOK_RECONCILE_SETTLE_MS", "300").env("LIVEHOOK_RECONCILE_RATE", "100");
             if (reconcile) {
-                env.put("LIVEKIT_URL", roomService.url().toString());
+                options.env("LIVEKIT_URL", roomService.url().toString());
             }
-            var config = new ConfigLoader(env).load(Optional.empty(), false);
-            try (Livehook livehook = Livehook.start(config, Clock.systemUTC())) {
-                var settings = new Simulation.Settings(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
+            try (LivehookFixture fixture = options.start()) {
+                Livehook livehook = fixture.livehook();
+                var settings = new Simulation.Traffic(URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"),
                         DeliveryProfile.oss(), 150, 40, Duration.ofSeconds(8), SEED, KEY, SECRET, DROP_RATE);
                 Simulation.Result result = Simulation.run(settings, Clock.systemUTC(), truth);
                 assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
@@ -133,7 +130,7 @@ class ReconcileEndToEndTest {
                         + known.status());
             }
         }
-        long dropped = result.deliveries().stream().filter(d -> d.outcome() == Outcome.SIMULATED_LOSS).count();
+        long dropped = result.deliveries().stream().filter(d -> d.outcome() == DeliveryOutcome.SIMULATED_LOSS).count();
         return new Run(result.report().generated(), dropped, wrongSessions, wrongRooms, unseen, corrections);
     }
 }

@@ -3,6 +3,7 @@ package io.livehook.simulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.testing.TestReceiver;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,24 +16,24 @@ class SimulationTest {
 
     @Test
     void generatesAtTheRateAndLosesTheRequestedShare() throws Exception {
-        try (var receiver = new ScriptedReceiver((request, earlier) -> ScriptedReceiver.Answer.ok())) {
-            var settings = new Simulation.Settings(receiver.url(), DeliveryProfile.oss(), 400, 10,
+        try (var receiver = TestReceiver.start((request, earlier) -> TestReceiver.Answer.ok())) {
+            var settings = new Simulation.Traffic(receiver.url(), DeliveryProfile.oss(), 400, 10,
                     Duration.ofMillis(1500), 21, "devkey", "secret", 0.1);
             Simulation.Result result = Simulation.run(settings, Clock.systemUTC());
             SimulationReport report = result.report();
 
             assertThat(report.generated()).isEqualTo(600);
             assertThat(result.truth().events()).hasSize(600);
-            assertThat(report.lost(Outcome.SIMULATED_LOSS)).isBetween(30L, 90L);
-            assertThat(report.delivered() + report.lost(Outcome.SIMULATED_LOSS)).isEqualTo(600);
-            assertThat(report.lostTotal()).isEqualTo(report.lost(Outcome.SIMULATED_LOSS));
+            assertThat(report.lost(DeliveryOutcome.SIMULATED_LOSS)).isBetween(30L, 90L);
+            assertThat(report.delivered() + report.lost(DeliveryOutcome.SIMULATED_LOSS)).isEqualTo(600);
+            assertThat(report.lostTotal()).isEqualTo(report.lost(DeliveryOutcome.SIMULATED_LOSS));
             assertThat(report.achievedRate()).isBetween(300.0, 420.0);
             assertThat(report.latency().samples()).isEqualTo(report.delivered());
             assertThat(report.latency().p50()).isPositive().isLessThanOrEqualTo(report.latency().p99());
 
-            Set<String> lost = result.deliveries().stream().filter(d -> d.outcome() == Outcome.SIMULATED_LOSS)
-                    .map(Delivery::eventId).collect(Collectors.toSet());
-            Set<String> arrived = receiver.requests().stream().map(ScriptedReceiver.Request::eventId)
+            Set<String> lost = result.deliveries().stream().filter(d -> d.outcome() == DeliveryOutcome.SIMULATED_LOSS)
+                    .map(SimulatedDelivery::eventId).collect(Collectors.toSet());
+            Set<String> arrived = receiver.requests().stream().map(TestReceiver.Request::eventId)
                     .collect(Collectors.toSet());
             Set<String> generated = result.truth().events().stream().map(GroundTruth.Event::id).collect(Collectors.toSet());
             assertThat(arrived).doesNotContainAnyElementsOf(lost).hasSize(600 - lost.size());
@@ -42,16 +43,16 @@ class SimulationTest {
 
     @Test
     void theReportCountsEveryOutcomeInTextAndJson() throws Exception {
-        Delivery.Attempt ok = new Delivery.Attempt(Duration.ZERO, 200, null, false, Duration.ofMillis(4));
-        Delivery.Attempt failed = new Delivery.Attempt(Duration.ZERO, 503, null, false, Duration.ofMillis(1));
-        Delivery.Attempt refused = new Delivery.Attempt(Duration.ZERO, 401, null, false, Duration.ofMillis(2));
-        List<Delivery> deliveries = List.of(
-                new Delivery("EV_1", "r", Outcome.DELIVERED, List.of(ok)),
-                new Delivery("EV_2", "r", Outcome.DELIVERED, List.of(failed, new Delivery.Attempt(Duration.ofSeconds(1), 200, null, false, Duration.ofMillis(10)))),
-                new Delivery("EV_3", "r", Outcome.HTTP_4XX, List.of(refused)),
-                new Delivery("EV_4", "r", Outcome.QUEUE_FULL, List.of()),
-                new Delivery("EV_5", "r", Outcome.SIMULATED_LOSS, List.of()));
-        var settings = new Simulation.Settings(URI.create("http://127.0.0.1:9/webhook"), DeliveryProfile.cloud(),
+        SimulatedDelivery.Attempt ok = new SimulatedDelivery.Attempt(Duration.ZERO, 200, null, false, Duration.ofMillis(4));
+        SimulatedDelivery.Attempt failed = new SimulatedDelivery.Attempt(Duration.ZERO, 503, null, false, Duration.ofMillis(1));
+        SimulatedDelivery.Attempt refused = new SimulatedDelivery.Attempt(Duration.ZERO, 401, null, false, Duration.ofMillis(2));
+        List<SimulatedDelivery> deliveries = List.of(
+                new SimulatedDelivery("EV_1", "r", DeliveryOutcome.DELIVERED, List.of(ok)),
+                new SimulatedDelivery("EV_2", "r", DeliveryOutcome.DELIVERED, List.of(failed, new SimulatedDelivery.Attempt(Duration.ofSeconds(1), 200, null, false, Duration.ofMillis(10)))),
+                new SimulatedDelivery("EV_3", "r", DeliveryOutcome.HTTP_4XX, List.of(refused)),
+                new SimulatedDelivery("EV_4", "r", DeliveryOutcome.QUEUE_FULL, List.of()),
+                new SimulatedDelivery("EV_5", "r", DeliveryOutcome.SIMULATED_LOSS, List.of()));
+        var settings = new Simulation.Traffic(URI.create("http://127.0.0.1:9/webhook"), DeliveryProfile.cloud(),
                 5, 2, Duration.ofSeconds(1), 3, "devkey", "secret", 0);
         SimulationReport report = SimulationReport.of(settings, 5, deliveries, Duration.ofSeconds(1), Duration.ofSeconds(2));
 

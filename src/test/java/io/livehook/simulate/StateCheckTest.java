@@ -25,15 +25,15 @@ class StateCheckTest {
     private static final Instant T = Instant.parse("2026-03-01T10:00:00Z");
 
     private final GroundTruth truth = new GroundTruth();
-    private final Room open = new Room("RM_open", "sim-a-1", T, 300, 20, 10);
-    private final Room done = new Room("RM_done", "sim-a-2", T, 300, 20, 10);
-    private final Room idle = new Room("RM_idle", "sim-a-3", T, 300, 20, 10);
+    private final SimulatedRoom open = new SimulatedRoom("RM_open", "sim-a-1", T, 300, 20, 10);
+    private final SimulatedRoom done = new SimulatedRoom("RM_done", "sim-a-2", T, 300, 20, 10);
+    private final SimulatedRoom idle = new SimulatedRoom("RM_idle", "sim-a-3", T, 300, 20, 10);
     private final Participant ana = participant("PA_ana", "user-1");
     private final Participant bo = participant("PA_bo", "user-2");
     private final Participant cy = participant("PA_cy", "user-3");
-    private final Track mic = new Track("TR_mic", "PA_ana", Track.Source.MICROPHONE, "microphone", "audio/opus", 0, 0,
+    private final SimulatedTrack mic = new SimulatedTrack("TR_mic", "PA_ana", SimulatedTrack.Source.MICROPHONE, "microphone", "audio/opus", 0, 0,
             false, T);
-    private final Track cam = new Track("TR_cam", "PA_ana", Track.Source.CAMERA, "camera", "video/VP8", 1280, 720,
+    private final SimulatedTrack cam = new SimulatedTrack("TR_cam", "PA_ana", SimulatedTrack.Source.CAMERA, "camera", "video/VP8", 1280, 720,
             true, T);
 
     /**
@@ -93,8 +93,8 @@ class StateCheckTest {
             ((ArrayNode) docs.get(1).get("sessions")).add(sessions.remove(1));
         });
         breakers.put(Kind.TRACK_MISSING, docs -> ((ArrayNode) docs.get(0).get("tracks")).remove(0));
-        breakers.put(Kind.TRACK_UNEXPECTED, docs -> track(docs.get(1), new Track("TR_ghost", "PA_cy",
-                Track.Source.CAMERA, "camera", "video/VP8", 0, 0, false, T), true));
+        breakers.put(Kind.TRACK_UNEXPECTED, docs -> track(docs.get(1), new SimulatedTrack("TR_ghost", "PA_cy",
+                SimulatedTrack.Source.CAMERA, "camera", "video/VP8", 0, 0, false, T), true));
         breakers.put(Kind.TRACK_STATUS, docs -> ((ObjectNode) docs.get(0).get("tracks").get(1)).put("open", true));
 
         assertThat(breakers).as("a case for every kind").containsOnlyKeys(Kind.values());
@@ -170,9 +170,9 @@ class StateCheckTest {
         run.add(new GeneratedEvent("EV_1", "room_started", "r1", "r1", T, new byte[0]));
         run.add(new GeneratedEvent("EV_2", "egress_started", "r2", "EG_1", T, new byte[0]));
         run.add(new GeneratedEvent("EV_3", "room_started", "r3", "r3", T, new byte[0]));
-        List<Delivery> deliveries = List.of(new Delivery("EV_1", "r1", Outcome.DELIVERED, List.of()),
-                new Delivery("EV_2", "EG_1", Outcome.TOO_OLD, List.of()),
-                new Delivery("EV_3", "r3", Outcome.SIMULATED_LOSS, List.of()));
+        List<SimulatedDelivery> deliveries = List.of(new SimulatedDelivery("EV_1", "r1", DeliveryOutcome.DELIVERED, List.of()),
+                new SimulatedDelivery("EV_2", "EG_1", DeliveryOutcome.TOO_OLD, List.of()),
+                new SimulatedDelivery("EV_3", "r3", DeliveryOutcome.SIMULATED_LOSS, List.of()));
 
         assertThat(StateCheck.roomsWithLosses(run, deliveries)).containsExactlyInAnyOrder("r2", "r3");
     }
@@ -193,7 +193,7 @@ class StateCheckTest {
         return new Participant(sid, identity, "Ana", "STANDARD", "", T);
     }
 
-    private static ObjectNode room(Room room, String status) {
+    private static ObjectNode room(SimulatedRoom room, String status) {
         ObjectNode node = JSON.createObjectNode().put("sid", room.sid()).put("name", room.name()).put("status", status)
                 .put("start_source", "room_started");
         node.putArray("current_participants");
@@ -210,7 +210,7 @@ class StateCheckTest {
                 .put("open", open);
     }
 
-    private static void track(ObjectNode room, Track t, boolean open) {
+    private static void track(ObjectNode room, SimulatedTrack t, boolean open) {
         ((ArrayNode) room.get("tracks")).addObject().put("sid", t.sid()).put("participant_sid", t.participantSid())
                 .put("room_sid", room.get("sid").asText()).put("open", open);
     }

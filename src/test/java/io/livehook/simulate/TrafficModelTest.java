@@ -267,7 +267,7 @@ class TrafficModelTest {
         assertThat(map(truth.rooms(), r -> r.open() ? "open" : "finished")).isEqualTo(rooms);
         assertThat(map(truth.sessions(), s -> s.end().name())).isEqualTo(sessions);
         assertThat(map(truth.tracks(), t -> t.unpublishedAt() == null ? "published" : "unpublished")).isEqualTo(tracks);
-        assertThat(map(truth.egresses(), Egress::status)).isEqualTo(egresses);
+        assertThat(map(truth.egresses(), SimulatedEgress::status)).isEqualTo(egresses);
 
         // A finished room left nothing behind, and its history is complete.
         for (var entry : truth.eventsByRoom().entrySet()) {

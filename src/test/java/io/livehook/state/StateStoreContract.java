@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.livehook.state.StateQueries.AnomalyRecord;
 import io.livehook.state.StateQueries.DeadLetterKey;
 import io.livehook.state.StateQueries.EventFilter;
@@ -17,7 +18,6 @@ import io.livehook.state.StateQueries.RoomSummary;
 import io.livehook.state.StateQueries.SessionKey;
 import io.livehook.state.StateQueries.SessionSpan;
 import io.livehook.state.StateQueries.Timeline;
-import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;

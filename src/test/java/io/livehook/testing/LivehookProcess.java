@@ -32,11 +32,17 @@ public final class LivehookProcess implements AutoCloseable {
     /** {@code java -jar <jar> serve}, with LiveKit's key pair and livehook's settings in the environment. */
     public static LivehookProcess startJar(Path jar, String apiKey, String apiSecret, Path dataDir, Path logFile,
             List<String> jvmOptions) throws IOException {
-        int port = freePort();
+        return startJar(jar, apiKey, apiSecret, dataDir, logFile, jvmOptions, freePort(), List.of());
+    }
+
+    /** The same on a given port (to start it again where it was), with more arguments to {@code serve}. */
+    public static LivehookProcess startJar(Path jar, String apiKey, String apiSecret, Path dataDir, Path logFile,
+            List<String> jvmOptions, int port, List<String> serveArguments) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString(), "serve"));
+        command.addAll(serveArguments);
         return start(command, Map.of(
                 "LIVEKIT_API_KEY", apiKey,
                 "LIVEKIT_API_SECRET", apiSecret,
