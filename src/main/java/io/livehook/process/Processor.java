@@ -40,6 +40,9 @@ public final class Processor implements AutoCloseable {
     private static final int LANE_BATCH = 1024;
     private static final int LANE_CAPACITY = 4096;
     private static final Duration IDLE_WAIT = Duration.ofMillis(200);
+    /** How long a lane lets a batch of fewer than {@link #GATHERED} events wait for more. */
+    private static final Duration LINGER = Duration.ofMillis(10);
+    private static final int GATHERED = 128;
     /**
      * How often a reader saves how far everything is applied: a transaction of its own, which on SQLite takes
      * the one writer's turn. A restart goes on from the last one saved and finds what came after it applied.
@@ -251,6 +254,7 @@ public final class Processor implements AutoCloseable {
                     }
                     batch.add(first);
                     queue.drainTo(batch, LANE_BATCH - 1);
+                    gather(batch);
                     List<Outcome> done = applier.apply(batch, outage);
                     committed(done);
                     for (int i = 0; i < done.size(); i++) {
@@ -269,6 +273,25 @@ public final class Processor implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+        }
+
+        /**
+         * Lets a small batch wait a little for more events, up to {@link #LINGER}: a transaction costs about the
+         * same for one event as for dozens (its reads ahead, the pages its commit writes), so at a steady few
+         * thousand events a second, waiting a few milliseconds takes several times less CPU than committing
+         * each event on its own.
+         */
+        private void gather(List<Work> batch) throws InterruptedException {
+            long until = System.nanoTime() + LINGER.toNanos();
+            for (long left = LINGER.toNanos(); left > 0 && batch.size() < GATHERED && running;
+                    left = until - System.nanoTime()) {
+                Work next = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    return;
+                }
+                batch.add(next);
+                queue.drainTo(batch, LANE_BATCH - batch.size());
             }
         }
     }
