@@ -25,12 +25,6 @@ final class DeadLetters {
     }
 
     /** A first failure opens the dead letter; a later one (a retry that failed again) counts and reopens it. */
-    static void record(Statements sql, String eventId, int partition, long offset, String eventType, String queueKey,
-            String error, long nowMs) throws SQLException {
-        sql.update(RECORD, eventId, partition, offset, eventType, queueKey, error, nowMs, nowMs);
-    }
-
-    /** As {@link #record}, for each failure in one batch. */
     static void recordAll(Statements sql, List<DeadLetter.Failure> failures) throws SQLException {
         List<Object[]> rows = new ArrayList<>(failures.size());
         for (DeadLetter.Failure f : failures) {

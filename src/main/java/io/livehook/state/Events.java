@@ -54,11 +54,6 @@ final class Events {
                 rs.getString("origin"), rs.getString("key_id"), rs.getLong("body_bytes"));
     }
 
-    /** Records the event as applied; false if it already was (the dedupe that makes processing idempotent). */
-    static boolean record(Statements sql, StoredEvent e) throws SQLException {
-        return sql.update(RECORD, row(e)) == 1;
-    }
-
     /**
      * Records the events as applied, in one batch; each answer is false if that event already was (in an
      * earlier transaction, earlier in this batch, or in a concurrent transaction that committed it first).

@@ -63,10 +63,6 @@ final class Rooms {
                 + "LIMIT 1", Rooms::map, sidOrName);
     }
 
-    static void save(Statements sql, Room r) throws SQLException {
-        sql.update(SAVE, row(r));
-    }
-
     /** Saves the rows in one batch. */
     static void saveAll(Statements sql, Collection<Room> rows) throws SQLException {
         List<Object[]> params = new ArrayList<>(rows.size());

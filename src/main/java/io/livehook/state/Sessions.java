@@ -97,11 +97,6 @@ final class Sessions {
                 Sessions::map);
     }
 
-    static List<Session> open(Statements sql, String roomSid) throws SQLException {
-        return sql.list("SELECT " + COLUMNS + " FROM sessions WHERE room_sid = ? AND end_source IS NULL ORDER BY sid",
-                Sessions::map, roomSid);
-    }
-
     static List<Session> ofRoom(Statements sql, String roomSid) throws SQLException {
         return sql.list("SELECT " + COLUMNS + " FROM sessions WHERE room_sid = ? ORDER BY sid", Sessions::map,
                 roomSid);
@@ -116,10 +111,6 @@ final class Sessions {
     static List<String> present(Statements sql, String roomSid) throws SQLException {
         return sql.list("SELECT DISTINCT identity FROM sessions WHERE room_sid = ? AND end_source IS NULL "
                 + "ORDER BY identity", rs -> rs.getString(1), roomSid);
-    }
-
-    static void save(Statements sql, Session s) throws SQLException {
-        sql.update(SAVE, row(s));
     }
 
     /** Saves the rows in one batch. */

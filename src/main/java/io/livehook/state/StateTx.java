@@ -24,11 +24,6 @@ public final class StateTx {
 
     // -- events ------------------------------------------------------------------------------------
 
-    /** Records the event as applied; false if it already was (the dedupe that makes processing idempotent). */
-    public boolean recordEvent(StoredEvent e) throws SQLException {
-        return Events.record(sql, e);
-    }
-
     /**
      * Records the events as applied, in one batch; each answer is false if that event already was: in an earlier
      * transaction, earlier in the list, or in a concurrent transaction that committed it first.
@@ -71,10 +66,6 @@ public final class StateTx {
         return Rooms.currentNamed(sql, name);
     }
 
-    public void saveRoom(Room r) throws SQLException {
-        Rooms.save(sql, r);
-    }
-
     public void saveRooms(Collection<Room> rooms) throws SQLException {
         Rooms.saveAll(sql, rooms);
     }
@@ -86,10 +77,6 @@ public final class StateTx {
     /** The sessions of those sids that exist. */
     public List<Session> sessions(Collection<String> sids) throws SQLException {
         return Sessions.byIds(sql, sids);
-    }
-
-    public List<Session> openSessions(String roomSid) throws SQLException {
-        return Sessions.open(sql, roomSid);
     }
 
     public List<Session> openSessionsOfRooms(Collection<String> roomSids) throws SQLException {
@@ -111,10 +98,6 @@ public final class StateTx {
         return Sessions.presentCount(sql, roomSid);
     }
 
-    public void saveSession(Session s) throws SQLException {
-        Sessions.save(sql, s);
-    }
-
     public void saveSessions(Collection<Session> sessions) throws SQLException {
         Sessions.saveAll(sql, sessions);
     }
@@ -128,16 +111,8 @@ public final class StateTx {
         return Tracks.byIds(sql, sids);
     }
 
-    public List<Track> openTracksOfParticipant(String participantSid) throws SQLException {
-        return Tracks.openOfParticipant(sql, participantSid);
-    }
-
     public List<Track> openTracksOfParticipants(Collection<String> participantSids) throws SQLException {
         return Tracks.openOfParticipants(sql, participantSids);
-    }
-
-    public void saveTrack(Track t) throws SQLException {
-        Tracks.save(sql, t);
     }
 
     public void saveTracks(Collection<Track> tracks) throws SQLException {
@@ -185,11 +160,6 @@ public final class StateTx {
     /** Records the anomalies in their order. */
     public void recordAnomalies(List<Anomaly> anomalies) throws SQLException {
         Anomalies.addAll(sql, anomalies);
-    }
-
-    public void recordDeadLetter(String eventId, int partition, long offset, String eventType, String queueKey,
-            String error, long nowMs) throws SQLException {
-        DeadLetters.record(sql, eventId, partition, offset, eventType, queueKey, error, nowMs);
     }
 
     /** Opens a dead letter for each first failure, counts and reopens it for a later one. */

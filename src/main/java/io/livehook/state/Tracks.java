@@ -43,18 +43,9 @@ final class Tracks {
                 participantSids, Tracks::map);
     }
 
-    static List<Track> openOfParticipant(Statements sql, String participantSid) throws SQLException {
-        return sql.list("SELECT " + COLUMNS + " FROM tracks WHERE participant_sid = ? AND end_source IS NULL "
-                + "ORDER BY sid", Tracks::map, participantSid);
-    }
-
     static List<Track> ofRoom(Statements sql, String roomSid) throws SQLException {
         return sql.list("SELECT " + COLUMNS + " FROM tracks WHERE room_sid = ? "
                 + "ORDER BY COALESCE(published_at_ms, unpublished_at_ms, 0), sid", Tracks::map, roomSid);
-    }
-
-    static void save(Statements sql, Track t) throws SQLException {
-        sql.update(SAVE, row(t));
     }
 
     /** Saves the rows in one batch. */

@@ -128,9 +128,9 @@ abstract class StateStoreContract {
     void anEventIsRecordedOnce_aloneOrInABatch() throws Exception {
         StoredEvent e = event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T, T + 5, 321);
 
-        assertThat(tx((StateTx tx) -> tx.recordEvent(e))).isTrue();
-        assertThat(tx((StateTx tx) -> tx.recordEvent(e))).as("the same id again").isFalse();
-        assertThat(tx((StateTx tx) -> tx.recordEvent(event("EV_1", 9, "RM_b", "b")))).as("same id, other data").isFalse();
+        assertThat(tx((StateTx tx) -> tx.recordEvents(List.of(e))[0])).isTrue();
+        assertThat(tx((StateTx tx) -> tx.recordEvents(List.of(e))[0])).as("the same id again").isFalse();
+        assertThat(tx((StateTx tx) -> tx.recordEvents(List.of(event("EV_1", 9, "RM_b", "b")))[0])).as("same id, other data").isFalse();
         assertThat(StateSql.events(store)).singleElement().usingRecursiveComparison().isEqualTo(e);
         assertThat(queries.event("EV_1")).hasValueSatisfying(s -> assertThat(s.bodyBytes()).isEqualTo(321));
 
@@ -161,17 +161,17 @@ abstract class StateStoreContract {
         try (StateStore migrated = StateStore.open(old)) {
             assertThat(new StateQueries(migrated, Clock.systemUTC()).event("EV_old"))
                     .hasValueSatisfying(e -> assertThat(e.bodyBytes()).isEqualTo(3));
-            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvent(event("EV_old", 1, "RM_a", "a")))).isFalse();
-            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvent(event("EV_new", 2, "RM_a", "a")))).isTrue();
+            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvents(List.of(event("EV_old", 1, "RM_a", "a")))[0])).isFalse();
+            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvents(List.of(event("EV_new", 2, "RM_a", "a")))[0])).isTrue();
         }
     }
 
     @Test
     void lastEventTimesPreferLiveKitsClock_andFallBackToArrival() throws Exception {
         run(tx -> {
-            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T + 10, T + 50, 1));
-            tx.recordEvent(event("EV_2", 2, "track_published", "RM_a", "a", "PA_1", "alice", null, T + 70, 1));
-            tx.recordEvent(event("EV_3", 3, "participant_joined", "RM_a", "a", "PA_2", "bob", T + 90, T + 20, 1));
+            tx.recordEvents(List.of(event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T + 10, T + 50, 1)));
+            tx.recordEvents(List.of(event("EV_2", 2, "track_published", "RM_a", "a", "PA_1", "alice", null, T + 70, 1)));
+            tx.recordEvents(List.of(event("EV_3", 3, "participant_joined", "RM_a", "a", "PA_2", "bob", T + 90, T + 20, 1)));
         });
         LogPosition end = new LogPosition(0, 100);
         assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", end))).isEqualTo(T + 90);
@@ -196,8 +196,8 @@ abstract class StateStoreContract {
     void eventsListNewestFirst_filtered_andPageWithoutGapsOrRepeats() throws Exception {
         run(tx -> {
             for (int i = 1; i <= 7; i++) {
-                tx.recordEvent(event("EV_" + i, i, i % 2 == 0 ? "track_published" : "participant_joined",
-                        i <= 4 ? "RM_a" : "RM_b", i <= 4 ? "a" : "b", null, null, T + i, T + (i / 2) * 1000, i));
+                tx.recordEvents(List.of(event("EV_" + i, i, i % 2 == 0 ? "track_published" : "participant_joined",
+                        i <= 4 ? "RM_a" : "RM_b", i <= 4 ? "a" : "b", null, null, T + i, T + (i / 2) * 1000, i)));
             }
         });
         EventFilter any = new EventFilter(null, null, null, null);
@@ -230,10 +230,10 @@ abstract class StateStoreContract {
     @Test
     void eventTypesAreCountedMostFrequentFirst_unknownOnesMarked() throws Exception {
         run(tx -> {
-            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", null, null, T, T, 1));
-            tx.recordEvent(event("EV_2", 2, "participant_joined", "RM_a", "a", null, null, T, T, 1));
-            tx.recordEvent(event("EV_3", 3, "x_agent_job", "RM_a", "a", null, null, T, T, 1));
-            tx.recordEvent(event("EV_4", 4, "room_started", "RM_a", "a", null, null, T, T, 1));
+            tx.recordEvents(List.of(event("EV_1", 1, "participant_joined", "RM_a", "a", null, null, T, T, 1)));
+            tx.recordEvents(List.of(event("EV_2", 2, "participant_joined", "RM_a", "a", null, null, T, T, 1)));
+            tx.recordEvents(List.of(event("EV_3", 3, "x_agent_job", "RM_a", "a", null, null, T, T, 1)));
+            tx.recordEvents(List.of(event("EV_4", 4, "room_started", "RM_a", "a", null, null, T, T, 1)));
         });
         assertThat(queries.eventTypes()).containsExactly(
                 new StateQueries.EventTypeCount("participant_joined", true, 2),
@@ -246,12 +246,12 @@ abstract class StateStoreContract {
     @Test
     void aRoomIsSavedAndUpdatedInPlace_andFoundBySidOrName() throws Exception {
         Room started = room("RM_a", "a", Room.ACTIVE, T);
-        run(tx -> tx.saveRoom(started));
+        run(tx -> tx.saveRooms(List.of(started)));
         assertThat(tx((StateTx tx) -> tx.room("RM_a"))).contains(started);
 
         Room finished = new Room("RM_a", "a", Room.FINISHED, T, "room_started", T + 60_000, "room_finished", "{\"m\":1}",
                 3, T + 60_000);
-        run(tx -> tx.saveRoom(finished));
+        run(tx -> tx.saveRooms(List.of(finished)));
         assertThat(StateSql.rooms(store)).containsExactly(finished);
         assertThat(queries.roomById("RM_a")).contains(finished);
         assertThat(tx((StateTx tx) -> tx.room("RM_none"))).isEmpty();
@@ -260,10 +260,10 @@ abstract class StateStoreContract {
     @Test
     void aNameMeansItsActiveRoom_elseItsNewest() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_old", "a", Room.FINISHED, T));
-            tx.saveRoom(room("RM_live", "a", Room.ACTIVE, T - 5_000)); // started earlier, still on
-            tx.saveRoom(room("RM_newest", "a", Room.FINISHED, T + 5_000));
-            tx.saveRoom(room("RM_unknown_start", "a", Room.FINISHED, null));
+            tx.saveRooms(List.of(room("RM_old", "a", Room.FINISHED, T)));
+            tx.saveRooms(List.of(room("RM_live", "a", Room.ACTIVE, T - 5_000))); // started earlier, still on
+            tx.saveRooms(List.of(room("RM_newest", "a", Room.FINISHED, T + 5_000)));
+            tx.saveRooms(List.of(room("RM_unknown_start", "a", Room.FINISHED, null)));
         });
         assertThat(tx((StateTx tx) -> tx.latestRoomNamed("a"))).map(Room::sid).contains("RM_live");
         assertThat(tx((StateTx tx) -> tx.latestRoomNamed("b"))).isEmpty();
@@ -276,10 +276,10 @@ abstract class StateStoreContract {
     @Test
     void activeRoomsByName() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_b", "b", Room.ACTIVE, T));
-            tx.saveRoom(room("RM_a2", "a", Room.ACTIVE, T + 10));
-            tx.saveRoom(room("RM_a1", "a", Room.ACTIVE, T));
-            tx.saveRoom(room("RM_c", "c", Room.FINISHED, T));
+            tx.saveRooms(List.of(room("RM_b", "b", Room.ACTIVE, T)));
+            tx.saveRooms(List.of(room("RM_a2", "a", Room.ACTIVE, T + 10)));
+            tx.saveRooms(List.of(room("RM_a1", "a", Room.ACTIVE, T)));
+            tx.saveRooms(List.of(room("RM_c", "c", Room.FINISHED, T)));
         });
         assertThat(queries.activeRooms(Optional.empty())).extracting(Room::name).containsExactly("a", "a", "b");
         assertThat(queries.activeRooms(Optional.of("a"))).extracting(Room::sid).containsExactly("RM_a1", "RM_a2");
@@ -291,9 +291,9 @@ abstract class StateStoreContract {
     void roomsListNewestFirst_byStatus_andPageByKeyset() throws Exception {
         run(tx -> {
             for (int i = 0; i < 7; i++) {
-                tx.saveRoom(room("RM_" + i, "r" + i, i % 3 == 0 ? Room.FINISHED : Room.ACTIVE, T + (i / 2) * 1000L));
+                tx.saveRooms(List.of(room("RM_" + i, "r" + i, i % 3 == 0 ? Room.FINISHED : Room.ACTIVE, T + (i / 2) * 1000L)));
             }
-            tx.saveRoom(room("RM_nostart", "n", Room.ACTIVE, null));
+            tx.saveRooms(List.of(room("RM_nostart", "n", Room.ACTIVE, null)));
         });
         List<String> seen = new ArrayList<>();
         RoomKey before = null;
@@ -314,11 +314,11 @@ abstract class StateStoreContract {
     void roomFiguresCountSessionsPresenceTimeAndEgress() throws Exception {
         long start = NOW - 100_000;
         run(tx -> {
-            tx.saveRoom(new Room("RM_a", "a", Room.ACTIVE, start, "room_started", null, null, "", 2, NOW));
-            tx.saveSession(session("PA_1", "RM_a", "alice", start + 10_000, start + 40_000)); // 30 s
-            tx.saveSession(session("PA_2", "RM_a", "alice", start + 50_000, null)); // reconnect, open: 50 s to now
-            tx.saveSession(session("PA_3", "RM_a", "bob", start + 90_000, null)); // 10 s
-            tx.saveSession(session("PA_4", "RM_a", "carol", null, start + 5_000)); // join unknown: 0
+            tx.saveRooms(List.of(new Room("RM_a", "a", Room.ACTIVE, start, "room_started", null, null, "", 2, NOW)));
+            tx.saveSessions(List.of(session("PA_1", "RM_a", "alice", start + 10_000, start + 40_000))); // 30 s
+            tx.saveSessions(List.of(session("PA_2", "RM_a", "alice", start + 50_000, null))); // reconnect, open: 50 s to now
+            tx.saveSessions(List.of(session("PA_3", "RM_a", "bob", start + 90_000, null))); // 10 s
+            tx.saveSessions(List.of(session("PA_4", "RM_a", "carol", null, start + 5_000))); // join unknown: 0
             tx.saveEgress(List.of(new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 1L, null, 2, "", "{}")));
             tx.saveEgress(List.of(new Egress("EG_2", "", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}"))); // by name
             tx.saveEgress(List.of(new Egress("EG_3", "RM_other", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}")));
@@ -348,18 +348,18 @@ abstract class StateStoreContract {
     @Test
     void sessionsOpenPresenceAndUpdates() throws Exception {
         run(tx -> {
-            tx.saveSession(session("PA_2", "RM_a", "alice", T, null));
-            tx.saveSession(session("PA_1", "RM_a", "alice", T - 10, T - 5));
-            tx.saveSession(session("PA_3", "RM_a", "bob", T, null));
-            tx.saveSession(session("PA_4", "RM_b", "bob", T, null));
+            tx.saveSessions(List.of(session("PA_2", "RM_a", "alice", T, null)));
+            tx.saveSessions(List.of(session("PA_1", "RM_a", "alice", T - 10, T - 5)));
+            tx.saveSessions(List.of(session("PA_3", "RM_a", "bob", T, null)));
+            tx.saveSessions(List.of(session("PA_4", "RM_b", "bob", T, null)));
         });
-        assertThat(tx((StateTx tx) -> tx.openSessions("RM_a"))).extracting(Session::sid).containsExactly("PA_2", "PA_3");
+        assertThat(tx((StateTx tx) -> tx.openSessionsOfRooms(List.of("RM_a")))).extracting(Session::sid).containsExactly("PA_2", "PA_3");
         assertThat(tx((StateTx tx) -> tx.presentIdentities("RM_a"))).isEqualTo(2);
         assertThat(tx((StateTx tx) -> tx.presentIdentities("RM_none"))).isZero();
         assertThat(queries.sessionsOfRoom("RM_a")).extracting(Session::sid).containsExactly("PA_1", "PA_2", "PA_3");
 
         Session left = session("PA_2", "RM_a", "alice", T, T + 9);
-        run(tx -> tx.saveSession(left));
+        run(tx -> tx.saveSessions(List.of(left)));
         assertThat(tx((StateTx tx) -> tx.session("PA_2"))).contains(left);
         assertThat(tx((StateTx tx) -> tx.presentIdentities("RM_a"))).isEqualTo(1);
         assertThat(tx((StateTx tx) -> tx.session("PA_none"))).isEmpty();
@@ -368,12 +368,12 @@ abstract class StateStoreContract {
     @Test
     void anIdentitysSessionsAcrossRoomsPageNewestFirst() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_a", "a", Room.FINISHED, T));
+            tx.saveRooms(List.of(room("RM_a", "a", Room.FINISHED, T)));
             for (int i = 0; i < 5; i++) {
-                tx.saveSession(session("PA_" + i, "RM_a", "alice", T + i * 1000L, T + i * 1000L + 500));
+                tx.saveSessions(List.of(session("PA_" + i, "RM_a", "alice", T + i * 1000L, T + i * 1000L + 500)));
             }
-            tx.saveSession(session("PA_x", "RM_gone", "alice", null, null)); // a room livehook never saw
-            tx.saveSession(session("PA_b", "RM_a", "bob", T, null));
+            tx.saveSessions(List.of(session("PA_x", "RM_gone", "alice", null, null))); // a room livehook never saw
+            tx.saveSessions(List.of(session("PA_b", "RM_a", "bob", T, null)));
         });
         List<String> seen = new ArrayList<>();
         SessionKey before = null;
@@ -393,17 +393,17 @@ abstract class StateStoreContract {
     @Test
     void tracksOpenOfAParticipant_andOfARoomInPublishOrder() throws Exception {
         run(tx -> {
-            tx.saveTrack(track("TR_2", "PA_1", "RM_a", T + 20, null));
-            tx.saveTrack(track("TR_1", "PA_1", "RM_a", T + 10, "track_unpublished"));
-            tx.saveTrack(track("TR_3", "PA_1", "RM_a", null, null));
-            tx.saveTrack(track("TR_4", "PA_2", "RM_a", T + 5, null));
+            tx.saveTracks(List.of(track("TR_2", "PA_1", "RM_a", T + 20, null)));
+            tx.saveTracks(List.of(track("TR_1", "PA_1", "RM_a", T + 10, "track_unpublished")));
+            tx.saveTracks(List.of(track("TR_3", "PA_1", "RM_a", null, null)));
+            tx.saveTracks(List.of(track("TR_4", "PA_2", "RM_a", T + 5, null)));
         });
-        assertThat(tx((StateTx tx) -> tx.openTracksOfParticipant("PA_1"))).extracting(Track::sid).containsExactly("TR_2", "TR_3");
+        assertThat(tx((StateTx tx) -> tx.openTracksOfParticipants(List.of("PA_1")))).extracting(Track::sid).containsExactly("TR_2", "TR_3");
         Track ended = track("TR_2", "PA_1", "RM_a", T + 20, "participant_left");
-        run(tx -> tx.saveTrack(ended));
+        run(tx -> tx.saveTracks(List.of(ended)));
         assertThat(tx((StateTx tx) -> tx.track("TR_2"))).contains(ended);
         assertThat(tx((StateTx tx) -> tx.track("TR_none"))).isEmpty();
-        run(tx -> tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T))));
         assertThat(queries.room("RM_a").orElseThrow().tracks()).extracting(Track::sid)
                 .containsExactly("TR_3", "TR_4", "TR_1", "TR_2");
     }
@@ -471,13 +471,13 @@ abstract class StateStoreContract {
     void aTimelineHasTheRoomsEventsInLogOrder_withTheirAnomalies_includingSidlessOnesOfItsLifetime()
             throws Exception {
         run(tx -> {
-            tx.saveRoom(new Room("RM_a", "a", Room.FINISHED, T, "room_started", T + 60_000, "room_finished", "", 1,
-                    T + 60_000));
-            tx.recordEvent(event("EV_1", 1, "RM_a", "a"));
-            tx.recordEvent(event("EV_2", 2, null, "a")); // no sid, during the room: its own
-            tx.recordEvent(event("EV_3", 3, "RM_a", "a"));
-            tx.recordEvent(event("EV_late", 200, null, "a")); // no sid, after the room finished: another room's
-            tx.recordEvent(event("EV_other", 4, "RM_b", "b"));
+            tx.saveRooms(List.of(new Room("RM_a", "a", Room.FINISHED, T, "room_started", T + 60_000, "room_finished", "", 1,
+                    T + 60_000)));
+            tx.recordEvents(List.of(event("EV_1", 1, "RM_a", "a")));
+            tx.recordEvents(List.of(event("EV_2", 2, null, "a"))); // no sid, during the room: its own
+            tx.recordEvents(List.of(event("EV_3", 3, "RM_a", "a")));
+            tx.recordEvents(List.of(event("EV_late", 200, null, "a"))); // no sid, after the room finished: another room's
+            tx.recordEvents(List.of(event("EV_other", 4, "RM_b", "b")));
             tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of("EV_3"), T + 3)));
             tx.recordAnomalies(List.of(anomaly("room_inferred", null, "a", List.of("EV_2"), T + 2)));
         });
@@ -498,8 +498,8 @@ abstract class StateStoreContract {
 
     @Test
     void aDeadLetterOpens_countsItsFailures_isRetriedAndResolved() throws Exception {
-        run(tx -> tx.recordDeadLetter("EV_1", 0, 5, "participant_joined", "a", "first", T));
-        run(tx -> tx.recordDeadLetter("EV_2", 0, 6, "participant_left", "a", "other", T + 1));
+        run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_1", 0, 5, "participant_joined", "a", "first", T))));
+        run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_2", 0, 6, "participant_left", "a", "other", T + 1))));
         assertThat(queries.deadLetter("EV_1")).contains(
                 new DeadLetter("EV_1", 0, 5, "participant_joined", "a", "first", 1, DeadLetter.OPEN, T, T));
         assertThat(queries.unresolvedDeadLetters()).isEqualTo(2);
@@ -509,7 +509,7 @@ abstract class StateStoreContract {
         assertThat(tx((StateTx tx) -> tx.markForRetry(List.of("EV_1")))).as("already retrying").isEmpty();
         assertThat(tx(StateTx::deadLettersRetrying)).extracting(DeadLetter::eventId).containsExactly("EV_1");
 
-        run(tx -> tx.recordDeadLetter("EV_1", 0, 5, "participant_joined", "a", "second", T + 9));
+        run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_1", 0, 5, "participant_joined", "a", "second", T + 9))));
         DeadLetter again = queries.deadLetter("EV_1").orElseThrow();
         assertThat(again).extracting(DeadLetter::attempts, DeadLetter::status, DeadLetter::error,
                 DeadLetter::firstFailedMs, DeadLetter::lastFailedMs).containsExactly(2, DeadLetter.OPEN, "second", T, T + 9);
@@ -547,7 +547,7 @@ abstract class StateStoreContract {
     @Test
     void aTransactionIsAllOrNothing_batchedWritesToo() throws Exception {
         assertThatThrownBy(() -> run(tx -> {
-            tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T));
+            tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T)));
             throw new IllegalStateException("the event turned out to be unprocessable");
         })).isInstanceOf(IllegalStateException.class);
         assertThat(StateSql.rooms(store)).isEmpty();
@@ -567,7 +567,7 @@ abstract class StateStoreContract {
      */
     @Test
     void theDialectTellsTheDatasFailuresFromTheStores() throws Exception {
-        run(tx -> tx.saveRoom(room("RM_x", "x", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_x", "x", Room.ACTIVE, T))));
         SQLException duplicate = failure(() -> run(tx -> tx.sql().update("INSERT INTO rooms (sid, name, status, "
                 + "start_source, last_event_ms) VALUES ('RM_x', 'x', 'active', 'inferred', 0)")));
         assertThat(store.isTemporary(duplicate)).as("a duplicate key: %s", duplicate).isFalse();
@@ -616,8 +616,8 @@ abstract class StateStoreContract {
                     for (int n = 0; n < 25; n++) {
                         int i = n;
                         run(tx -> {
-                            tx.recordEvent(event("EV_" + writer + "_" + i, writer * 100L + i, "RM_" + writer,
-                                    "r" + writer));
+                            tx.recordEvents(List.of(event("EV_" + writer + "_" + i, writer * 100L + i, "RM_" + writer,
+                                    "r" + writer)));
                             tx.saveCheckpoint("w" + writer, 0, i);
                         });
                     }
@@ -640,7 +640,7 @@ abstract class StateStoreContract {
     @Test
     void reopeningFindsWhatWasCommitted() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T));
+            tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T)));
             tx.saveCheckpoint("process", 0, 9);
         });
         store.close();
@@ -654,7 +654,7 @@ abstract class StateStoreContract {
     StoredEvent queued(String id, long offset, String room, String destination) throws SQLException {
         StoredEvent e = event(id, offset, "RM_" + room, room);
         run(tx -> {
-            tx.recordEvent(e);
+            tx.recordEvents(List.of(e));
             tx.queueDeliveries(destination, List.of(e), T);
         });
         return e;
@@ -764,7 +764,7 @@ abstract class StateStoreContract {
 
     @Test
     void aRebuildTakesTheOldStatesPlaceWhole_carryingItsDeliveriesOver() throws Exception {
-        run(tx -> tx.saveRoom(room("RM_old", "old", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_old", "old", Room.ACTIVE, T))));
         queued("EV_1", 1, "a", "app");
         Delivery d = deliveries.heads("app", 1).get(0);
         deliveries.beginAttempt(d, T);
@@ -772,8 +772,8 @@ abstract class StateStoreContract {
 
         long events = StateStore.rebuild(location, fresh -> {
             fresh.inTransaction(tx -> {
-                tx.saveRoom(room("RM_new", "new", Room.ACTIVE, T));
-                return tx.recordEvent(event("EV_1", 1, "RM_a", "a"));
+                tx.saveRooms(List.of(room("RM_new", "new", Room.ACTIVE, T)));
+                return tx.recordEvents(List.of(event("EV_1", 1, "RM_a", "a")))[0];
             });
             return new StateQueries(fresh, Clock.systemUTC()).eventCount();
         });
@@ -788,12 +788,12 @@ abstract class StateStoreContract {
 
     @Test
     void aFailedRebuildLeavesTheOldStateAsItWas() throws Exception {
-        run(tx -> tx.saveRoom(room("RM_old", "old", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_old", "old", Room.ACTIVE, T))));
         store.close();
 
         assertThatThrownBy(() -> StateStore.rebuild(location, fresh -> {
             fresh.inTransaction(tx -> {
-                tx.saveRoom(room("RM_half", "half", Room.ACTIVE, T));
+                tx.saveRooms(List.of(room("RM_half", "half", Room.ACTIVE, T)));
                 return null;
             });
             throw new java.io.IOException("the log could not be read to its end");
