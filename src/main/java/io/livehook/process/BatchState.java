@@ -30,8 +30,9 @@ import java.util.function.Function;
  * is read when asked for, through the same transaction; it lives for one transaction and is dropped with it.
  *
  * <p>The database holds the state from before the batch until {@link #flush}: every read of it is overlaid
- * with the batch's changes, and the open sessions of a room (open tracks of a participant) are read from it
- * once, then kept up to date here.
+ * with the batch's changes. Open sessions are read per (room, identity) the batch touches, and a whole room's
+ * only when it finishes; who is present in a room is its count from before the batch ({@link PresenceCounts},
+ * or counted once), changed by each identity whose presence the batch changed.
  */
 final class BatchState {
     private final StateTx tx;
@@ -192,15 +193,16 @@ final class BatchState {
      * before the batch, changed by each identity whose presence the batch changed.
      */
     int presentIdentities(String roomSid) throws SQLException {
-        Integer start = presentAtStart.get(roomSid);
-        if (start == null) {
-            start = presence.get(roomSid);
-            if (start == null) {
-                start = tx.presentIdentities(roomSid);
-            }
-            presentAtStart.put(roomSid, start);
+        if (!presentAtStart.containsKey(roomSid)) {
+            Integer known = presence.get(roomSid);
+            presentAtStart.put(roomSid, known != null ? known : tx.presentIdentities(roomSid));
         }
-        int present = start;
+        return presentNow(roomSid);
+    }
+
+    /** The room's count before the batch (known), changed by each identity whose presence the batch changed. */
+    private int presentNow(String roomSid) {
+        int present = presentAtStart.get(roomSid);
         Map<String, Integer> now = openByIdentity.getOrDefault(roomSid, Map.of());
         for (Map.Entry<String, Boolean> before : presentBefore.getOrDefault(roomSid, Map.of()).entrySet()) {
             boolean isPresent = now.getOrDefault(before.getKey(), 0) > 0;
@@ -261,11 +263,7 @@ final class BatchState {
         Set<String> unknown = new HashSet<>();
         for (String room : roomsWithChangedSessions) {
             if (presentAtStart.containsKey(room)) {
-                try {
-                    known.put(room, presentIdentities(room));
-                } catch (SQLException cannotHappen) {
-                    unknown.add(room); // the count is known, nothing is read
-                }
+                known.put(room, presentNow(room));
             } else {
                 unknown.add(room);
             }

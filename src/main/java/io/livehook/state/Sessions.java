@@ -11,9 +11,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The SQL of the sessions table: one row per participant connection (sid); presence is by identity. A
@@ -58,25 +60,20 @@ final class Sessions {
         return sql.in("SELECT " + COLUMNS + " FROM sessions WHERE 1 = 1", "sid", sids, Sessions::map);
     }
 
-    /** The open sessions of each room (sid) and identity pair, in pairs' order of no importance. */
+    /**
+     * The open sessions of each (room sid, identity) pair. Read by identity, which both databases look up in
+     * their index of identities whatever plan they make for the statement, then kept to the pairs asked for.
+     */
     static List<Session> openOf(Statements sql, List<Map.Entry<String, String>> roomAndIdentity) throws SQLException {
+        Set<Map.Entry<String, String>> pairs = new HashSet<>(roomAndIdentity);
+        Set<String> identities = new HashSet<>();
+        pairs.forEach(pair -> identities.add(pair.getValue()));
         List<Session> found = new ArrayList<>();
-        for (int from = 0; from < roomAndIdentity.size(); from += 64) {
-            List<Map.Entry<String, String>> chunk = roomAndIdentity.subList(from, Math.min(roomAndIdentity.size(),
-                    from + 64));
-            // Padded to a power of two by repeating the last pair, so that few statements stay prepared.
-            int size = Integer.highestOneBit(chunk.size());
-            size = size == chunk.size() ? size : size * 2;
-            List<Object> params = new ArrayList<>(size * 2);
-            List<String> terms = new ArrayList<>(size);
-            for (int i = 0; i < size; i++) {
-                Map.Entry<String, String> pair = chunk.get(Math.min(i, chunk.size() - 1));
-                params.add(pair.getKey());
-                params.add(pair.getValue());
-                terms.add("(room_sid = ? AND identity = ?)");
+        for (Session s : sql.in("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL", "identity", identities,
+                Sessions::map)) {
+            if (pairs.contains(Map.entry(s.roomSid(), s.identity()))) {
+                found.add(s);
             }
-            found.addAll(sql.list("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL AND ("
-                    + String.join(" OR ", terms) + ")", Sessions::map, params.toArray()));
         }
         return found;
     }
