@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "livehook 0.1.0",
         description = "Makes LiveKit webhooks reliable: verify, log durably, process, deliver, reconcile.",
-        subcommands = {ServeCommand.class, ReplayCommand.class, DeliveriesCommand.class, ReconcileCommand.class,
+        subcommands = {ServeCommand.class, ReplayCommand.class, LogCommand.class, DeliveriesCommand.class, ReconcileCommand.class,
                 SimulateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -10,6 +10,7 @@ import io.livehook.log.EventLog;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.log.Origin;
+import io.livehook.metrics.LogBudget;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
