@@ -74,7 +74,8 @@ class IngestHttpTest {
                 "LIVEHOOK_PORT", "0",
                 "LIVEHOOK_HOST", "127.0.0.1",
                 "LIVEHOOK_DATA_DIR", dataDir.toString(),
-                "LIVEHOOK_MAX_BODY_BYTES", Integer.toString(MAX_BODY)));
+                "LIVEHOOK_MAX_BODY_BYTES", Integer.toString(MAX_BODY),
+                "LIVEHOOK_DRAIN_SECONDS", "0"));
         env.putAll(extra);
         return new ConfigLoader(env).load(Optional.empty(), false);
     }

@@ -1,6 +1,6 @@
 package io.livehook.cli;
 
-import org.slf4j.bridge.SLF4JBridgeHandler;
+import io.livehook.ingest.HelidonLogs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,8 +13,7 @@ import picocli.CommandLine.Command;
                 SimulateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
-        SLF4JBridgeHandler.install();
+        HelidonLogs.install();
         System.exit(commandLine().execute(args));
     }
 

@@ -21,6 +21,8 @@ import java.util.Set;
 public final class ConfigLoader {
     public static final String DEV_KEY = "devkey";
     public static final String DEV_SECRET = "secret";
+    /** Shorter API tokens can be guessed; 32 random characters cannot. */
+    public static final int MIN_TOKEN_CHARS = 32;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -34,7 +36,8 @@ public final class ConfigLoader {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
         root.allowOnly("server", "livekit", "storage", "api", "destinations", "reconcile", "process");
         Section server = root.child("server");
-        server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds");
+        server.allowOnly("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds", "max_connections",
+                "read_timeout_seconds", "drain_seconds");
         Section livekit = root.child("livekit");
         livekit.allowOnly("api_key", "api_secret", "keys", "leeway_seconds", "url");
         Section storage = root.child("storage");
@@ -56,7 +59,10 @@ public final class ConfigLoader {
                 intSetting("LIVEHOOK_PORT", server, "port", 8080, 0, 65535),
                 webhookPath,
                 longSetting("LIVEHOOK_MAX_BODY_BYTES", server, "max_body_bytes", 1 << 20, 1024, 64L << 20),
-                Duration.ofSeconds(intSetting("LIVEHOOK_SHUTDOWN_GRACE_SECONDS", server, "shutdown_grace_seconds", 10, 0, 600)));
+                Duration.ofSeconds(intSetting("LIVEHOOK_SHUTDOWN_GRACE_SECONDS", server, "shutdown_grace_seconds", 10, 0, 600)),
+                intSetting("LIVEHOOK_MAX_CONNECTIONS", server, "max_connections", 0, 0, 1_000_000),
+                Duration.ofSeconds(intSetting("LIVEHOOK_READ_TIMEOUT_SECONDS", server, "read_timeout_seconds", 10, 1, 3600)),
+                Duration.ofSeconds(intSetting("LIVEHOOK_DRAIN_SECONDS", server, "drain_seconds", 2, 0, 60)));
 
         ApiKeys keys = keysFrom(livekit, dev);
         var livekitConfig = new LivehookConfig.LiveKit(
@@ -68,6 +74,11 @@ public final class ConfigLoader {
                 Path.of(env("LIVEHOOK_DATA_DIR").orElseGet(() -> storage.text("data_dir", "data"))));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
+        token.filter(t -> !t.isBlank() && t.strip().length() < MIN_TOKEN_CHARS).ifPresent(t -> {
+            throw new ConfigException("LIVEHOOK_API_TOKEN (api.token) must be at least " + MIN_TOKEN_CHARS
+                    + " characters long, it has " + t.strip().length() + ": it is all that guards the API and the "
+                    + "dashboard. Make one with: openssl rand -hex 32");
+        });
         var destinations = new DestinationsReader(this::env, keys).read(root.node("destinations"));
         var reconcileConfig = new LivehookConfig.Reconcile(
                 boolSetting("LIVEHOOK_RECONCILE", reconcile, "enabled", true),

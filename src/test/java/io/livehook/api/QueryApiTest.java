@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QueryApiTest {
     static final long T0 = 1_700_000_000L;
-    static final String TOKEN = "query-api-test-token";
+    static final String TOKEN = "query-api-test-token-0123456789abcdef";
     static final String ROOM1 = "\"room\":{\"sid\":\"RM_1\",\"name\":\"standup\"}";
     static final String BOB_JOIN = "{\"id\": \"EV_jb1\", \"event\": \"participant_joined\", "
             + "\"room\": {\"sid\": \"RM_1\", \"name\": \"standup\"}, "

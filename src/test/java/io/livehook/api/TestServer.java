@@ -39,7 +39,8 @@ final class TestServer implements AutoCloseable {
     /** {@code token} null: none configured. */
     static TestServer start(Path dataDir, String token, boolean dev) {
         Map<String, String> env = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
-                "LIVEHOOK_DATA_DIR", dataDir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET));
+                "LIVEHOOK_DATA_DIR", dataDir.toString(), "LIVEKIT_API_KEY", KEY, "LIVEKIT_API_SECRET", SECRET,
+                "LIVEHOOK_DRAIN_SECONDS", "0"));
         if (token != null) {
             env.put("LIVEHOOK_API_TOKEN", token);
         }

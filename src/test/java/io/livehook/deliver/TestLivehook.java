@@ -25,7 +25,7 @@ import java.util.function.BooleanSupplier;
 final class TestLivehook implements AutoCloseable {
     static final String API_KEY = "APItestkey";
     static final String API_SECRET = "test-secret-that-is-long-enough-for-hs256";
-    static final String TOKEN = "test-api-token";
+    static final String TOKEN = "test-api-token-0a1b2c3d4e5f60718293";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000);
 
@@ -56,7 +56,7 @@ final class TestLivehook implements AutoCloseable {
     static Map<String, String> env(Path dir) {
         return Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1", "LIVEHOOK_DATA_DIR", dir.resolve("data")
                         .toString(), "LIVEKIT_API_KEY", API_KEY, "LIVEKIT_API_SECRET", API_SECRET,
-                "LIVEHOOK_API_TOKEN", TOKEN);
+                "LIVEHOOK_API_TOKEN", TOKEN, "LIVEHOOK_DRAIN_SECONDS", "0");
     }
 
     Livehook livehook() {

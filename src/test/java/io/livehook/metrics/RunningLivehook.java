@@ -37,7 +37,8 @@ final class RunningLivehook implements AutoCloseable {
                         "LIVEKIT_API_SECRET", SECRET,
                         // Reconciliation on, so its meters exist; nothing listens there and a pass is an hour off.
                         "LIVEKIT_URL", "http://127.0.0.1:9",
-                        "LIVEHOOK_RECONCILE_INTERVAL", "3600"))
+                        "LIVEHOOK_RECONCILE_INTERVAL", "3600",
+                        "LIVEHOOK_DRAIN_SECONDS", "0"))
                 .load(Optional.empty(), false);
         return new RunningLivehook(Livehook.start(config, Clock.systemUTC()));
     }

@@ -60,7 +60,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ReconcilerTest {
     static final String KEY = "APIreconcile";
     static final String SECRET = "reconcile-secret-long-enough-for-hs256";
-    static final String TOKEN = "reconcile-api-token";
+    static final String TOKEN = "reconcile-api-token-1f2e3d4c5b6a7980";
     static final Duration GRACE = Duration.ofMillis(800);
     static final Duration SETTLE = Duration.ofMillis(150);
     static final String ROOM = "standup";
@@ -467,6 +467,7 @@ class ReconcilerTest {
                 "LIVEHOOK_RECONCILE_INTERVAL", "86400", "LIVEHOOK_RECONCILE_ANOMALY_DELAY", "3600",
                 "LIVEHOOK_RECONCILE_GRACE", "0"));
         all.put("LIVEHOOK_RECONCILE_SETTLE_MS", Long.toString(SETTLE.toMillis()));
+        all.put("LIVEHOOK_DRAIN_SECONDS", "0");
         all.putAll(env);
         Path file = dir.resolve("livehook.yaml");
         Files.writeString(file, yaml);

@@ -58,7 +58,7 @@ class LivehookEndToEndTest {
     void verifyFindsLivehooksStateEqualToTheTruthUnlessEventsWereDropped(@TempDir Path tmp) throws Exception {
         String key = "APIverify";
         String secret = "verify-secret-long-enough-for-hs256";
-        String token = "api-token-for-the-verify-test";
+        String token = "api-token-for-the-verify-test-4d2b9e71";
         var config = new ConfigLoader(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
                 "LIVEHOOK_DATA_DIR", tmp.resolve("data").toString(), "LIVEKIT_API_KEY", key, "LIVEKIT_API_SECRET",
                 secret, "LIVEHOOK_API_TOKEN", token)).load(Optional.empty(), false);
