@@ -99,6 +99,22 @@ final class ConnectionDeadlines implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the peer's connection after the answer just written: the server's side is shut, so the peer reads
+     * the answer and then the end (Helidon keeps a connection open whatever its answer's {@code Connection}
+     * header says), and nothing it still sends can turn into a reset before it has read the answer.
+     */
+    void endAfterAnswer(SocketAddress peer) {
+        Tracked tracked = open.get(peer);
+        if (tracked != null) {
+            try {
+                tracked.channel.shutdownOutput();
+            } catch (IOException | RuntimeException closedAlready) {
+                // Gone already: nothing to end.
+            }
+        }
+    }
+
     private void accepted(SocketChannel channel) {
         try {
             open.put(channel.getRemoteAddress(), new Tracked(channel, System.nanoTime() + headerNanos));

@@ -100,10 +100,14 @@ public final class Listener implements AutoCloseable {
     }
 
     private void closeWhileDraining(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (draining) {
+        boolean closing = draining;
+        if (closing) {
             res.header(HeaderNames.CONNECTION, "close");
         }
         chain.proceed();
+        if (closing) {
+            deadlines.endAfterAnswer(req.remotePeer().address());
+        }
     }
 
     public int port() {
