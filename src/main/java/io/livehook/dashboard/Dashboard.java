@@ -14,6 +14,7 @@ import io.livehook.api.ApiAuth;
 import io.livehook.api.RequestCredentials;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
+import io.livehook.metrics.LogBudget;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.Room;
@@ -27,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,6 +68,8 @@ public final class Dashboard implements HttpService {
     private final MetricsHistory history;
     private final Clock clock;
     private final Map<String, byte[]> assets = new HashMap<>();
+    private final LoginThrottle loginThrottle;
+    private final LogBudget loginLines;
 
     public Dashboard(StateQueries queries, EventLog eventLog, ApiAuth auth, MetricsHistory history, Clock clock) {
         this.queries = queries;
@@ -73,6 +77,8 @@ public final class Dashboard implements HttpService {
         this.auth = auth;
         this.history = history;
         this.clock = clock;
+        this.loginThrottle = new LoginThrottle(clock);
+        this.loginLines = new LogBudget(20, Duration.ofMinutes(1), clock);
         for (String name : ASSET_TYPES.keySet()) {
             try (InputStream in = Dashboard.class.getResourceAsStream("/dashboard/" + name)) {
                 if (in == null) {
@@ -149,6 +155,15 @@ public final class Dashboard implements HttpService {
             redirect(res, BASE);
             return;
         }
+        String client = LoginThrottle.client(req);
+        long waitSeconds = (loginThrottle.waitFor(client).toMillis() + 999) / 1000;
+        if (waitSeconds > 0) {
+            logRefusal("dashboard login refused: too many wrong tokens (from {})", client);
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(waitSeconds));
+            html(res, Status.TOO_MANY_REQUESTS_429, LoginPage.render(BASE, "Too many wrong tokens from your address: "
+                    + "try again in " + waitSeconds + " s.", true));
+            return;
+        }
         Map<String, String> form;
         try (InputStream in = req.content().inputStream()) {
             byte[] body = in.readNBytes(MAX_LOGIN_BODY + 1);
@@ -169,13 +184,23 @@ public final class Dashboard implements HttpService {
             return;
         }
         if (!auth.tokenMatches(form.get("token"))) {
-            log.info("dashboard login refused: wrong token (from {})", req.remotePeer().address());
+            loginThrottle.failed(client);
+            logRefusal("dashboard login refused: wrong token (from {})", client);
             html(res, Status.UNAUTHORIZED_401, LoginPage.render(next, "That is not livehook's API token.", true));
             return;
         }
+        loginThrottle.succeeded(client);
         res.header(HeaderNames.SET_COOKIE, cookie(auth.newSession(), ApiAuth.SESSION_LIFETIME.toSeconds(), req));
         log.info("dashboard login (from {})", req.remotePeer().address());
         redirect(res, next);
+    }
+
+    /** Anyone can cause these: at most a few a minute reach the log. */
+    private void logRefusal(String message, String client) {
+        long left = loginLines.take();
+        if (left >= 0) {
+            log.info(message + LogBudget.leftOut(left), client);
+        }
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
