@@ -61,7 +61,12 @@ public final class Livehook implements AutoCloseable {
         this.config = config;
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
-        this.eventLog = EmbeddedLog.open(config.storage().dataDir());
+        try {
+            this.eventLog = EmbeddedLog.open(config.storage().dataDir());
+        } catch (RuntimeException damagedOrUnreadable) {
+            lock.close();
+            throw damagedOrUnreadable;
+        }
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = StateStore.sqlite(config.storage().stateFile());
