@@ -38,7 +38,7 @@ public final class Dashboard implements HttpService {
 
     /** Guards its pages with {@code access}; the login page and the assets stay open. */
     public Dashboard(StateQueries queries, EventLog eventLog, AccessFilter access, MetricsHistory history, Clock clock) {
-        this.login = new DashboardLogin(access.auth());
+        this.login = new DashboardLogin(access.auth(), clock);
         this.pages = new DashboardPages(queries, eventLog, history, login, clock);
         access.guard(BASE, Set.of(BASE + "/login", BASE + "/logout", STATIC + "/"), login::refuse);
         for (String name : ASSET_TYPES.keySet()) {

@@ -371,6 +371,7 @@ public final class Processor implements AutoCloseable {
         LoggedEvent event = work.event();
         Savepoint savepoint = tx.savepoint();
         try {
+            EventValidation.check(event);
             LiveKitEvent parsed = LiveKitEvent.parse(event);
             StoredEvent stored = stored(parsed);
             if (!tx.recordEvent(stored)) {

@@ -51,7 +51,7 @@ import org.openqa.selenium.logging.LogType;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
-    static final String TOKEN = "browser-test-token-5f1c";
+    static final String TOKEN = "browser-test-token-5f1c-a9b8c7d6e5f4";
     static final Path CHROMIUM = Path.of(System.getProperty("livehook.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("livehook.chromedriver", "/usr/bin/chromedriver"));
     static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", "."), "target", "screenshots");

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The dashboard over plain HTTP against a real livehook: access, session cookie, CSRF, escaping, headers. */
 class DashboardHttpTest {
-    static final String TOKEN = "dashboard-http-test-token";
+    static final String TOKEN = "dashboard-http-test-token-5e6f7a8b";
     static final String FORM = "application/x-www-form-urlencoded";
 
     @TempDir
