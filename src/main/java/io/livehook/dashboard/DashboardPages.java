@@ -8,6 +8,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.livehook.api.ApiJson;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
 import io.livehook.metrics.MetricsHistory;
@@ -41,13 +42,16 @@ final class DashboardPages {
     private static final int TIMELINE_EVENTS = StateQueries.MAX_LIMIT;
 
     private final StateQueries queries;
+    private final DeliveryService deliveries;
     private final EventLog eventLog;
     private final MetricsHistory history;
     private final DashboardLogin login;
     private final Clock clock;
 
-    DashboardPages(StateQueries queries, EventLog eventLog, MetricsHistory history, DashboardLogin login, Clock clock) {
+    DashboardPages(StateQueries queries, DeliveryService deliveries, EventLog eventLog, MetricsHistory history,
+            DashboardLogin login, Clock clock) {
         this.queries = queries;
+        this.deliveries = deliveries;
         this.eventLog = eventLog;
         this.history = history;
         this.login = login;
