@@ -66,6 +66,7 @@ public final class Dashboard implements HttpService {
                 .get("/events/{id}", pages.page(pages::event))
                 .get("/health", pages.page(pages::health))
                 .get("/health.json", pages::healthJson)
+                .get("/deliveries", pages.page(pages::deliveries))
                 .get("/dead-letters", pages.page(pages::deadLetters))
                 .any((req, res) -> DashboardPages.html(res, Status.NOT_FOUND_404,
                         DashboardPages.notFound(login.viewer(req), "No such page.")));

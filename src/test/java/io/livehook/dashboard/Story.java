@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
+import io.livehook.state.Delivery;
 import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A real livehook on loopback fed one known story through its webhook endpoint, signed like LiveKit:
@@ -25,30 +30,59 @@ import java.util.Map;
  *   +200 bob unpublishes his camera         +260 bob leaves
  * room "retro" RM_retro: +100 started, +110 dave joins, +400 finished with dave still in it
  *   (anomaly session_ended_by_room_finished)
+ * room RM_hostile, named with markup, started and finished
  * EV_bad: a participant_joined whose createdAt is not a number: dead-lettered
  * a signed body that is not JSON: quarantined
  * </pre>
+ *
+ * Three destinations receive what is applied: {@code app} takes everything; {@code audit} takes only
+ * room_finished and refuses it until {@link #auditRefuses} is cleared (two dead deliveries, one of the hostile
+ * room); {@code crm} is down, its circuit open after the first failure for an hour, so all its deliveries wait.
  */
 final class Story implements AutoCloseable {
     static final String HOSTILE_NAME = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+    static final String HOSTILE_ROOM = "<img src=x onerror=alert(4)>lobby";
     static final long T0 = System.currentTimeMillis() / 1000 - 20 * 60;
     static final ObjectMapper JSON = new ObjectMapper();
 
+    final TestReceiver app;
+    final TestReceiver audit;
+    final TestReceiver crm;
+    final AtomicBoolean auditRefuses = new AtomicBoolean(true);
     final LivehookFixture fixture;
     final Livehook livehook;
     final String token;
     /** Every body posted, by event id, exactly as sent. */
     final Map<String, String> bodies = new LinkedHashMap<>();
 
-    private Story(LivehookFixture fixture, String token) {
-        this.fixture = fixture;
+    private Story(Path dataDir, String token, boolean dev) throws IOException {
+        this.app = TestReceiver.start();
+        this.audit = TestReceiver.start().behave(r -> auditRefuses.get() ? TestReceiver.Answer.status(400)
+                : TestReceiver.Answer.ok());
+        this.crm = TestReceiver.down();
+        this.fixture = LivehookFixture.in(dataDir).token(token).dev(dev).yaml("""
+                destinations:
+                  - name: app
+                    url: %s
+                  - name: audit
+                    url: %s
+                    events: {include: [room_finished]}
+                  - name: crm
+                    url: %s
+                    timeout_seconds: 2
+                    circuit: {failure_threshold: 1, open_seconds: 3600}
+                """.formatted(app.url(), audit.url(), crm.url())).start();
         this.livehook = fixture.livehook();
         this.token = token;
     }
 
     /** A livehook with {@code token} (null: none) in --dev or not; nothing posted yet. */
     static Story start(Path dataDir, String token, boolean dev) {
-        return new Story(LivehookFixture.in(dataDir).token(token).dev(dev).start(), token);
+        try {
+            return new Story(dataDir, token, dev);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Posts the whole story and waits until it is processed. */
@@ -79,12 +113,20 @@ final class Story implements AutoCloseable {
         post("EV_jd", "participant_joined", 110, retro + "," + participant("PA_dave", "dave", "Dave", 110));
         post("EV_rf2", "room_finished", 400, retro);
 
+        String hostile = "\"room\":{\"sid\":\"RM_hostile\",\"name\":\"" + HOSTILE_ROOM + "\"}";
+        post("EV_rs3", "room_started", 500, hostile);
+        post("EV_rf3", "room_finished", 560, hostile);
+
         String bad = "{\"id\":\"EV_bad\",\"event\":\"participant_joined\",\"createdAt\":\"not-a-number\","
                 + "\"room\":{\"name\":\"weekly-sync\"}}";
         assertThat(webhook(bad)).isEqualTo(200);
         bodies.put("EV_bad", bad);
         assertThat(webhook("this is not json <script>alert(3)</script>")).isEqualTo(202);
         fixture.awaitCaughtUp();
+        LivehookFixture.await(Duration.ofSeconds(20), "deliveries settled: app's delivered, audit's dead, crm's circuit "
+                + "open", () -> fixture.deliveryStore().count("app", Delivery.PENDING) == 0
+                && fixture.deliveryStore().count("audit", Delivery.DEAD) == 2
+                && fixture.meter("livehook.delivery.circuit.state", "destination", "crm") == 2);
         return this;
     }
 
@@ -148,5 +190,8 @@ final class Story implements AutoCloseable {
     @Override
     public void close() {
         fixture.close();
+        app.close();
+        audit.close();
+        crm.close();
     }
 }
