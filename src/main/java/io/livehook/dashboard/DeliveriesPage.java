@@ -44,7 +44,9 @@ final class DeliveriesPage {
                 row(h, s, now);
             }
             h.close("tbody").close("table");
-            h.el("p", "Each dead delivery, with its own Retry, is on the Dead letters page.", "class", "note");
+            h.open("p", "class", "note").text("Each dead delivery, with its own Retry, is on the ")
+                    .el("a", "Dead letters page", "href", Dashboard.BASE + "/dead-letters#dead-deliveries").text(".")
+                    .close("p");
         });
     }
 

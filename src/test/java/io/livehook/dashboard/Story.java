@@ -130,8 +130,55 @@ final class Story implements AutoCloseable {
         return this;
     }
 
+    /** The rooms of {@link #tellSpans}: sid, and how long each lived. */
+    static final Map<String, String> SPANS = Map.of("RM_span_s", "45 seconds", "RM_span_h", "7 hours",
+            "RM_span_d", "12 days", "RM_span_m", "4 months");
+
+    /**
+     * Four finished rooms whose timelines span seconds, hours, days and months; the last is busy on a few days
+     * only (sessions at its start, after 5 weeks, after 14 weeks, its finish after 17), so its axis squeezes the
+     * weeks between.
+     */
+    Story tellSpans() throws InterruptedException {
+        long day = 86_400;
+        long start = System.currentTimeMillis() / 1000 - 130 * day;
+        spanRoom("RM_span_s", "span-seconds", start, new long[][] {{5, 30}, {12, 40}, {20, 44}}, 45);
+        spanRoom("RM_span_h", "span-hours", start, new long[][] {{600, 9_000}, {1_800, 25_200}, {12_000, 20_000}},
+                25_300);
+        long[][] daily = new long[12][];
+        for (int d = 0; d < 12; d++) {
+            daily[d] = new long[] {d * day + 3_600, d * day + 5 * 3_600};
+        }
+        spanRoom("RM_span_d", "span-days", start, daily, 12 * day);
+        spanRoom("RM_span_m", "span-months", start, new long[][] {{60, 3_600}, {35 * day, 35 * day + 7_200},
+            {35 * day + 1_800, 35 * day + 5_400}, {100 * day, 100 * day + 2_700}}, 120 * day);
+        fixture.awaitCaughtUp();
+        LivehookFixture.await(Duration.ofSeconds(20), "the rooms' deliveries settled",
+                () -> fixture.deliveryStore().count("app", Delivery.PENDING) == 0
+                        && fixture.deliveryStore().count("audit", Delivery.DEAD) == 2 + SPANS.size());
+        return this;
+    }
+
+    /** A room started at {@code start} (Unix seconds), one participant per {join, leave} offset pair, finished. */
+    private void spanRoom(String sid, String name, long start, long[][] sessions, long finish) {
+        String room = "\"room\":{\"sid\":\"" + sid + "\",\"name\":\"" + name + "\"}";
+        post(sid + "_start", "room_started", start, room);
+        for (int i = 0; i < sessions.length; i++) {
+            String who = "\"participant\":{\"sid\":\"PA_" + sid + "_" + i + "\",\"identity\":\"p" + i + "\"";
+            post(sid + "_join" + i, "participant_joined", start + sessions[i][0], room + "," + who
+                    + ",\"state\":\"ACTIVE\",\"joinedAt\":\"" + (start + sessions[i][0]) + "\"}");
+            post(sid + "_left" + i, "participant_left", start + sessions[i][1], room + "," + who
+                    + ",\"state\":\"DISCONNECTED\"}");
+        }
+        post(sid + "_finish", "room_finished", start + finish, room);
+    }
+
     private void post(String id, String type, int atSeconds, String fields) {
-        String body = "{\"id\":\"" + id + "\",\"event\":\"" + type + "\",\"createdAt\":\"" + (T0 + atSeconds) + "\","
+        post(id, type, T0 + atSeconds, fields);
+    }
+
+    private void post(String id, String type, long createdAtSeconds, String fields) {
+        String body = "{\"id\":\"" + id + "\",\"event\":\"" + type + "\",\"createdAt\":\"" + createdAtSeconds + "\","
                 + fields + "}";
         assertThat(webhook(body)).as("webhook %s", body).isEqualTo(200);
         bodies.put(id, body);
