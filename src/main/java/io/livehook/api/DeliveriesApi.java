@@ -170,7 +170,7 @@ public final class DeliveriesApi {
         return Optional.of(node.asText());
     }
 
-    static long time(String name, String text) {
+    private static long time(String name, String text) {
         String t = text.strip();
         try {
             if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
