@@ -6,7 +6,9 @@ import io.helidon.webserver.http.HttpRouting;
 import io.livehook.api.AccessFilter;
 import io.livehook.api.ApiAuth;
 import io.livehook.api.ApiErrors;
+import io.livehook.api.ApiRoutes;
 import io.livehook.api.DeliveriesApi;
+import io.livehook.api.OpenApiDescription;
 import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
 import io.livehook.api.ReconcileApi;
@@ -63,7 +65,7 @@ public final class Livehook implements AutoCloseable {
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
     private final AccessFilter access;
-    private final QueryApi queryApi;
+    private final ApiRoutes api;
     private final MetricsHistory history;
     private final Dashboard dashboard;
     private final Listener listener;
@@ -84,9 +86,10 @@ public final class Livehook implements AutoCloseable {
         this.reconciler = reconciler(config, clock);
         this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.queryApi = new QueryApi(queries, eventLog, processor);
+        this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new DeliveriesApi(deliveries, clock),
+                new ReconcileApi(reconciler), new ProgressApi(eventLog, processor, registry), new OpenApiDescription());
         this.history = new MetricsHistory(registry, clock);
-        this.dashboard = new Dashboard(queries, eventLog, access, history, clock);
+        this.dashboard = new Dashboard(queries, deliveries, eventLog, access, history, clock);
         this.listener = new Listener(config.server(), this::routes, registry);
     }
 
@@ -204,10 +207,7 @@ public final class Livehook implements AutoCloseable {
         routing.addFilter(access);
         ApiErrors.register(routing);
         routing.post(config.server().webhookPath(), ingest)
-                .register("/api", queryApi)
-                .register("/api/deliveries", new DeliveriesApi(deliveries))
-                .register("/api/reconcile", new ReconcileApi(reconciler))
-                .register("/api/progress", new ProgressApi(eventLog, processor, registry))
+                .register(ApiErrors.PREFIX, api)
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     // Not ready while stopping, and while the log cannot take writes (disk full, I/O error).
@@ -248,6 +248,11 @@ public final class Livehook implements AutoCloseable {
 
     public Processor processor() {
         return processor;
+    }
+
+    /** Every endpoint served under /api. */
+    public ApiRoutes api() {
+        return api;
     }
 
     /** Present when reconciliation is on. */
