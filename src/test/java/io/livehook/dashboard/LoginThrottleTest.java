@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
+import io.livehook.testing.HandClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,23 +17,7 @@ class LoginThrottleTest {
     @TempDir
     Path dataDir;
 
-    private Instant now = Instant.parse("2026-12-01T10:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final HandClock clock = new HandClock();
 
     @Test
     void aFewWrongTokensAreFreeThenEachDoublesTheWaitUpToALimit() {
@@ -48,7 +29,7 @@ class LoginThrottleTest {
         throttle.failed("10.0.0.1");
         assertThat(throttle.waitFor("10.0.0.1")).isEqualTo(Duration.ofSeconds(1));
         assertThat(throttle.waitFor("10.0.0.2")).as("another address").isZero();
-        now = now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         throttle.failed("10.0.0.1");
         assertThat(throttle.waitFor("10.0.0.1")).isEqualTo(Duration.ofSeconds(2));
         for (int i = 0; i < 20; i++) {
@@ -67,7 +48,7 @@ class LoginThrottleTest {
             throttle.failed("10.0.0.1");
         }
         assertThat(throttle.waitFor("10.0.0.1")).isPositive();
-        now = now.plus(LoginThrottle.FORGET_AFTER).plusSeconds(1);
+        clock.advance(LoginThrottle.FORGET_AFTER.plusSeconds(1));
         throttle.failed("10.0.0.9");
         // Forgotten: its next wrong token is a first one again.
         throttle.failed("10.0.0.1");
