@@ -2,9 +2,9 @@ package io.livehook.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.testing.HandClock;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import io.livehook.testing.HandClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
