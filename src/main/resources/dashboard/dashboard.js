@@ -1,4 +1,4 @@
-// livehook dashboard: page refresh, clickable event rows, dead-letter retry, health sparklines.
+// livehook dashboard: page refresh, clickable event rows, dead-letter and delivery retry, replay, health sparklines.
 // Plain browser JavaScript, no libraries; all text goes in through textContent, never innerHTML.
 "use strict";
 
@@ -25,11 +25,13 @@
   }
 
   // -- a page that refreshes itself (rooms) --------------------------------------------------------
+  // Not while the page is hidden, a control has the focus, or a retry or replay is being followed.
   function autoRefresh() {
     const seconds = Number(document.body.dataset.refresh || 0);
     if (seconds > 0) {
       setTimeout(function reload() {
-        if (document.hidden) { setTimeout(reload, 2000); return; }
+        const focused = document.activeElement && document.activeElement.matches("select, input, button");
+        if (document.hidden || focused || document.body.dataset.busy) { setTimeout(reload, 2000); return; }
         location.reload();
       }, seconds * 1000);
     }
@@ -71,30 +73,36 @@
     if (letter.error) { error.textContent = letter.error.slice(0, 400); error.title = letter.error.slice(0, 2000); }
   }
 
+  // A change through the API: the session cookie goes along, and the CSRF header the API asks of it.
+  // Answers the parsed JSON, or throws an Error saying why not.
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Livehook-Csrf": csrfToken() },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(await errorText(response));
+    return response.json();
+  }
+
+  function sleep(ms) {
+    return new Promise(function (r) { setTimeout(r, ms); });
+  }
+
   async function retry(button) {
     const id = button.dataset.retry;
     const row = button.closest("tr");
     button.disabled = true;
     button.textContent = "Retrying…";
-    let response;
+    let answer;
     try {
-      response = await fetch("/api/dead-letters/retry", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-Livehook-Csrf": csrfToken() },
-        body: JSON.stringify({ event_ids: [id] }),
-      });
+      answer = await post("/api/dead-letters/retry", { event_ids: [id] });
     } catch (e) {
-      flash("Retry of " + id + " failed: " + e, false);
+      flash("Retry of " + id + " refused: " + e.message, false);
       button.disabled = false; button.textContent = "Retry";
       return;
     }
-    if (!response.ok) {
-      flash("Retry of " + id + " refused: " + await errorText(response), false);
-      button.disabled = false; button.textContent = "Retry";
-      return;
-    }
-    const answer = await response.json();
     if (answer.queued !== 1) {
       flash(id + " was not queued: it is no longer open.", false);
       button.remove();
@@ -105,7 +113,7 @@
     // follow it until the processor has tried it again
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {
-      await new Promise(function (r) { setTimeout(r, 400); });
+      await sleep(400);
       const r = await fetch("/api/dead-letters/" + encodeURIComponent(id), { credentials: "same-origin" });
       if (!r.ok) continue;
       const letter = await r.json();
@@ -122,9 +130,97 @@
     flash(id + " is still queued; reload later to see how the retry went.", true);
   }
 
+  // -- dead deliveries ----------------------------------------------------------------------------------
+  function showDelivery(row, d) {
+    row.dataset.status = d.status;
+    const status = row.querySelector("td.status");
+    status.textContent = "";
+    status.appendChild(el("span", { class: "badge " + d.status }, d.status));
+    row.querySelector("td.attempts").textContent = String(d.attempts);
+    const error = row.querySelector("td.error");
+    error.textContent = d.last_error ? d.last_error.slice(0, 400) : "";
+  }
+
+  async function retryDelivery(button) {
+    const id = button.dataset.retryDelivery;
+    const destination = button.dataset.destination;
+    const row = button.closest("tr");
+    const replay = Number(row.dataset.replayNumber);
+    const what = id + " to " + destination;
+    button.disabled = true;
+    button.textContent = "Retrying…";
+    document.body.dataset.busy = "1";
+    try {
+      let answer;
+      try {
+        answer = await post("/api/deliveries/retry", { destination: destination, event_ids: [id] });
+      } catch (e) {
+        flash("Retry of " + what + " refused: " + e.message, false);
+        button.disabled = false; button.textContent = "Retry";
+        return;
+      }
+      button.remove();
+      if (answer.retried === 0) { flash(what + " was not retried: it is no longer dead.", false); return; }
+      flash(what + " back to pending, sending…", true);
+      const deadline = Date.now() + 15000;
+      while (Date.now() < deadline) {
+        await sleep(400);
+        const r = await fetch("/api/deliveries/" + encodeURIComponent(destination) + "/" + encodeURIComponent(id),
+          { credentials: "same-origin" });
+        if (!r.ok) continue;
+        const d = (await r.json()).deliveries.find(function (x) { return x.replay === replay; });
+        if (!d) continue;
+        showDelivery(row, d);
+        if (d.status === "delivered") { flash(what + " delivered on retry.", true); return; }
+        if (d.status === "dead") { flash(what + " failed again (attempt " + d.attempts + "): " + d.last_error, false); return; }
+      }
+      flash(what + " is still pending; the Deliveries page shows how it goes.", true);
+    } finally {
+      delete document.body.dataset.busy;
+    }
+  }
+
+  // -- a destination: retry all its dead deliveries, replay a time range --------------------------------
+  async function retryDestination(button) {
+    const destination = button.dataset.retryDestination;
+    const row = button.closest("tr");
+    button.disabled = true;
+    try {
+      const answer = await post("/api/deliveries/retry", { destination: destination });
+      flash(answer.retried + " dead deliveries to " + destination + " back to pending.", true);
+      row.querySelector("td.dead").textContent = "0";
+      const pending = row.querySelector("td.pending");
+      pending.textContent = String(Number(pending.textContent) + answer.retried);
+      button.remove();
+    } catch (e) {
+      flash("Retry of " + destination + "'s dead deliveries refused: " + e.message, false);
+      button.disabled = false;
+    }
+  }
+
+  async function replay(button) {
+    const destination = button.dataset.replay;
+    const range = button.closest("tr").querySelector("select[data-replay-range]");
+    const since = new Date(Date.now() - Number(range.value) * 1000).toISOString();
+    const label = range.options[range.selectedIndex].textContent;
+    button.disabled = true;
+    try {
+      const answer = await post("/api/deliveries/replay", { destination: destination, since: since });
+      flash(answer.created + " replay deliveries queued for " + destination + " (events of the " + label + ").", true);
+    } catch (e) {
+      flash("Replay to " + destination + " refused: " + e.message, false);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   function retryButtons() {
-    document.querySelectorAll("button[data-retry]").forEach(function (b) {
-      b.addEventListener("click", function () { retry(b); });
+    const actions = [["data-retry", retry], ["data-retry-delivery", retryDelivery],
+      ["data-retry-destination", retryDestination], ["data-replay", replay]];
+    actions.forEach(function (a) {
+      document.querySelectorAll("button[" + a[0] + "]").forEach(function (b) {
+        b.addEventListener("click", function () { a[1](b); });
+      });
     });
   }
 

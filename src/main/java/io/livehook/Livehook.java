@@ -2,18 +2,20 @@ package io.livehook;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.livehook.api.AccessFilter;
 import io.livehook.api.ApiAuth;
 import io.livehook.api.ApiErrors;
+import io.livehook.api.ApiRoutes;
 import io.livehook.api.DeliveriesApi;
+import io.livehook.api.OpenApiDescription;
 import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
 import io.livehook.dashboard.Dashboard;
 import io.livehook.deliver.DeliveryService;
+import io.livehook.ingest.Listener;
 import io.livehook.ingest.WebhookIngest;
 import io.livehook.livekit.RoomServiceClient;
 import io.livehook.livekit.Twirp;
@@ -39,6 +41,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,10 +65,11 @@ public final class Livehook implements AutoCloseable {
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
     private final AccessFilter access;
-    private final QueryApi queryApi;
+    private final ApiRoutes api;
     private final MetricsHistory history;
     private final Dashboard dashboard;
-    private final WebServer server;
+    private final Listener listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean ready;
 
     private Livehook(LivehookConfig config, Clock clock) {
@@ -81,15 +86,11 @@ public final class Livehook implements AutoCloseable {
         this.reconciler = reconciler(config, clock);
         this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.queryApi = new QueryApi(queries, eventLog, processor);
+        this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new DeliveriesApi(deliveries, clock),
+                new ReconcileApi(reconciler), new ProgressApi(eventLog, processor, registry), new OpenApiDescription());
         this.history = new MetricsHistory(registry, clock);
-        this.dashboard = new Dashboard(queries, eventLog, access, history, clock);
-        this.server = WebServer.builder()
-                .host(config.server().host())
-                .port(config.server().port())
-                .shutdownHook(false)
-                .routing(this::routes)
-                .build();
+        this.dashboard = new Dashboard(queries, deliveries, eventLog, access, history, clock);
+        this.listener = new Listener(config.server(), this::routes, registry);
     }
 
     /**
@@ -144,12 +145,11 @@ public final class Livehook implements AutoCloseable {
         livehook.deliveries.start();
         livehook.processor.start();
         livehook.reconciler.ifPresent(Reconciler::start);
-        livehook.server.start();
-        if (!livehook.server.isRunning() || livehook.port() <= 0) {
-            // Helidon logs a bind failure and returns; without this the process would run deaf.
+        try {
+            livehook.listener.start();
+        } catch (IllegalStateException e) {
             livehook.close();
-            throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
-                    + config.server().port() + " (is the port in use?)");
+            throw e;
         }
         livehook.history.start();
         livehook.ready = true;
@@ -207,13 +207,14 @@ public final class Livehook implements AutoCloseable {
         routing.addFilter(access);
         ApiErrors.register(routing);
         routing.post(config.server().webhookPath(), ingest)
-                .register("/api", queryApi)
-                .register("/api/deliveries", new DeliveriesApi(deliveries))
-                .register("/api/reconcile", new ReconcileApi(reconciler))
-                .register("/api/progress", new ProgressApi(eventLog, processor, registry))
+                .register(ApiErrors.PREFIX, api)
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
-                    res.status(ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send(ready ? "ready\n" : "not ready\n");
+                    // Not ready while stopping, and while the log cannot take writes (disk full, I/O error).
+                    boolean writable = eventLog.writeProblem().isEmpty();
+                    res.status(ready && writable ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503)
+                            .send(!ready ? "not ready\n" : writable ? "ready\n"
+                                    : "not ready: the event log cannot take writes\n");
                 })
                 .get("/metrics", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -226,7 +227,15 @@ public final class Livehook implements AutoCloseable {
     }
 
     public int port() {
-        return server.port();
+        return listener.port();
+    }
+
+    /**
+     * Completes when the listener stopped accepting and could not be bound again: the process should exit
+     * non-zero, so that its supervisor starts a fresh one.
+     */
+    public CompletableFuture<String> listenerLost() {
+        return listener.lost();
     }
 
     public EventLog eventLog() {
@@ -239,6 +248,11 @@ public final class Livehook implements AutoCloseable {
 
     public Processor processor() {
         return processor;
+    }
+
+    /** Every endpoint served under /api. */
+    public ApiRoutes api() {
+        return api;
     }
 
     /** Present when reconciliation is on. */
@@ -260,14 +274,20 @@ public final class Livehook implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: refuse new webhooks with 503 (LiveKit retries those), let requests already inside
-     * finish their appends, stop the server, then close the log after its last commit.
+     * Graceful stop: refuse new webhooks with 503 (LiveKit retries those) and close each connection after its
+     * answer, for a short drain so that requests already sent on kept-alive connections are answered rather
+     * than reset; let requests already inside finish their appends, stop the listener, then close the log
+     * after its last commit.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         ready = false;
         ingest.stopAccepting();
         try {
+            listener.drain(config.server().drain());
             if (!ingest.awaitIdle(config.server().shutdownGrace())) {
                 log.warn("shutdown grace of {} ran out with webhook requests still in flight",
                         config.server().shutdownGrace());
@@ -275,7 +295,7 @@ public final class Livehook implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.stop();
+        listener.close();
         history.close();
         reconciler.ifPresent(Reconciler::close);
         processor.close();

@@ -75,7 +75,8 @@ class IngestHttpTest {
                 "LIVEHOOK_PORT", "0",
                 "LIVEHOOK_HOST", "127.0.0.1",
                 "LIVEHOOK_DATA_DIR", dataDir.toString(),
-                "LIVEHOOK_MAX_BODY_BYTES", Integer.toString(MAX_BODY)));
+                "LIVEHOOK_MAX_BODY_BYTES", Integer.toString(MAX_BODY),
+                "LIVEHOOK_DRAIN_SECONDS", "0"));
         env.putAll(extra);
         return new ConfigLoader(env).load(Optional.empty(), false);
     }
@@ -444,7 +445,57 @@ class IngestHttpTest {
         assertThat(scrape).contains("livehook_ingest_ack_seconds_bucket{");
     }
 
+    @Test
+    void aWebhookSentOnAKeptAliveConnectionAfterStopIsAnswered503AndTheConnectionEndsWithoutAReset() throws Exception {
+        livehook.close();
+        livehook = Livehook.start(config(Map.of("LIVEHOOK_DRAIN_SECONDS", "3")), Clock.systemUTC());
+        Livehook running = livehook;
+        try (Socket socket = new Socket("127.0.0.1", running.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] first = body("EV_before_stop");
+            out.write(rawPost(first));
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").endsWith("appended\n");
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(running::close);
+            Thread.sleep(500);
+            // LiveKit sends its next event on the connection it kept: it gets a 503 it retries, not a reset.
+            out.write(rawPost(body("EV_after_stop")));
+            String answer = readResponse(in);
+            assertThat(answer).startsWith("HTTP/1.1 503").contains("Connection: close").contains("Retry-After: 1")
+                    .endsWith("unavailable shutting_down\n");
+            assertThat(in.read()).as("then the connection ends").isEqualTo(-1);
+            closing.get(30, TimeUnit.SECONDS);
+        }
+        livehook = null;
+    }
+
+    private static byte[] rawPost(byte[] body) {
+        byte[] head = ("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + WEBHOOK_JSON + "\r\nAuthorization: "
+                + sign(body) + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = new byte[head.length + body.length];
+        System.arraycopy(head, 0, request, 0, head.length);
+        System.arraycopy(body, 0, request, head.length, body.length);
+        return request;
+    }
+
     // ---------------------------------------------------------------- raw HTTP helpers
+
+    /** Reads one whole response (headers and a Content-Length body) from a raw socket, as text. */
+    private static String readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after " + head);
+            }
+            head.write(b);
+        }
+        Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head.toString(StandardCharsets.ISO_8859_1));
+        int bytes = length.find() ? Integer.parseInt(length.group(1)) : 0;
+        return head.toString(StandardCharsets.ISO_8859_1) + new String(in.readNBytes(bytes), StandardCharsets.UTF_8);
+    }
 
     /** Reads one response's status line and headers (and discards its body) from a raw socket. */
     private static String readStatusLine(InputStream in) throws IOException {

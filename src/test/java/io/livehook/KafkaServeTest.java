@@ -63,7 +63,7 @@ class KafkaServeTest {
         String topic = KafkaTestCluster.uniqueTopic("serve");
         Map<String, String> env = new HashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
                 "LIVEHOOK_DATA_DIR", dir.resolve("data").toString(), "LIVEKIT_API_KEY", KEY,
-                "LIVEKIT_API_SECRET", SECRET, "LIVEHOOK_API_TOKEN", "kafka-serve-api-token",
+                "LIVEKIT_API_SECRET", SECRET, "LIVEHOOK_API_TOKEN", "kafka-serve-api-token-7d1c2b3a4f5e6d7c",
                 "LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers, "LIVEHOOK_KAFKA_TOPIC", topic,
                 "LIVEHOOK_KAFKA_QUARANTINE_TOPIC", topic + ".quarantine", "LIVEHOOK_KAFKA_PARTITIONS", "4"));
         env.putAll(extra);
@@ -117,7 +117,7 @@ class KafkaServeTest {
 
             // And processing, one reader per partition, turned them into the state LiveKit's truth says.
             LivehookClient api = new LivehookClient(URI.create("http://127.0.0.1:" + livehook.port()),
-                    Optional.of("kafka-serve-api-token"));
+                    Optional.of("kafka-serve-api-token-7d1c2b3a4f5e6d7c"));
             assertThat(api.awaitProcessed(Duration.ofSeconds(60)).settled()).isTrue();
             StateCheck.Result check = StateCheck.compare(result.truth(), LivehookState.read(api, result.truth()),
                     StateCheck.roomsWithLosses(result.truth(), result.deliveries()));
@@ -150,7 +150,7 @@ class KafkaServeTest {
 
                 HttpResponse<String> events = http.send(HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + livehook.port() + "/api/events?limit=10"))
-                        .header("Authorization", "Bearer kafka-serve-api-token").build(),
+                        .header("Authorization", "Bearer kafka-serve-api-token-7d1c2b3a4f5e6d7c").build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(events.statusCode()).isEqualTo(200);
                 assertThat(events.body()).contains("EV_acked").doesNotContain("EV_unacked");

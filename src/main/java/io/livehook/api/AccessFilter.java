@@ -34,10 +34,10 @@ public final class AccessFilter implements Filter {
     private final ApiAuth auth;
     private final List<Guard> guards = new ArrayList<>();
 
-    /** Guards the API under {@link ApiErrors#PREFIX}. */
+    /** Guards the API under {@link ApiErrors#PREFIX}, all but its description ({@link OpenApiDescription}). */
     public AccessFilter(ApiAuth auth) {
         this.auth = auth;
-        guard(ApiErrors.PREFIX, Set.of(), AccessFilter::refuseApi);
+        guard(ApiErrors.PREFIX, Set.of(ApiErrors.PREFIX + OpenApiDescription.PATH), AccessFilter::refuseApi);
     }
 
     public ApiAuth auth() {

@@ -3,7 +3,6 @@ package io.livehook.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
@@ -13,13 +12,19 @@ import io.livehook.log.LoggedEvent;
 import io.livehook.log.QuarantinedBody;
 import io.livehook.process.LiveKitEvent;
 import io.livehook.state.Anomaly;
+import io.livehook.deliver.DeliveryService.DestinationSummary;
+import io.livehook.reconcile.Reconciler;
 import io.livehook.state.DeadLetter;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryAttempt;
+import io.livehook.state.DeliveryStore.DestinationFigures;
 import io.livehook.state.Egress;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
 import io.livehook.state.StateQueries.AnomalyRecord;
 import io.livehook.state.StateQueries.EventSummary;
 import io.livehook.state.StateQueries.EventTypeCount;
+import io.livehook.state.StateQueries.Page;
 import io.livehook.state.StateQueries.RoomFigures;
 import io.livehook.state.StateQueries.RoomSummary;
 import io.livehook.state.StateQueries.SessionSpan;
@@ -30,6 +35,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The JSON shapes of the API, written out field by field so the wire format is stated here and does not
@@ -38,15 +44,13 @@ import java.util.Map;
  */
 public final class ApiJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    /** For records and maps answered as they are: their fields in snake_case, like the rest of the API. */
-    static final ObjectMapper RECORDS = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     private ApiJson() {}
 
     /** Every API answer: JSON, never cached, never sniffed as something else. */
     public static void send(ServerResponse res, Status status, Object body) {
         try {
-            sendBytes(res, status, RECORDS.writeValueAsBytes(body));
+            sendBytes(res, status, MAPPER.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -243,6 +247,79 @@ public final class ApiJson {
                 .put("log_offset", d.logOffset());
     }
 
+    public static ObjectNode delivery(Delivery d) {
+        return object()
+                .put("destination", d.destination())
+                .put("event_id", d.eventId())
+                .put("replay", d.replay())
+                .put("event_type", d.eventType())
+                .put("queue_key", d.queueKey())
+                .put("log_partition", d.logPartition())
+                .put("log_offset", d.logOffset())
+                .put("received_at_ms", d.receivedAtMs())
+                .put("status", d.status())
+                .put("attempts", d.attempts())
+                .put("round_attempts", d.roundAttempts())
+                .put("next_attempt_ms", d.nextAttemptMs())
+                .put("created_ms", d.createdMs())
+                .put("queued_ms", d.queuedMs())
+                .put("delivered_ms", d.deliveredMs())
+                .put("dead_ms", d.deadMs())
+                .put("last_error", d.lastError());
+    }
+
+    public static ObjectNode deliveryAttempt(DeliveryAttempt a) {
+        return object()
+                .put("attempt", a.attempt())
+                .put("started_ms", a.startedMs())
+                .put("latency_ms", a.latencyMs())
+                .put("http_status", a.httpStatus())
+                .put("error", a.error())
+                .put("response_snippet", a.responseSnippet())
+                .put("outcome", a.outcome());
+    }
+
+    /** {@code oldest_pending_age_ms} is measured at {@code nowMs}. */
+    public static ObjectNode destination(DestinationSummary s, long nowMs) {
+        DestinationFigures f = s.figures();
+        Long oldest = f.oldestPendingQueuedMs();
+        return object()
+                .put("destination", f.destination())
+                .put("configured", s.configured())
+                .put("pending", f.pending())
+                .put("in_flight", s.inFlight())
+                .put("dead", f.dead())
+                .put("delivered", f.delivered())
+                .put("oldest_pending_queued_ms", oldest)
+                .put("oldest_pending_age_ms", oldest == null ? null : Math.max(0, nowMs - oldest))
+                .put("circuit", s.circuit().orElse(null))
+                .put("circuit_probe_in_ms", s.circuit().isPresent() ? s.msUntilProbe() : null)
+                .put("last_error", f.lastError())
+                .put("last_error_at_ms", f.lastErrorAtMs());
+    }
+
+    public static ObjectNode reconcileSummary(Reconciler.Summary s) {
+        ObjectNode node = object()
+                .put("started_at_ms", s.startedAtMs())
+                .put("duration_ms", s.durationMs())
+                .put("rooms_checked", s.roomsChecked())
+                .put("participants_listed", s.participantsListed())
+                .put("requests", s.requests())
+                .put("deferred", s.deferred());
+        ArrayNode corrections = node.putArray("corrections");
+        for (Reconciler.Done c : s.corrections()) {
+            corrections.addObject()
+                    .put("kind", c.kind())
+                    .put("event_id", c.eventId())
+                    .put("room", c.room())
+                    .put("room_sid", c.roomSid())
+                    .put("participant_sid", c.participantSid())
+                    .put("identity", c.identity())
+                    .put("at_ms", c.atMs());
+        }
+        return node;
+    }
+
     public static ObjectNode quarantined(QuarantinedBody q) {
         ObjectNode node = object()
                 .put("id", q.id())
@@ -264,6 +341,18 @@ public final class ApiJson {
         } catch (CharacterCodingException e) {
             return node.put("body_encoding", "base64").put("body", Base64.getEncoder().encodeToString(body));
         }
+    }
+
+    /** A page of a list: its items under {@code field}, and {@code next_cursor} (null on the last page). */
+    static <T> ObjectNode page(String field, Page<T> page, Function<T, ObjectNode> item, Function<T, String> cursor) {
+        ObjectNode node = object();
+        ArrayNode items = node.putArray(field);
+        page.items().forEach(i -> items.add(item.apply(i)));
+        return node.put("next_cursor", nextCursor(page, cursor));
+    }
+
+    static <T> String nextCursor(Page<T> page, Function<T, String> cursor) {
+        return page.more() ? page.last().map(cursor).orElse(null) : null;
     }
 
     private static Long nanosToMillis(Long nanos) {

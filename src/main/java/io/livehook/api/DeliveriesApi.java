@@ -1,80 +1,92 @@
 package io.livehook.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.ServerRequest;
 import io.livehook.deliver.DeliveryService;
 import io.livehook.state.Delivery;
-import io.livehook.state.DeliveryAttempt;
 import io.livehook.state.DeliveryFilter;
-import io.livehook.state.StateUnavailableException;
+import io.livehook.state.DeliveryStore.DeliveryKey;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /api/deliveries}: dead letters and replays of deliveries.
+ * {@code /api/deliveries}: where deliveries to the destinations stand, their dead letters and replays.
  * <ul>
- *   <li>{@code GET /} lists deliveries, dead ones unless {@code status} says otherwise (pending, delivered,
- *       dead, all); filters {@code destination}, {@code room}, {@code type}, {@code since}, {@code until},
- *       {@code limit};</li>
- *   <li>{@code GET /{destination}/{eventId}} shows the event's deliveries to that destination with every
- *       attempt;</li>
- *   <li>{@code POST /retry} puts dead deliveries back to pending, by {@code event_ids} or by filter;</li>
- *   <li>{@code POST /replay} sends a time range of events to a destination again.</li>
+ *   <li>{@code GET /deliveries} lists deliveries of every status unless {@code status} names one (pending,
+ *       delivered, dead), in the order livehook received the events; filters {@code destination},
+ *       {@code room}, {@code type}, {@code since}, {@code until}; paged like every list with {@code limit},
+ *       {@code cursor} and {@code next_cursor};</li>
+ *   <li>{@code GET /deliveries/summary}: per destination, deliveries by status, requests in flight, the
+ *       oldest waiting, the circuit, the newest error;</li>
+ *   <li>{@code GET /deliveries/{destination}/{eventId}} shows the event's deliveries to that destination with
+ *       every attempt;</li>
+ *   <li>{@code POST /deliveries/retry} puts dead deliveries back to pending, by {@code event_ids} or by filter;</li>
+ *   <li>{@code POST /deliveries/replay} sends a time range of events to a destination again.</li>
  * </ul>
  * Times are ISO-8601 instants or Unix milliseconds and bound when livehook received the event.
  */
-public final class DeliveriesApi implements HttpService {
+public final class DeliveriesApi {
     private static final Logger log = LoggerFactory.getLogger(DeliveriesApi.class);
-    private static final int DEFAULT_LIMIT = 100;
-    private static final int MAX_LIMIT = 1000;
     private static final Set<String> FILTER_FIELDS = Set.of("event_ids", "destination", "room", "type", "since",
             "until");
-    private static final Set<String> STATUSES = Set.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.DEAD, "all");
+    /** {@code all} is what no status means; it stays understood for callers that name it. */
+    private static final List<String> STATUSES = List.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.DEAD, "all");
 
     private final DeliveryService deliveries;
+    private final Clock clock;
 
-    public DeliveriesApi(DeliveryService deliveries) {
+    public DeliveriesApi(DeliveryService deliveries, Clock clock) {
         this.deliveries = deliveries;
+        this.clock = clock;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", json(this::list))
-                .post("/retry", json(this::retry))
-                .post("/replay", json(this::replay))
-                .get("/{destination}/{eventId}", json(this::show));
+    List<ApiRoute> routes() {
+        return List.of(
+                ApiRoute.get("/deliveries", this::list),
+                ApiRoute.get("/deliveries/summary", this::summary),
+                ApiRoute.post("/deliveries/retry", this::retry),
+                ApiRoute.post("/deliveries/replay", this::replay),
+                ApiRoute.get("/deliveries/{destination}/{eventId}", this::show));
     }
 
-    private Object list(ServerRequest req) {
-        var query = req.query();
-        String status = query.first("status").asOptional().orElse(Delivery.DEAD);
-        if (!STATUSES.contains(status)) {
-            throw ApiException.badRequest("status must be one of pending, delivered, dead, all");
-        }
-        int limit = query.first("limit").asOptional().map(DeliveriesApi::limit).orElse(DEFAULT_LIMIT);
-        DeliveryFilter filter = new DeliveryFilter(query.first("destination").asOptional(),
-                query.first("room").asOptional(), query.first("type").asOptional(),
-                query.first("since").asOptional().map(t -> time("since", t)),
-                query.first("until").asOptional().map(t -> time("until", t)), List.of());
-        List<Delivery> found = deliveries.store().find(status.equals("all") ? Optional.empty() : Optional.of(status),
-                filter, limit);
-        return Map.of("deliveries", found, "count", found.size(), "limit", limit);
+    private JsonNode list(ServerRequest req) {
+        QueryParameters params = new QueryParameters(req.query(), "status", "destination", "room", "type", "since",
+                "until", "limit", "cursor");
+        Optional<String> status = params.oneOf("status", STATUSES).filter(s -> !s.equals("all"));
+        DeliveryFilter filter = new DeliveryFilter(params.text("destination"), params.text("room"),
+                params.text("type"), params.text("since").map(t -> time("since", t)),
+                params.text("until").map(t -> time("until", t)), List.of());
+        DeliveryKey after = params.text("cursor").map(c -> {
+            JsonNode[] key = Cursor.decode(c, "deliveries", "lilsi");
+            return new DeliveryKey(key[0].longValue(), key[1].intValue(), key[2].longValue(), key[3].textValue(),
+                    key[4].intValue());
+        }).orElse(null);
+        return ApiJson.page("deliveries", deliveries.store().page(status, filter, after, params.limit()),
+                ApiJson::delivery, last -> Cursor.encode("deliveries", last.receivedAtMs(), last.logPartition(),
+                        last.logOffset(), last.destination(), last.replay()));
     }
 
-    private Object show(ServerRequest req) {
+    private JsonNode summary(ServerRequest req) {
+        new QueryParameters(req.query());
+        long now = clock.millis();
+        ObjectNode node = ApiJson.object();
+        ArrayNode destinations = node.putArray("destinations");
+        deliveries.summary().forEach(s -> destinations.add(ApiJson.destination(s, now)));
+        return node;
+    }
+
+    private JsonNode show(ServerRequest req) {
+        new QueryParameters(req.query());
         var params = req.path().pathParameters();
         String destination = params.get("destination");
         String eventId = params.get("eventId");
@@ -82,18 +94,19 @@ public final class DeliveriesApi implements HttpService {
         if (found.isEmpty()) {
             throw ApiException.notFound("no delivery of event " + eventId + " to destination " + destination);
         }
-        List<Map<String, Object>> shown = new ArrayList<>();
+        ObjectNode node = ApiJson.object().put("destination", destination).put("event_id", eventId);
+        ArrayNode shown = node.putArray("deliveries");
         for (Delivery d : found) {
-            Map<String, Object> entry = ApiJson.RECORDS.convertValue(d, ApiJson.RECORDS.getTypeFactory()
-                    .constructMapType(LinkedHashMap.class, String.class, Object.class));
-            List<DeliveryAttempt> attempts = deliveries.store().attempts(d);
-            entry.put("attempt_history", attempts);
+            ObjectNode entry = ApiJson.delivery(d);
+            ArrayNode history = entry.putArray("attempt_history");
+            deliveries.store().attempts(d).forEach(a -> history.add(ApiJson.deliveryAttempt(a)));
             shown.add(entry);
         }
-        return Map.of("destination", destination, "event_id", eventId, "deliveries", shown);
+        return node;
     }
 
-    private Object retry(ServerRequest req) throws SQLException {
+    private JsonNode retry(ServerRequest req) throws SQLException {
+        new QueryParameters(req.query());
         JsonNode body = RequestBody.object(req, FILTER_FIELDS);
         DeliveryFilter filter = filter(body);
         if (filter.isEmpty()) {
@@ -103,10 +116,11 @@ public final class DeliveriesApi implements HttpService {
         filter.destination().ifPresent(this::requireDestination);
         int retried = deliveries.retry(filter);
         log.info("operator retry of dead deliveries ({}): {} back to pending", filter, retried);
-        return Map.of("retried", retried);
+        return ApiJson.object().put("retried", retried);
     }
 
-    private Object replay(ServerRequest req) throws SQLException {
+    private JsonNode replay(ServerRequest req) throws SQLException {
+        new QueryParameters(req.query());
         JsonNode body = RequestBody.object(req, FILTER_FIELDS);
         DeliveryFilter filter = filter(body);
         String destination = filter.destination().orElseThrow(
@@ -117,7 +131,7 @@ public final class DeliveriesApi implements HttpService {
         }
         int created = deliveries.replay(destination, filter);
         log.info("operator replay to {} ({}): {} deliveries queued", destination, filter, created);
-        return Map.of("created", created);
+        return ApiJson.object().put("created", created);
     }
 
     private void requireDestination(String name) {
@@ -156,45 +170,15 @@ public final class DeliveriesApi implements HttpService {
         return Optional.of(node.asText());
     }
 
-    static long time(String name, String text) {
+    private static long time(String name, String text) {
         String t = text.strip();
-        if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
-            return Long.parseLong(t);
-        }
         try {
+            if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
+                return Long.parseLong(t);
+            }
             return Instant.parse(t).toEpochMilli();
-        } catch (DateTimeParseException e) {
+        } catch (NumberFormatException | DateTimeParseException e) {
             throw ApiException.badRequest(name + " must be an ISO-8601 instant (2026-01-31T12:00:00Z) or Unix milliseconds");
         }
-    }
-
-    private static int limit(String text) {
-        try {
-            int limit = Integer.parseInt(text.strip());
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
-            }
-            return limit;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("limit must be a whole number");
-        }
-    }
-
-    /** The store's failures are the store being unavailable: the caller may try again. */
-    private static Handler json(Action action) {
-        return (req, res) -> {
-            Object answer;
-            try {
-                answer = action.run(req);
-            } catch (SQLException e) {
-                throw new StateUnavailableException("deliveries API: " + e.getMessage(), e);
-            }
-            ApiJson.send(res, Status.OK_200, answer);
-        };
-    }
-
-    @FunctionalInterface
-    private interface Action {
-        Object run(ServerRequest req) throws SQLException;
     }
 }

@@ -2,15 +2,12 @@ package io.livehook.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.livehook.log.EventLog;
 import io.livehook.process.Processor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 
 /**
  * {@code GET /api/progress}: how far processing is behind the log, per partition and in total. {@code head} is
@@ -18,7 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * their difference, {@code lag_seconds} the age of the oldest event waiting (the same numbers /metrics shows).
  * Totals add up the events; their {@code lag_seconds} is the largest partition's.
  */
-public final class ProgressApi implements HttpService {
+public final class ProgressApi {
     private final EventLog eventLog;
     private final Processor processor;
     private final MeterRegistry registry;
@@ -29,12 +26,11 @@ public final class ProgressApi implements HttpService {
         this.registry = registry;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::progress);
+    List<ApiRoute> routes() {
+        return List.of(ApiRoute.get("/progress", this::progress));
     }
 
-    private void progress(ServerRequest req, ServerResponse res) {
+    private ObjectNode progress(ServerRequest req) {
         new QueryParameters(req.query());
         ObjectNode node = ApiJson.object();
         ArrayNode partitions = node.putArray("partitions");
@@ -60,7 +56,7 @@ public final class ProgressApi implements HttpService {
                 .put("applied", applied)
                 .put("lag_events", head - applied)
                 .put("lag_seconds", lagSeconds);
-        ApiJson.send(res, Status.OK_200, node);
+        return node;
     }
 
     private double lagSeconds(int partition) {

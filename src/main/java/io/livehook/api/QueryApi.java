@@ -3,10 +3,8 @@ package io.livehook.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.livehook.log.EventLog;
@@ -33,7 +31,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * unless said otherwise, take {@code limit} (default 100, at most 1000) and answer {@code next_cursor}, to
  * pass back as {@code cursor} for the next page (null on the last page).
  */
-public final class QueryApi implements HttpService {
+public final class QueryApi {
     private static final Logger log = LoggerFactory.getLogger(QueryApi.class);
     private static final List<String> ROOM_STATUSES = List.of(Room.ACTIVE, Room.FINISHED);
     private static final List<String> DEAD_LETTER_STATUSES = List.of(DeadLetter.OPEN, DeadLetter.RETRYING,
@@ -62,21 +59,21 @@ public final class QueryApi implements HttpService {
         this.processor = processor;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/rooms", json(this::rooms))
-                .get("/rooms/{room}", json(this::room))
-                .get("/rooms/{room}/timeline", json(this::timeline))
-                .get("/identities/{identity}/sessions", json(this::identitySessions))
-                .get("/events", json(this::events))
-                .get("/events/{id}", json(this::event))
-                .get("/events/{id}/raw", this::rawEvent)
-                .get("/event-types", json(this::eventTypes))
-                .get("/anomalies", json(this::anomalies))
-                .get("/dead-letters", json(this::deadLetters))
-                .post("/dead-letters/retry", json(this::retryDeadLetters))
-                .get("/dead-letters/{id}", json(this::deadLetter))
-                .get("/quarantine", json(this::quarantine));
+    List<ApiRoute> routes() {
+        return List.of(
+                ApiRoute.get("/rooms", this::rooms),
+                ApiRoute.get("/rooms/{room}", this::room),
+                ApiRoute.get("/rooms/{room}/timeline", this::timeline),
+                ApiRoute.get("/identities/{identity}/sessions", this::identitySessions),
+                ApiRoute.get("/events", this::events),
+                ApiRoute.get("/events/{id}", this::event),
+                new ApiRoute(Method.GET, "/events/{id}/raw", this::rawEvent),
+                ApiRoute.get("/event-types", this::eventTypes),
+                ApiRoute.get("/anomalies", this::anomalies),
+                ApiRoute.get("/dead-letters", this::deadLetters),
+                ApiRoute.post("/dead-letters/retry", this::retryDeadLetters),
+                ApiRoute.get("/dead-letters/{id}", this::deadLetter),
+                ApiRoute.get("/quarantine", this::quarantine));
     }
 
     // -- rooms -----------------------------------------------------------------------------------------
@@ -89,7 +86,7 @@ public final class QueryApi implements HttpService {
             return new RoomKey(key[0].longValue(), key[1].textValue());
         }).orElse(null);
         Page<StateQueries.RoomSummary> page = queries.rooms(status, before, params.limit());
-        return list("rooms", page, ApiJson::room,
+        return ApiJson.page("rooms", page, ApiJson::room,
                 last -> Cursor.encode("rooms", RoomKey.of(last).startedAtMs(), RoomKey.of(last).sid()));
     }
 
@@ -132,7 +129,7 @@ public final class QueryApi implements HttpService {
             entry.anomalies().forEach(a -> anomalies.add(ApiJson.anomaly(a)));
             events.add(event);
         }
-        node.put("next_cursor", nextCursor(timeline.entries(), last -> Cursor.encode("timeline",
+        node.put("next_cursor", ApiJson.nextCursor(timeline.entries(), last -> Cursor.encode("timeline",
                 LogPosition.of(last).logPartition(), LogPosition.of(last).logOffset())));
         ArrayNode anomalies = node.putArray("anomalies");
         timeline.anomalies().forEach(a -> anomalies.add(ApiJson.anomaly(a)));
@@ -152,7 +149,7 @@ public final class QueryApi implements HttpService {
         }).orElse(null);
         var page = queries.identitySessions(identity, before, params.limit())
                 .orElseThrow(() -> ApiException.notFound("no session of identity \"" + identity + "\""));
-        ObjectNode node = list("sessions", page, ApiJson::session,
+        ObjectNode node = ApiJson.page("sessions", page, ApiJson::session,
                 last -> Cursor.encode("sessions", SessionKey.of(last).joinedAtMs(), SessionKey.of(last).sid()));
         return ApiJson.object().put("identity", identity).setAll(node);
     }
@@ -172,7 +169,7 @@ public final class QueryApi implements HttpService {
         }).orElse(null);
         var filter = new EventFilter(params.text("room").orElse(null), params.text("type").orElse(null),
                 since.orElse(null), until.orElse(null));
-        return list("events", queries.events(filter, before, params.limit()), ApiJson::event, last -> {
+        return ApiJson.page("events", queries.events(filter, before, params.limit()), ApiJson::event, last -> {
             EventKey key = EventKey.of(last);
             return Cursor.encode("events", key.receivedAtMs(), key.logPartition(), key.logOffset());
         });
@@ -226,7 +223,7 @@ public final class QueryApi implements HttpService {
         QueryParameters params = new QueryParameters(req.query(), "room", "kind", "limit", "cursor");
         String kind = params.oneOf("kind", ANOMALY_KINDS).orElse(null);
         Long before = params.text("cursor").map(c -> Cursor.decode(c, "anomalies", "l")[0].longValue()).orElse(null);
-        return list("anomalies", queries.anomalies(params.text("room").orElse(null), kind, before, params.limit()),
+        return ApiJson.page("anomalies", queries.anomalies(params.text("room").orElse(null), kind, before, params.limit()),
                 ApiJson::anomaly, last -> Cursor.encode("anomalies", last.id()));
     }
 
@@ -237,7 +234,7 @@ public final class QueryApi implements HttpService {
             JsonNode[] key = Cursor.decode(c, "dead_letters", "ls");
             return new DeadLetterKey(key[0].longValue(), key[1].textValue());
         }).orElse(null);
-        return list("dead_letters", queries.deadLetters(status, before, params.limit()), ApiJson::deadLetter,
+        return ApiJson.page("dead_letters", queries.deadLetters(status, before, params.limit()), ApiJson::deadLetter,
                 last -> Cursor.encode("dead_letters", last.lastFailedMs(), last.eventId()));
     }
 
@@ -296,29 +293,5 @@ public final class QueryApi implements HttpService {
         ObjectNode node = ApiJson.object();
         node.set("quarantined", bodies);
         return node;
-    }
-
-    // -- plumbing --------------------------------------------------------------------------------------
-
-    private static <T> ObjectNode list(String field, Page<T> page, Function<T, ObjectNode> item,
-            Function<T, String> cursor) {
-        ObjectNode node = ApiJson.object();
-        ArrayNode items = node.putArray(field);
-        page.items().forEach(i -> items.add(item.apply(i)));
-        node.put("next_cursor", nextCursor(page, cursor));
-        return node;
-    }
-
-    private static <T> String nextCursor(Page<T> page, Function<T, String> cursor) {
-        return page.more() ? page.last().map(cursor).orElse(null) : null;
-    }
-
-    @FunctionalInterface
-    private interface Endpoint {
-        JsonNode answer(ServerRequest req);
-    }
-
-    private static Handler json(Endpoint endpoint) {
-        return (req, res) -> ApiJson.send(res, Status.OK_200, endpoint.answer(req));
     }
 }

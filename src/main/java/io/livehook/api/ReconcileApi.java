@@ -1,12 +1,11 @@
 package io.livehook.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
-import io.livehook.reconcile.Reconciler;
 import io.livehook.livekit.RoomServiceException;
+import io.livehook.reconcile.Reconciler;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * one, answered with what it checked and corrected. 502 when LiveKit's RoomService failed (nothing was
  * corrected), 503 when reconciliation is off.
  */
-public final class ReconcileApi implements HttpService {
+public final class ReconcileApi {
     private static final Logger log = LoggerFactory.getLogger(ReconcileApi.class);
 
     private final Optional<Reconciler> reconciler;
@@ -25,16 +24,15 @@ public final class ReconcileApi implements HttpService {
         this.reconciler = reconciler;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::reconcile);
+    List<ApiRoute> routes() {
+        return List.of(ApiRoute.post("/reconcile", this::reconcile));
     }
 
-    private void reconcile(ServerRequest req, ServerResponse res) {
+    private JsonNode reconcile(ServerRequest req) {
+        Optional<String> room = new QueryParameters(req.query(), "room").text("room");
         if (reconciler.isEmpty()) {
             throw ApiException.unavailable("reconciliation is off: set LIVEKIT_URL (and leave reconcile.enabled true)");
         }
-        Optional<String> room = req.query().first("room").asOptional().filter(r -> !r.isBlank());
         Reconciler.Summary summary;
         try {
             summary = reconciler.get().reconcile(room);
@@ -51,6 +49,6 @@ public final class ReconcileApi implements HttpService {
         if (room.isPresent() && summary.roomsChecked() == 0) {
             throw ApiException.notFound("livehook has no active room named " + room.get());
         }
-        ApiJson.send(res, Status.OK_200, summary);
+        return ApiJson.reconcileSummary(summary);
     }
 }

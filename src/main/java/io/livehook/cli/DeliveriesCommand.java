@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.livehook.client.LivehookApiException;
 import io.livehook.client.LivehookClient;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,8 +18,8 @@ import picocli.CommandLine.Parameters;
 /** {@code livehook deliveries ...}: dead letters and replays, through a running livehook's API. */
 @Command(name = "deliveries", description = "Inspect, retry and replay deliveries to destinations.",
         mixinStandardHelpOptions = true,
-        subcommands = {DeliveriesCommand.ListDead.class, DeliveriesCommand.Show.class, DeliveriesCommand.Retry.class,
-                DeliveriesCommand.Replay.class})
+        subcommands = {DeliveriesCommand.Status.class, DeliveriesCommand.ListDeliveries.class,
+                DeliveriesCommand.Show.class, DeliveriesCommand.Retry.class, DeliveriesCommand.Replay.class})
 final class DeliveriesCommand {
 
     /** Filters shared by list, retry and replay. Times: ISO-8601 instants or Unix milliseconds. */
@@ -49,17 +51,60 @@ final class DeliveriesCommand {
         }
     }
 
-    @Command(name = "list", description = "List dead deliveries (or --status pending|delivered|all).",
-            mixinStandardHelpOptions = true)
-    static final class ListDead extends ApiCommand {
+    @Command(name = "status", description = "Per destination: deliveries pending, in flight, dead and delivered, "
+            + "the oldest waiting, the circuit breaker, the newest error.", mixinStandardHelpOptions = true)
+    static final class Status extends ApiCommand {
+        @Option(names = "--json", description = "Print the API's JSON answer.")
+        boolean json;
+
+        @Override
+        void run(LivehookClient api, PrintWriter out) throws LivehookApiException {
+            JsonNode answer = api.get("/api/deliveries/summary", Map.of());
+            if (json) {
+                out.println(answer.toPrettyString());
+                return;
+            }
+            JsonNode destinations = answer.path("destinations");
+            if (destinations.isEmpty()) {
+                out.println("no destinations configured");
+                return;
+            }
+            String format = "%-16s %-22s %9s %9s %9s %11s  %-14s %s%n";
+            out.printf(format, "DESTINATION", "CIRCUIT", "PENDING", "IN FLIGHT", "DEAD", "DELIVERED", "OLDEST WAITING",
+                    "LAST ERROR");
+            for (JsonNode d : destinations) {
+                out.printf(format, d.path("destination").asText(), circuit(d), d.path("pending").asText(),
+                        d.path("in_flight").asText(), d.path("dead").asText(), d.path("delivered").asText(),
+                        d.path("oldest_pending_age_ms").isNull() ? "-" : age(d.path("oldest_pending_age_ms").asLong()),
+                        d.path("last_error").isNull() ? "" : d.path("last_error").asText()
+                                + " (" + time(d.path("last_error_at_ms")) + ")");
+            }
+        }
+
+        private static String circuit(JsonNode d) {
+            if (!d.path("configured").asBoolean()) {
+                return "not configured";
+            }
+            String state = d.path("circuit").asText();
+            long probeIn = d.path("circuit_probe_in_ms").asLong();
+            return state.equals("open") && probeIn > 0 ? state + " (probe in " + age(probeIn) + ")" : state;
+        }
+    }
+
+    @Command(name = "list", description = "List deliveries of every status (or --status pending|delivered|dead), "
+            + "in the order livehook received the events.", mixinStandardHelpOptions = true)
+    static final class ListDeliveries extends ApiCommand {
         @Mixin
         Filter filter;
 
-        @Option(names = "--status", defaultValue = "dead", description = "dead (default), pending, delivered or all.")
+        @Option(names = "--status", description = "pending, delivered or dead (default: every status).")
         String status;
 
         @Option(names = "--limit", defaultValue = "100", description = "At most this many (default 100, max 1000).")
         int limit;
+
+        @Option(names = "--cursor", description = "The next page: the cursor the previous page printed.")
+        String cursor;
 
         @Option(names = "--json", description = "Print the API's JSON answer.")
         boolean json;
@@ -70,11 +115,14 @@ final class DeliveriesCommand {
             filter.asMap().forEach((k, v) -> query.put(k, v.toString()));
             query.put("status", status);
             query.put("limit", Integer.toString(limit));
+            query.put("cursor", cursor);
             JsonNode answer = api.get("/api/deliveries", query);
             if (json) {
                 out.println(answer.toPrettyString());
                 return;
             }
+            out.printf("deliveries %s%n", status == null || status.equals("all") ? "of every status"
+                    : "with status " + status);
             String format = "%-14s %-22s %-28s %-20s %-9s %8s  %-24s %s%n";
             out.printf(format, "DESTINATION", "EVENT", "TYPE", "ROOM/KEY", "STATUS", "ATTEMPTS", "RECEIVED",
                     "LAST ERROR");
@@ -85,7 +133,10 @@ final class DeliveriesCommand {
                         d.get("attempts").asText(), time(d.get("received_at_ms")),
                         d.path("last_error").isNull() ? "" : d.path("last_error").asText(""));
             }
-            out.printf("%d shown%n", answer.get("count").asInt());
+            out.printf("%d shown%n", answer.get("deliveries").size());
+            if (!answer.path("next_cursor").isNull()) {
+                out.printf("more: --cursor %s%n", answer.path("next_cursor").asText());
+            }
         }
     }
 
@@ -185,5 +236,10 @@ final class DeliveriesCommand {
 
     static String time(JsonNode ms) {
         return ms == null || ms.isNull() ? "-" : Instant.ofEpochMilli(ms.asLong()).toString();
+    }
+
+    /** "45s", "12m3s", "74h5m0s": whole seconds. */
+    static String age(long ms) {
+        return Duration.ofSeconds(ms / 1000).toString().substring(2).toLowerCase(Locale.ROOT);
     }
 }

@@ -3,7 +3,7 @@ package io.livehook.cli;
 import io.livehook.BuildInfo;
 import io.livehook.config.ConfigException;
 import io.livehook.config.LogSettings;
-import org.slf4j.bridge.SLF4JBridgeHandler;
+import io.livehook.ingest.HelidonLogs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
@@ -15,8 +15,9 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Makes LiveKit webhooks reliable: verify, log durably, process, deliver, reconcile.",
-        subcommands = {ServeCommand.class, ReplayCommand.class, DeliveriesCommand.class, ReconcileCommand.class,
-                SimulateCommand.class, DemoCommand.class, ProbeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ReplayCommand.class, LogCommand.class, DeliveriesCommand.class,
+                ReconcileCommand.class, SimulateCommand.class, DemoCommand.class, ProbeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         // Before anything logs: a typo in the log settings would otherwise switch logging off or flood it.
@@ -26,8 +27,7 @@ public final class Main {
             System.err.println("livehook: " + e.getMessage());
             System.exit(2);
         }
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
-        SLF4JBridgeHandler.install();
+        HelidonLogs.install();
         System.exit(commandLine().execute(args));
     }
 

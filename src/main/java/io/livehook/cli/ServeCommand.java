@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,12 +37,21 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("livehook: " + e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             livehook.close();
-            stopped.countDown();
+            exit.complete(0);
         }, "livehook-shutdown"));
-        stopped.await();
-        return 0;
+        // A process that cannot listen is no use: exit non-zero, so that a supervisor starts a fresh one.
+        livehook.listenerLost().thenAccept(why -> {
+            System.err.println("livehook: " + why);
+            livehook.close();
+            exit.complete(1);
+        });
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            return 1;
+        }
     }
 }

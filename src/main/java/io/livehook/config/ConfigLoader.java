@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     public static final String DEV_KEY = "devkey";
     public static final String DEV_SECRET = "secret";
+    /** Shorter API tokens can be guessed; 32 random characters cannot. */
+    public static final int MIN_TOKEN_CHARS = 32;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String KAFKA_PROPERTY_ENV = "LIVEHOOK_KAFKA_PROPERTY_";
@@ -59,7 +61,8 @@ public final class ConfigLoader {
      * each one (a test holds it to that).
      */
     private static final Map<String, List<String>> SECTIONS = ordered(
-            Map.entry("server", List.of("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds")),
+            Map.entry("server", List.of("host", "port", "webhook_path", "max_body_bytes", "shutdown_grace_seconds",
+                    "max_connections", "read_timeout_seconds", "drain_seconds")),
             Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
             Map.entry("storage", List.of("data_dir", "state_url", "state_schema", "state_pool_size")),
             Map.entry("api", List.of("token")),
@@ -109,7 +112,10 @@ public final class ConfigLoader {
                 intSetting("LIVEHOOK_PORT", server, "port", 8080, 0, 65535),
                 webhookPath,
                 longSetting("LIVEHOOK_MAX_BODY_BYTES", server, "max_body_bytes", 1 << 20, 1024, 64L << 20),
-                Duration.ofSeconds(intSetting("LIVEHOOK_SHUTDOWN_GRACE_SECONDS", server, "shutdown_grace_seconds", 10, 0, 600)));
+                Duration.ofSeconds(intSetting("LIVEHOOK_SHUTDOWN_GRACE_SECONDS", server, "shutdown_grace_seconds", 10, 0, 600)),
+                intSetting("LIVEHOOK_MAX_CONNECTIONS", server, "max_connections", 0, 0, 1_000_000),
+                Duration.ofSeconds(intSetting("LIVEHOOK_READ_TIMEOUT_SECONDS", server, "read_timeout_seconds", 10, 1, 3600)),
+                Duration.ofSeconds(intSetting("LIVEHOOK_DRAIN_SECONDS", server, "drain_seconds", 2, 0, 60)));
 
         ApiKeys keys = keysFrom(livekit, dev);
         var livekitConfig = new LivehookConfig.LiveKit(
@@ -121,6 +127,11 @@ public final class ConfigLoader {
         var storageConfig = new LivehookConfig.Storage(dataDir, state(storage, dataDir));
 
         Optional<String> token = env("LIVEHOOK_API_TOKEN").or(() -> Optional.ofNullable(api.text("token", null)));
+        token.filter(t -> !t.isBlank() && t.strip().length() < MIN_TOKEN_CHARS).ifPresent(t -> {
+            throw new ConfigException("LIVEHOOK_API_TOKEN (api.token) must be at least " + MIN_TOKEN_CHARS
+                    + " characters long, it has " + t.strip().length() + ": it is all that guards the API and the "
+                    + "dashboard. Make one with: openssl rand -hex 32");
+        });
         var destinations = new DestinationsReader(this::env, keys).read(root.node(DESTINATIONS));
         var reconcileDefaults = LivehookConfig.Reconcile.defaults();
         var reconcileConfig = new LivehookConfig.Reconcile(

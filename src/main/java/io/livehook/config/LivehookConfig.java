@@ -21,7 +21,13 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
                 Optional.empty());
     }
 
-    public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace) {}
+    /**
+     * {@code maxConnections} 0: as many as the open-file limit leaves room for. {@code readTimeout}: a
+     * connection's request headers are due within it of being accepted or of its last answer. {@code drain}:
+     * on stop, how long requests still arriving get 503 with {@code Connection: close} before connections close.
+     */
+    public record Server(String host, int port, String webhookPath, long maxBodyBytes, Duration shutdownGrace,
+            int maxConnections, Duration readTimeout, Duration drain) {}
 
     /** {@code url} is LiveKit's server address, used only to call its RoomService API. */
     public record LiveKit(ApiKeys keys, Duration leeway, Optional<String> url) {}

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.livehook.api.AccessFilter;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.log.EventLog;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.state.StateQueries;
@@ -37,9 +38,10 @@ public final class Dashboard implements HttpService {
     private final Map<String, byte[]> assets = new HashMap<>();
 
     /** Guards its pages with {@code access}; the login page and the assets stay open. */
-    public Dashboard(StateQueries queries, EventLog eventLog, AccessFilter access, MetricsHistory history, Clock clock) {
-        this.login = new DashboardLogin(access.auth());
-        this.pages = new DashboardPages(queries, eventLog, history, login, clock);
+    public Dashboard(StateQueries queries, DeliveryService deliveries, EventLog eventLog, AccessFilter access,
+            MetricsHistory history, Clock clock) {
+        this.login = new DashboardLogin(access.auth(), clock);
+        this.pages = new DashboardPages(queries, deliveries, eventLog, history, login, clock);
         access.guard(BASE, Set.of(BASE + "/login", BASE + "/logout", STATIC + "/"), login::refuse);
         for (String name : ASSET_TYPES.keySet()) {
             try (InputStream in = Dashboard.class.getResourceAsStream("/dashboard/" + name)) {
@@ -64,6 +66,7 @@ public final class Dashboard implements HttpService {
                 .get("/events/{id}", pages.page(pages::event))
                 .get("/health", pages.page(pages::health))
                 .get("/health.json", pages::healthJson)
+                .get("/deliveries", pages.page(pages::deliveries))
                 .get("/dead-letters", pages.page(pages::deadLetters))
                 .any((req, res) -> DashboardPages.html(res, Status.NOT_FOUND_404,
                         DashboardPages.notFound(login.viewer(req), "No such page.")));

@@ -7,10 +7,13 @@ import io.helidon.webserver.http.ServerResponse;
 import io.livehook.api.ApiAuth;
 import io.livehook.api.ApiJson;
 import io.livehook.api.RequestCredentials;
+import io.livehook.metrics.LogBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -26,9 +29,13 @@ final class DashboardLogin {
     private static final int MAX_LOGIN_BODY = 8192;
 
     private final ApiAuth auth;
+    private final LoginThrottle throttle;
+    private final LogBudget refusalLines;
 
-    DashboardLogin(ApiAuth auth) {
+    DashboardLogin(ApiAuth auth, Clock clock) {
         this.auth = auth;
+        this.throttle = new LoginThrottle(clock);
+        this.refusalLines = new LogBudget(20, Duration.ofMinutes(1), clock);
     }
 
     /** Who is looking: the CSRF token of their session for the page's script, if they came with one. */
@@ -73,6 +80,15 @@ final class DashboardLogin {
             redirect(res, Dashboard.BASE);
             return;
         }
+        String client = LoginThrottle.client(req);
+        long waitSeconds = (throttle.waitFor(client).toMillis() + 999) / 1000;
+        if (waitSeconds > 0) {
+            logRefusal("dashboard login refused: too many wrong tokens (from {})", client);
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(waitSeconds));
+            DashboardPages.html(res, Status.TOO_MANY_REQUESTS_429, LoginPage.render(Dashboard.BASE,
+                    "Too many wrong tokens from your address: try again in " + waitSeconds + " s.", true));
+            return;
+        }
         Map<String, String> form;
         try (InputStream in = req.content().inputStream()) {
             byte[] body = in.readNBytes(MAX_LOGIN_BODY + 1);
@@ -93,14 +109,24 @@ final class DashboardLogin {
             return;
         }
         if (!auth.tokenMatches(form.get("token"))) {
-            log.info("dashboard login refused: wrong token (from {})", req.remotePeer().address());
+            throttle.failed(client);
+            logRefusal("dashboard login refused: wrong token (from {})", client);
             DashboardPages.html(res, Status.UNAUTHORIZED_401, LoginPage.render(next, "That is not livehook's API token.",
                     true));
             return;
         }
+        throttle.succeeded(client);
         res.header(HeaderNames.SET_COOKIE, cookie(auth.newSession(), ApiAuth.SESSION_LIFETIME.toSeconds(), req));
         log.info("dashboard login (from {})", req.remotePeer().address());
         redirect(res, next);
+    }
+
+    /** Anyone can cause these: at most a few a minute reach the log. */
+    private void logRefusal(String message, String client) {
+        long left = refusalLines.take();
+        if (left >= 0) {
+            log.info(message + LogBudget.leftOut(left), client);
+        }
     }
 
     void logout(ServerRequest req, ServerResponse res) {

@@ -8,10 +8,13 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.livehook.api.ApiJson;
+import io.livehook.deliver.DeliveryService;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.state.DeadLetter;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryFilter;
 import io.livehook.state.Room;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateQueries.AnomalyRecord;
@@ -39,15 +42,19 @@ final class DashboardPages {
     private static final int ACTIVE_ROOMS = 200;
     private static final int FINISHED_ROOMS = 25;
     private static final int TIMELINE_EVENTS = StateQueries.MAX_LIMIT;
+    private static final int DEAD_LETTERS = 200;
 
     private final StateQueries queries;
+    private final DeliveryService deliveries;
     private final EventLog eventLog;
     private final MetricsHistory history;
     private final DashboardLogin login;
     private final Clock clock;
 
-    DashboardPages(StateQueries queries, EventLog eventLog, MetricsHistory history, DashboardLogin login, Clock clock) {
+    DashboardPages(StateQueries queries, DeliveryService deliveries, EventLog eventLog, MetricsHistory history,
+            DashboardLogin login, Clock clock) {
         this.queries = queries;
+        this.deliveries = deliveries;
         this.eventLog = eventLog;
         this.history = history;
         this.login = login;
@@ -144,13 +151,19 @@ final class DashboardPages {
                 history.interval().toSeconds(), clock.millis(), viewer));
     }
 
+    Rendered deliveries(ServerRequest req, Layout.Viewer viewer) {
+        return Rendered.ok(DeliveriesPage.render(deliveries.summary(), clock.millis(), viewer));
+    }
+
     Rendered deadLetters(ServerRequest req, Layout.Viewer viewer) {
         String status = req.query().first("status").asOptional()
                 .filter(s -> List.of(DeadLetter.OPEN, DeadLetter.RETRYING, DeadLetter.RESOLVED).contains(s))
                 .orElse(null);
-        var letters = queries.deadLetters(status, null, 200);
-        return Rendered.ok(DeadLettersPage.render(letters.items(), letters.more(), status, eventLog.quarantined(50),
-                clock.millis(), viewer));
+        var letters = queries.deadLetters(status, null, DEAD_LETTERS);
+        var deadDeliveries = deliveries.store().page(Optional.of(Delivery.DEAD), DeliveryFilter.any(), null,
+                DEAD_LETTERS);
+        return Rendered.ok(DeadLettersPage.render(letters.items(), letters.more(), status, deadDeliveries.items(),
+                deadDeliveries.more(), eventLog.quarantined(50), clock.millis(), viewer));
     }
 
     /**

@@ -2,19 +2,21 @@ package io.livehook.dashboard;
 
 import io.livehook.log.QuarantinedBody;
 import io.livehook.state.DeadLetter;
+import io.livehook.state.Delivery;
 import java.util.List;
 
 /**
  * Events that could not be applied, each with a Retry button (the page's script posts to
- * {@code /api/dead-letters/retry} with the session's CSRF header), and the signed bodies kept in quarantine.
+ * {@code /api/dead-letters/retry} with the session's CSRF header); deliveries given up on, each with a Retry
+ * button too ({@code /api/deliveries/retry}, the same rule); and the signed bodies kept in quarantine.
  */
 final class DeadLettersPage {
     static final int PREVIEW_CHARS = 2000;
 
     private DeadLettersPage() {}
 
-    static String render(List<DeadLetter> letters, boolean more, String status, List<QuarantinedBody> quarantined,
-            long now, Layout.Viewer viewer) {
+    static String render(List<DeadLetter> letters, boolean more, String status, List<Delivery> deadDeliveries,
+            boolean moreDeadDeliveries, List<QuarantinedBody> quarantined, long now, Layout.Viewer viewer) {
         return Layout.page("Dead letters", Layout.DEAD_LETTERS, viewer, h -> {
             h.el("h1", "Dead letters");
             h.el("p", "Events livehook logged but could not apply to state. Retry applies one again (after a "
@@ -64,6 +66,8 @@ final class DeadLettersPage {
                 }
             }
 
+            deadDeliveries(h, deadDeliveries, moreDeadDeliveries, now);
+
             h.el("h2", "Quarantine (" + quarantined.size() + ")");
             h.el("p", "Correctly signed bodies that were not readable events (not JSON, no id or event). They "
                     + "came from LiveKit and are kept, not applied.", "class", "note");
@@ -95,5 +99,45 @@ final class DeadLettersPage {
             }
             h.close("tbody").close("table");
         });
+    }
+
+    private static void deadDeliveries(Html h, List<Delivery> dead, boolean more, long now) {
+        h.el("h2", "Dead deliveries (" + dead.size() + (more ? "+" : "") + ")", "id", "dead-deliveries");
+        h.el("p", "Deliveries to your destinations that livehook gave up on: the receiver refused them, or they ran "
+                + "out of attempts or age. Retry sends one again, due now, with a fresh attempt budget; the "
+                + "Deliveries page retries all of a destination's at once.", "class", "note");
+        if (dead.isEmpty()) {
+            h.el("p", "No dead deliveries.", "class", "empty");
+            return;
+        }
+        h.open("table", "class", "grid", "id", "delivery-dead-letters").open("thead").open("tr");
+        for (String c : List.of("Destination", "Event", "Room / key", "Status", "Attempts", "Last error", "Dead since",
+                "")) {
+            h.el("th", c);
+        }
+        h.close("tr").close("thead").open("tbody");
+        for (Delivery d : dead) {
+            h.open("tr", "data-destination", d.destination(), "data-event", d.eventId(), "data-replay-number",
+                    Integer.toString(d.replay()), "data-status", d.status());
+            h.el("td", d.destination(), "class", "mono");
+            h.open("td").el("a", d.eventType(), "href", Html.path(Dashboard.BASE + "/events", d.eventId()))
+                    .el("div", d.eventId() + (d.replay() > 0 ? " (replay " + d.replay() + ")" : ""), "class", "sub mono")
+                    .close("td");
+            h.el("td", PageText.cut(d.queueKey(), 80), "class", "mono");
+            h.open("td", "class", "status");
+            Layout.badge(h, d.status(), d.status());
+            h.close("td");
+            h.el("td", d.attempts(), "class", "num attempts");
+            h.el("td", PageText.cut(d.lastError(), 400), "class", "error mono", "title", PageText.cut(d.lastError(), 2000));
+            h.el("td", d.deadMs() == null ? "—" : PageText.ago(d.deadMs(), now), "class", "nowrap", "title",
+                    PageText.dateTime(d.deadMs()));
+            h.open("td").el("button", "Retry", "type", "button", "class", "retry", "data-retry-delivery", d.eventId(),
+                    "data-destination", d.destination()).close("td");
+            h.close("tr");
+        }
+        h.close("tbody").close("table");
+        if (more) {
+            h.el("p", "More than shown: page through /api/deliveries?status=dead.", "class", "note");
+        }
     }
 }

@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 final class Layout {
     static final String ROOMS = "rooms";
     static final String HEALTH = "health";
+    static final String DELIVERIES = "deliveries";
     static final String DEAD_LETTERS = "dead-letters";
 
     private Layout() {}
@@ -44,6 +45,7 @@ final class Layout {
             h.open("nav");
             link(h, "Rooms", Dashboard.BASE, ROOMS.equals(section));
             link(h, "Health", Dashboard.BASE + "/health", HEALTH.equals(section));
+            link(h, "Deliveries", Dashboard.BASE + "/deliveries", DELIVERIES.equals(section));
             link(h, "Dead letters", Dashboard.BASE + "/dead-letters", DEAD_LETTERS.equals(section));
             h.close("nav");
         }

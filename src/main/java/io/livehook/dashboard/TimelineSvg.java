@@ -32,16 +32,13 @@ final class TimelineSvg {
     private static final int SESSION_ROW = 36;
     private static final int TRACK_ROW = 22;
     private static final int HATCH_WIDTH = 14;
-    private static final double CHAR_WIDTH = 6.6;
-    private static final long[] STEPS = {1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
-        600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000};
+    private static final double CHAR_WIDTH = TimeAxis.CHAR_WIDTH;
 
     private final RoomDetail detail;
     private final List<TimelineEntry> events;
     private final List<AnomalyRecord> anomalies;
     private final long now;
-    private long axisStart;
-    private long axisEnd;
+    private TimeAxis axis;
     private final Html h = new Html();
     /** Row centre (y) of each session sid; the room row's centre. */
     private final Map<String, Integer> sessionRows = new HashMap<>();
@@ -151,6 +148,7 @@ final class TimelineSvg {
             }
         }
 
+        squeezed(height);
         for (AnomalyRecord a : anomalies) {
             anomaly(a);
         }
@@ -173,10 +171,13 @@ final class TimelineSvg {
 
     // -- axis -------------------------------------------------------------------------------------------
 
+    /** From the room's start (or its first known moment) to its end, or to now while it is active. */
     private void axis(Room room) {
         long start = room.startedAtMs() != null ? room.startedAtMs() : Long.MAX_VALUE;
         long end = room.finishedAtMs() != null ? room.finishedAtMs() : room.active() ? now : Long.MIN_VALUE;
         List<Long> times = new ArrayList<>();
+        times.add(room.startedAtMs());
+        times.add(room.finishedAtMs());
         for (SessionSpan s : detail.sessions()) {
             times.add(s.session().joinedAtMs());
             times.add(s.session().leftAtMs());
@@ -203,46 +204,57 @@ final class TimelineSvg {
         if (end == Long.MIN_VALUE || end < start) {
             end = start;
         }
-        long span = Math.max(end - start, 10_000);
-        long pad = Math.max(span / 50, 500);
-        axisStart = start - pad;
-        axisEnd = start + span + pad;
+        boolean nowShown = room.active() && now >= start && now <= end;
+        if (room.active()) {
+            times.add(now);
+        }
+        axis = TimeAxis.of(start, end, times, PLOT_LEFT, PLOT_RIGHT, nowShown ? now : null);
     }
 
     private double x(long ms) {
-        return PLOT_LEFT + (double) (ms - axisStart) * (PLOT_RIGHT - PLOT_LEFT) / (axisEnd - axisStart);
+        return axis.x(ms);
     }
 
     private void gridAndAxis(int height) {
-        long span = axisEnd - axisStart;
-        long step = STEPS[STEPS.length - 1];
-        for (long candidate : STEPS) {
-            if (span / candidate <= 8) {
-                step = candidate;
-                break;
-            }
-        }
-        h.open("g", "class", "axis");
+        h.open("g", "class", "axis", "data-breaks", Integer.toString(axis.breaks().size()));
         h.empty("line", "class", "axis-line", "x1", num(PLOT_LEFT), "x2", num(PLOT_RIGHT), "y1",
                 num(AXIS_HEIGHT - 4), "y2", num(AXIS_HEIGHT - 4));
-        boolean days = span > 86_400_000L || PageText.dateTime(axisStart).regionMatches(0, PageText.dateTime(axisEnd), 0, 10)
-                == false;
-        for (long t = ((axisStart + step - 1) / step) * step; t <= axisEnd; t += step) {
-            double x = x(t);
-            h.empty("line", "class", "grid", "x1", num(x), "x2", num(x), "y1", num(AXIS_HEIGHT - 8),
-                    "y2", num(height - 6));
-            String text = days ? PageText.dateTime(t).substring(5, 16) : PageText.time(t);
-            h.el("text", text, "class", "tick-label", "x", num(x), "y", num(AXIS_HEIGHT - 12), "text-anchor",
-                    "middle");
+        for (TimeAxis.Stretch idle : axis.breaks()) {
+            String length = PageText.duration(idle.toMs() - idle.fromMs());
+            h.open("g", "class", "axis-break", "data-from", Long.toString(idle.fromMs()), "data-to",
+                    Long.toString(idle.toMs()));
+            h.el("title", "nothing happened for " + length + " (" + PageText.dateTime(idle.fromMs()) + " to "
+                    + PageText.dateTime(idle.toMs()) + "): squeezed");
+            for (double edge : new double[] {idle.x0() + 4, idle.x1() - 4}) {
+                h.empty("line", "class", "break-mark", "x1", num(edge - 3), "x2", num(edge + 3),
+                        "y1", num(AXIS_HEIGHT), "y2", num(AXIS_HEIGHT - 8));
+            }
+            h.el("text", TimeAxis.breakLabel(idle), "class", "tick-label break-label", "x",
+                    num((idle.x0() + idle.x1()) / 2), "y", num(AXIS_HEIGHT - 12), "text-anchor", "middle");
+            h.close("g");
         }
-        if (detail.summary().room().active() && now >= axisStart && now <= axisEnd) {
+        for (TimeAxis.Tick tick : axis.ticks()) {
+            h.empty("line", "class", tick.major() ? "grid major" : "grid", "x1", num(tick.x()), "x2", num(tick.x()),
+                    "y1", num(AXIS_HEIGHT - 8), "y2", num(height - 6));
+            h.el("text", tick.label(), "class", tick.major() ? "tick-label major" : "tick-label", "x", num(tick.x()),
+                    "y", num(AXIS_HEIGHT - 12), "text-anchor", "middle", "data-at", Long.toString(tick.atMs()));
+        }
+        if (detail.summary().room().active() && now >= axis.startMs() && now <= axis.endMs()) {
             double x = x(now);
             h.empty("line", "class", "now", "x1", num(x), "x2", num(x), "y1", num(AXIS_HEIGHT - 4),
                     "y2", num(height - 6));
-            h.el("text", "now", "class", "now-label", "x", num(x - 3), "y", num(AXIS_HEIGHT - 12), "text-anchor",
-                    "end");
+            axis.nowLabel().ifPresent(label -> h.el("text", TimeAxis.NOW, "class", "now-label", "x", num(label.x()),
+                    "y", num(AXIS_HEIGHT - 12), "text-anchor", label.anchor()));
         }
         h.close("g");
+    }
+
+    /** Over the rows, each squeezed stretch: what crosses it is seen to be cut short. */
+    private void squeezed(int height) {
+        for (TimeAxis.Stretch idle : axis.breaks()) {
+            h.empty("rect", "class", "break-band", "x", num(idle.x0()), "y", num(AXIS_HEIGHT - 4),
+                    "width", num(idle.x1() - idle.x0()), "height", num(height - AXIS_HEIGHT - 2));
+        }
     }
 
     // -- pieces -----------------------------------------------------------------------------------------
@@ -267,9 +279,9 @@ final class TimelineSvg {
     private void bar(int cy, int height, String cls, Long startMs, boolean startInferred, Long endMs,
             boolean endInferred, boolean open, String dataName, String dataValue, String title) {
         boolean noStart = startMs == null;
-        double x0 = x(noStart ? axisStart : startMs);
-        long endAt = endMs != null ? endMs : open ? (detail.summary().room().active() ? now : axisEnd)
-                : (noStart ? axisStart : startMs);
+        double x0 = x(noStart ? axis.startMs() : startMs);
+        long endAt = endMs != null ? endMs : open ? (detail.summary().room().active() ? now : axis.endMs())
+                : (noStart ? axis.startMs() : startMs);
         double x1 = Math.max(x(endAt), x0 + 2);
         double w = x1 - x0;
         double top = cy - height / 2.0;

@@ -11,12 +11,15 @@ import java.time.Duration;
  */
 final class Circuit {
     enum State {
-        CLOSED(0), HALF_OPEN(1), OPEN(2);
+        CLOSED(0, "closed"), HALF_OPEN(1, "half_open"), OPEN(2, "open");
 
         final int gauge;
+        /** How the API and the dashboard name it. */
+        final String label;
 
-        State(int gauge) {
+        State(int gauge, String label) {
             this.gauge = gauge;
+            this.label = label;
         }
     }
 

@@ -4,12 +4,14 @@ import io.livehook.config.DestinationConfig;
 import io.livehook.log.EventLog;
 import io.livehook.state.DeliveryFilter;
 import io.livehook.state.DeliveryStore;
+import io.livehook.state.DeliveryStore.DestinationFigures;
 import io.livehook.state.StateStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,33 @@ public final class DeliveryService implements AutoCloseable {
 
     public List<String> destinationNames() {
         return List.copyOf(senders.keySet());
+    }
+
+    /**
+     * Where one destination stands: its figures from the outbox, and what only its running sender knows, the
+     * requests out now and its circuit ({@code closed}, {@code half_open} or {@code open}, with the
+     * milliseconds until an open one lets a probe through). A destination no longer configured but still
+     * holding deliveries has no sender: {@code configured} false, no circuit.
+     */
+    public record DestinationSummary(DestinationFigures figures, boolean configured, int inFlight,
+            Optional<String> circuit, long msUntilProbe) {
+        public String destination() {
+            return figures.destination();
+        }
+    }
+
+    /** Every configured destination in configuration order, then any other the outbox still holds. */
+    public List<DestinationSummary> summary() {
+        Map<String, DestinationFigures> figures = new LinkedHashMap<>(store.figures());
+        List<DestinationSummary> summary = new ArrayList<>();
+        for (DestinationSender sender : senders.values()) {
+            DestinationFigures f = figures.remove(sender.name());
+            Circuit circuit = sender.circuit();
+            summary.add(new DestinationSummary(f == null ? DestinationFigures.none(sender.name()) : f, true,
+                    sender.inFlight(), Optional.of(circuit.state().label), circuit.msUntilProbe()));
+        }
+        figures.values().forEach(f -> summary.add(new DestinationSummary(f, false, 0, Optional.empty(), 0)));
+        return summary;
     }
 
     /** Dead deliveries matching the filter go back to pending; returns how many. */

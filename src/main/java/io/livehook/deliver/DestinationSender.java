@@ -87,6 +87,15 @@ final class DestinationSender {
         return config;
     }
 
+    /** Requests out to the destination now. */
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    Circuit circuit() {
+        return circuit;
+    }
+
     void start() {
         running = true;
         // A platform thread: processing wakes it at a lower CPU priority, and waking a virtual thread can make

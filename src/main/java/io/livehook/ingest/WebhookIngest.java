@@ -12,6 +12,7 @@ import io.livehook.log.EventLog;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.log.Origin;
+import io.livehook.metrics.LogBudget;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +43,9 @@ public final class WebhookIngest implements Handler {
     private final Clock clock;
     private final IngestMetrics metrics;
     private final LogBudget rejectionLines;
+    /** Lines any peer can cause (a body cut short) or that repeat on every request (the log cannot write). */
+    private final LogBudget unreadableLines;
+    private final LogBudget unavailableLines;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean accepting = true;
 
@@ -53,6 +57,8 @@ public final class WebhookIngest implements Handler {
         this.clock = clock;
         this.metrics = new IngestMetrics(registry);
         this.rejectionLines = new LogBudget(20, Duration.ofMinutes(1), clock);
+        this.unreadableLines = new LogBudget(20, Duration.ofMinutes(1), clock);
+        this.unavailableLines = new LogBudget(20, Duration.ofMinutes(1), clock);
     }
 
     @Override
@@ -83,9 +89,13 @@ public final class WebhookIngest implements Handler {
         try (InputStream in = request.content().inputStream()) {
             body = in.readNBytes((int) maxBodyBytes + 1);
         } catch (IOException | RuntimeException e) {
-            log.atInfo().setMessage("webhook body could not be read: {}").addArgument(e.getMessage())
-                    .addKeyValue("outcome", "rejected").addKeyValue("reason", "body_unreadable")
-                    .addKeyValue("status", 400).log();
+            long left = unreadableLines.take();
+            if (left >= 0) {
+                log.atInfo().setMessage("webhook body could not be read: {}{}").addArgument(e.getMessage())
+                        .addArgument(LogBudget.leftOut(left))
+                        .addKeyValue("outcome", "rejected").addKeyValue("reason", "body_unreadable")
+                        .addKeyValue("status", 400).log();
+            }
             return new Answer(Status.BAD_REQUEST_400, "rejected", "body_unreadable");
         }
         if (body.length > maxBodyBytes) {
@@ -141,10 +151,13 @@ public final class WebhookIngest implements Handler {
                     .log();
             return new Answer(Status.OK_200, "appended", NO_REASON);
         } catch (LogUnavailableException e) {
-            withEvent(log.atWarn(), header, "unavailable", "log_unavailable", 503)
-                    .setMessage("event {} not appended, answering 503: {}")
-                    .addArgument(header.eventId()).addArgument(e.getMessage())
-                    .log();
+            long left = unavailableLines.take();
+            if (left >= 0) {
+                withEvent(log.atWarn(), header, "unavailable", "log_unavailable", 503)
+                        .setMessage("event {} not appended, answering 503: {}{}")
+                        .addArgument(header.eventId()).addArgument(e.getMessage()).addArgument(LogBudget.leftOut(left))
+                        .log();
+            }
             return Answer.unavailable("log_unavailable");
         }
     }
@@ -159,10 +172,14 @@ public final class WebhookIngest implements Handler {
                     .log();
             return new Answer(Status.ACCEPTED_202, "quarantined", unreadable.code());
         } catch (LogUnavailableException e) {
-            log.atWarn().setMessage("quarantine not written, answering 503: {}").addArgument(e.getMessage())
-                    .addKeyValue("outcome", "unavailable").addKeyValue("reason", "log_unavailable")
-                    .addKeyValue("status", 503).addKeyValue("key_id", keyId)
-                    .log();
+            long left = unavailableLines.take();
+            if (left >= 0) {
+                log.atWarn().setMessage("quarantine not written, answering 503: {}{}").addArgument(e.getMessage())
+                        .addArgument(LogBudget.leftOut(left))
+                        .addKeyValue("outcome", "unavailable").addKeyValue("reason", "log_unavailable")
+                        .addKeyValue("status", 503).addKeyValue("key_id", keyId)
+                        .log();
+            }
             return Answer.unavailable("log_unavailable");
         }
     }

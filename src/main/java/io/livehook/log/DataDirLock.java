@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -23,7 +22,7 @@ public final class DataDirLock implements AutoCloseable {
 
     public static DataDirLock acquire(Path dataDir, String purpose) {
         try {
-            Files.createDirectories(dataDir);
+            Durable.createDirectories(dataDir);
             FileChannel channel = FileChannel.open(dataDir.resolve("livehook.lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             FileLock lock;

@@ -23,6 +23,14 @@ public interface EventLog extends AutoCloseable {
     /** Keeps a signed body that is not a readable event, durably, before it is answered. */
     void quarantine(byte[] body, Instant receivedAt, String keyId, String reason) throws LogUnavailableException;
 
+    /**
+     * Why the log cannot take writes right now (disk full, I/O error, writer failed), or empty when it can:
+     * what readiness reports. It clears by itself once a write works again.
+     */
+    default Optional<String> writeProblem() {
+        return Optional.empty();
+    }
+
     int partitions();
 
     /** Events of one partition after {@code afterOffset}, in order, at most {@code limit}. */

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The embedded logs' writes: callers queue them and wait; one writer thread takes whatever has queued up and
  * hands it to the log as one batch, which it makes durable at once (one commit, one sync) and then answers.
+ * Whatever the log throws, Errors included, fails that batch (503 for its requests) and marks the log
+ * unhealthy; the writer lives on, since a dead writer would leave every later append waiting for ever.
  */
 final class GroupCommit implements AutoCloseable {
     private static final int MAX_BATCH = 1024;
@@ -27,14 +29,21 @@ final class GroupCommit implements AutoCloseable {
     @FunctionalInterface
     interface Committer {
         void commit(List<Write> batch);
+
+        /** Called by the writer when nothing was queued for a while: a chance to find out it can write again. */
+        default void idle() {}
     }
 
+    private static final long ERROR_PAUSE_MS = 100;
+
     private final BlockingQueue<Write> queue;
+    private final LogHealth health;
     private final Thread writer;
     private volatile boolean closing;
 
-    GroupCommit(int queueCapacity, Committer committer) {
+    GroupCommit(int queueCapacity, Committer committer, LogHealth health) {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.health = health;
         this.writer = Thread.ofPlatform().name("event-log-writer").daemon(false).start(() -> writeLoop(committer));
     }
 
@@ -48,7 +57,7 @@ final class GroupCommit implements AutoCloseable {
 
     private Appended submit(Write write) throws LogUnavailableException {
         if (closing) {
-            throw new LogUnavailableException("event log is shutting down");
+            throw new LogUnavailableException(health.problem().orElse("event log is shutting down"));
         }
         try {
             if (!queue.offer(write, QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -84,30 +93,42 @@ final class GroupCommit implements AutoCloseable {
         List<Write> batch = new ArrayList<>(MAX_BATCH);
         try {
             while (true) {
-                Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closing) {
-                        return;
-                    }
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
                 try {
+                    Write first = closing ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        if (closing) {
+                            return;
+                        }
+                        committer.idle();
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
                     committer.commit(batch);
-                } catch (RuntimeException e) {
-                    // A dead writer would leave every later append waiting for a commit that never comes.
-                    fail(batch, new LogUnavailableException("event log cannot write: " + e.getMessage(), e));
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Throwable e) {
+                    health.failed("event log writer failed: " + LogHealth.describe(e));
+                    fail(batch, new LogUnavailableException("event log cannot write: " + LogHealth.describe(e), e));
+                    // An Error such as OutOfMemoryError may well come again at once: give the JVM a moment.
+                    Thread.sleep(ERROR_PAUSE_MS);
+                } finally {
+                    batch.clear();
                 }
-                batch.clear();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            // However the writer ends, nothing may wait for it: later appends fail at once.
+            if (!closing) {
+                health.failed("event log writer stopped");
+                closing = true;
+            }
             failQueued();
         }
     }
 
+    /** Fails every write not answered yet: a write the committer already answered keeps its answer. */
     static void fail(Iterable<Write> writes, LogUnavailableException error) {
         for (Write write : writes) {
             write.result().completeExceptionally(error);

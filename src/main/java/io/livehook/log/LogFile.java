@@ -10,9 +10,11 @@ import java.util.zip.CRC32C;
 /**
  * The byte format of {@link FileEventLog}'s file: an 8-byte header, then records of
  * {@code [u32 payload length][u32 CRC-32C of the payload][payload]}. A payload starts with its kind:
- * an event (with its position, dense from 1), a duplicate marker (the position of the original), or a
- * quarantined body. A record whose length or checksum is wrong can only be a write that a crash cut
- * short, since records are appended and synced in order.
+ * an event (with its position, increasing from 1), a duplicate marker (the position of the original), a
+ * quarantined body, or a commit marker. Each group commit starts with a commit marker holding the highest
+ * position handed out once that commit is done: positions are never reused, even when records are lost,
+ * and a damaged record followed by a later commit's marker was synced before it (see {@link LogScan}).
+ * Files written before commit markers existed have none; they read the same.
  */
 final class LogFile {
     static final byte[] MAGIC = {'L', 'H', 'L', 'O', 'G', 0, 0, 1};
@@ -24,10 +26,14 @@ final class LogFile {
     static final byte EVENT = 1;
     static final byte DUPLICATE = 2;
     static final byte QUARANTINE = 3;
+    static final byte COMMIT = 4;
 
     private LogFile() {}
 
-    /** A decoded record; fields that its kind does not have are null or 0. */
+    /**
+     * A decoded record; fields that its kind does not have are null or 0. {@code position} is the event's,
+     * the original's for a duplicate, and the highest position handed out for a commit marker.
+     */
     record Entry(byte kind, long position, LoggedEvent event, QuarantinedBody quarantined, long size) {}
 
     static int eventSize(IncomingEvent e) {
@@ -36,6 +42,10 @@ final class LogFile {
     }
 
     static int duplicateSize() {
+        return RECORD_HEADER_BYTES + 1 + 8;
+    }
+
+    static int commitSize() {
         return RECORD_HEADER_BYTES + 1 + 8;
     }
 
@@ -60,6 +70,16 @@ final class LogFile {
         int start = begin(out, DUPLICATE);
         out.putLong(position);
         end(out, start);
+    }
+
+    /** Writes a commit marker at {@code at}, leaving the buffer's position where it was. */
+    static void putCommitAt(ByteBuffer out, int at, long highestPosition) {
+        int resume = out.position();
+        out.position(at);
+        int start = begin(out, COMMIT);
+        out.putLong(highestPosition);
+        end(out, start);
+        out.position(resume);
     }
 
     static void putQuarantine(ByteBuffer out, byte[] body, Instant receivedAt, String keyId, String reason) {
@@ -132,6 +152,24 @@ final class LogFile {
             }
         }
 
+        /**
+         * The offset of the first intact record at or after {@code from}, or -1: where reading resumes after
+         * damage. Cheap tests (a length that fits, a known kind) come before the checksum.
+         */
+        long nextIntact(long from, long quarantineId) throws IOException {
+            for (long offset = from; fileEnd - offset > RECORD_HEADER_BYTES; offset++) {
+                cover(offset, RECORD_HEADER_BYTES + 1);
+                int at = (int) (offset - windowStart);
+                int length = window.getInt(at);
+                byte kind = window.get(at + RECORD_HEADER_BYTES);
+                if (length >= 1 && length <= MAX_PAYLOAD_BYTES && fileEnd - offset - RECORD_HEADER_BYTES >= length
+                        && kind >= EVENT && kind <= COMMIT && read(offset, quarantineId) != null) {
+                    return offset;
+                }
+            }
+            return -1;
+        }
+
         /** Makes the window hold {@code [offset, offset + bytes)}. */
         private void cover(long offset, int bytes) throws IOException {
             if (offset >= windowStart && offset + bytes <= windowStart + window.limit()) {
@@ -163,7 +201,7 @@ final class LogFile {
                 yield new Entry(kind, position, new LoggedEvent(0, position, eventId, eventType, queueKey, body,
                         receivedAt, keyId, origin, 0), null, size);
             }
-            case DUPLICATE -> new Entry(kind, in.getLong(), null, null, size);
+            case DUPLICATE, COMMIT -> new Entry(kind, in.getLong(), null, null, size);
             case QUARANTINE -> {
                 Instant receivedAt = Instant.ofEpochMilli(in.getLong());
                 String keyId = getString(in);

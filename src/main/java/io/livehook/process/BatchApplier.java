@@ -22,9 +22,10 @@ import java.util.function.BooleanSupplier;
  * answers are the dedupe by event id), reads the rows the batch touches ahead, runs the rules in memory over
  * them, then writes what changed, the anomalies, the dead letters and the outbox in batched statements.
  *
- * <p>An event that cannot be applied because of what it is is dead-lettered: a body that does not parse is
- * known before the transaction begins; a rule that throws rolls the transaction back, and the batch is applied
- * again with that event dead-lettered in it, so no savepoint is paid per event. A write the database refuses
+ * <p>An event that cannot be applied because of what it is is dead-lettered: a body that does not parse, or
+ * breaks {@link EventValidation}, is known before the transaction begins; a rule that throws rolls the
+ * transaction back, and the batch is applied again with that event dead-lettered in it, so no savepoint is
+ * paid per event. A write the database refuses
  * cannot be laid at one event's door: the batch is then applied one event per transaction to find it. A store
  * that fails whatever the event is waited for, dead-lettering nothing.
  */
@@ -97,6 +98,7 @@ final class BatchApplier {
 
     private static Parsed parse(Work work) {
         try {
+            EventValidation.check(work.event());
             return new Parsed(work, LiveKitEvent.parse(work.event()), null);
         } catch (Exception e) {
             return new Parsed(work, null, StoreOutage.describe(e));

@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /** The delivery outbox and its attempt history: what the senders, the metrics and the operator read and write. */
@@ -152,13 +154,38 @@ public final class DeliveryStore {
 
     /** When the oldest pending delivery was queued, if any is pending. */
     public Optional<Long> oldestPendingQueuedMs(String destination) {
-        return store.read(sql -> sql.one("SELECT min(queued_ms) AS oldest FROM deliveries WHERE destination = ? "
-                + "AND status = 'pending'", rs -> nullableLong(rs, "oldest"), destination));
+        return store.read(sql -> oldestPending(sql, destination));
+    }
+
+    private static Optional<Long> oldestPending(Statements sql, String destination) throws SQLException {
+        return sql.one("SELECT min(queued_ms) AS oldest FROM deliveries WHERE destination = ? AND status = 'pending'",
+                rs -> nullableLong(rs, "oldest"), destination);
     }
 
     // -- the operator's side -------------------------------------------------------------------------
 
+    /** Where a page of {@link #page} ended: the order deliveries are listed in. */
+    public record DeliveryKey(long receivedAtMs, int logPartition, long logOffset, String destination, int replay) {
+        public static DeliveryKey of(Delivery d) {
+            return new DeliveryKey(d.receivedAtMs(), d.logPartition(), d.logOffset(), d.destination(), d.replay());
+        }
+    }
+
+    /** The first {@code limit} deliveries matching, in the order livehook received their events. */
     public List<Delivery> find(Optional<String> status, DeliveryFilter filter, int limit) {
+        return list(status, filter, null, limit);
+    }
+
+    /**
+     * A page of the deliveries matching, in the order livehook received their events (then log position,
+     * destination, replay), starting after {@code after} (null: from the first).
+     */
+    public StateQueries.Page<Delivery> page(Optional<String> status, DeliveryFilter filter, DeliveryKey after,
+            int limit) {
+        return StateQueries.Page.of(list(status, filter, after, limit + 1), limit);
+    }
+
+    private List<Delivery> list(Optional<String> status, DeliveryFilter filter, DeliveryKey after, int limit) {
         List<Object> params = new ArrayList<>();
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         status.ifPresent(s -> {
@@ -166,10 +193,61 @@ public final class DeliveryStore {
             params.add(s);
         });
         appendFilter(where, params, filter);
+        if (after != null) {
+            where.append(" AND (received_at_ms, log_partition, log_offset, destination, replay) > (?, ?, ?, ?, ?)");
+            params.addAll(List.of(after.receivedAtMs(), after.logPartition(), after.logOffset(), after.destination(),
+                    after.replay()));
+        }
         params.add(limit);
         return store.read(sql -> sql.list("SELECT " + COLUMNS + " FROM deliveries" + where
                 + " ORDER BY received_at_ms, log_partition, log_offset, destination, replay LIMIT ?",
                 DeliveryStore::delivery, params.toArray()));
+    }
+
+    /**
+     * One destination's deliveries by status, when its oldest pending delivery was queued, and the newest
+     * error among its deliveries not delivered (pending or dead) with when that attempt started.
+     */
+    public record DestinationFigures(String destination, long pending, long delivered, long dead,
+            Long oldestPendingQueuedMs, String lastError, Long lastErrorAtMs) {
+        public static DestinationFigures none(String destination) {
+            return new DestinationFigures(destination, 0, 0, 0, null, null, null);
+        }
+    }
+
+    /** The figures of every destination the outbox holds deliveries for, by name. */
+    public Map<String, DestinationFigures> figures() {
+        record Count(String destination, String status, long n) {}
+        record LastError(String text, long atMs) {}
+        return store.read(sql -> {
+            Map<String, long[]> byStatus = new TreeMap<>();
+            for (Count c : sql.list("SELECT destination, status, count(*) AS n FROM deliveries "
+                    + "GROUP BY destination, status", rs -> new Count(rs.getString("destination"),
+                    rs.getString("status"), rs.getLong("n")))) {
+                long[] n = byStatus.computeIfAbsent(c.destination(), d -> new long[3]);
+                n[switch (c.status()) {
+                    case Delivery.PENDING -> 0;
+                    case Delivery.DELIVERED -> 1;
+                    default -> 2;
+                }] += c.n();
+            }
+            Map<String, DestinationFigures> figures = new TreeMap<>();
+            for (var entry : byStatus.entrySet()) {
+                String destination = entry.getKey();
+                long[] n = entry.getValue();
+                // Only deliveries not delivered keep their error: this reads the backlog and the dead, not history.
+                Optional<LastError> error = sql.one("SELECT d.last_error, a.started_ms FROM deliveries d "
+                        + "JOIN delivery_attempts a ON a.destination = d.destination AND a.event_id = d.event_id "
+                        + "AND a.replay = d.replay AND a.attempt = d.attempts WHERE d.destination = ? "
+                        + "AND d.status IN ('pending', 'dead') AND d.last_error IS NOT NULL "
+                        + "ORDER BY a.started_ms DESC LIMIT 1",
+                        rs -> new LastError(rs.getString("last_error"), rs.getLong("started_ms")), destination);
+                figures.put(destination, new DestinationFigures(destination, n[0], n[1], n[2],
+                        oldestPending(sql, destination).orElse(null), error.map(LastError::text).orElse(null),
+                        error.map(LastError::atMs).orElse(null)));
+            }
+            return figures;
+        });
     }
 
     /** Every delivery of the event to the destination (the original and its replays). */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Who may call the API: the token holder; everyone in --dev without a token; nobody without a token otherwise. */
 class ApiAuthTest {
-    static final String TOKEN = "s3cret-api-token";
+    static final String TOKEN = "s3cret-api-token-9f8e7d6c5b4a3210";
 
     @TempDir
     Path dataDir;

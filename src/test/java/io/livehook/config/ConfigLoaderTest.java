@@ -158,6 +158,47 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionSettingsDefaultAndComeFromYamlOrTheEnvironment() throws IOException {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        LivehookConfig.Server defaults = load(keys).server();
+        assertThat(defaults.maxConnections()).as("0: from the open-file limit").isZero();
+        assertThat(defaults.readTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.drain()).isEqualTo(Duration.ofSeconds(2));
+        LivehookConfig.Server fromFile = load(keys, """
+                server:
+                  max_connections: 500
+                  read_timeout_seconds: 5
+                  drain_seconds: 0
+                """, false).server();
+        assertThat(fromFile.maxConnections()).isEqualTo(500);
+        assertThat(fromFile.readTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(fromFile.drain()).isZero();
+        LivehookConfig.Server fromEnv = load(with(with(with(keys, "LIVEHOOK_MAX_CONNECTIONS", "100"),
+                "LIVEHOOK_READ_TIMEOUT_SECONDS", "30"), "LIVEHOOK_DRAIN_SECONDS", "5")).server();
+        assertThat(fromEnv.maxConnections()).isEqualTo(100);
+        assertThat(fromEnv.readTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(fromEnv.drain()).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_READ_TIMEOUT_SECONDS", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_READ_TIMEOUT_SECONDS must be between 1 and 3600, got 0");
+    }
+
+    @Test
+    void anApiTokenShorterThan32CharactersStopsTheStartAndIsNeverShown() throws IOException {
+        Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
+        assertThatThrownBy(() -> load(with(keys, "LIVEHOOK_API_TOKEN", "x")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("LIVEHOOK_API_TOKEN (api.token) must be at least 32 characters long, it has 1")
+                .hasMessageContaining("openssl rand -hex 32");
+        String shortToken = "only-thirty-one-characters-long";
+        assertThatThrownBy(() -> load(keys, "api:\n  token: " + shortToken + "\n", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("it has 31")
+                .message().doesNotContain(shortToken);
+        assertThat(load(with(keys, "LIVEHOOK_API_TOKEN", SECRET_B)).api().token()).hasValue(SECRET_B);
+    }
+
+    @Test
     void processNiceDefaultsTo10_andComesFromYamlOrTheEnvironment() throws IOException {
         Map<String, String> keys = Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A);
         assertThat(load(keys).process().nice()).isEqualTo(10);

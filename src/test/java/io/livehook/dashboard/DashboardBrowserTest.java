@@ -43,7 +43,8 @@ import org.openqa.selenium.logging.LogType;
  * The dashboard in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}; nothing is
  * downloaded) against a real livehook fed the {@link Story}: log in with the token (a wrong one refused), the
  * rooms page, a room's timeline with both participants' bars and the anomaly marker, an event down to its raw
- * body and key id, retrying a dead letter, the health sparklines, logging out. Hostile names must stay text.
+ * body and key id, retrying a dead letter, the health sparklines, the deliveries page with its replay and
+ * retries, timeline axes from seconds to months, logging out. Hostile names must stay text.
  * Screenshots go to {@code target/screenshots/}.
  *
  * <p>Without Chromium the class is skipped with a loud message, unless {@code LIVEHOOK_REQUIRE_BROWSER=1}
@@ -51,7 +52,7 @@ import org.openqa.selenium.logging.LogType;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
-    static final String TOKEN = "browser-test-token-5f1c";
+    static final String TOKEN = "browser-test-token-5f1c-a9b8c7d6e5f4";
     static final Path CHROMIUM = Path.of(System.getProperty("livehook.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("livehook.chromedriver", "/usr/bin/chromedriver"));
     static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", "."), "target", "screenshots");
@@ -82,7 +83,7 @@ class DashboardBrowserTest {
             return;
         }
         Files.createDirectories(SCREENSHOTS);
-        story = Story.start(dataDir, TOKEN, false).tell();
+        story = Story.start(dataDir, TOKEN, false).tell().tellSpans();
 
         // Debian's binaries only: Selenium Manager is skipped when the service names the driver; were it ever
         // run, it gets the SE_* system properties as its environment, and SE_OFFLINE keeps it from downloading.
@@ -343,6 +344,124 @@ class DashboardBrowserTest {
 
     @Test
     @Order(7)
+    void theDeliveriesPageShowsTheBacklogTheOpenCircuitAndReplays() throws IOException {
+        open("/dashboard");
+        find("header.top nav a[href='/dashboard/deliveries']").click();
+        WebElement crm = find("#destinations tr[data-destination='crm']");
+        long waiting = story.fixture.deliveryStore().count("crm", "pending");
+        assertThat(waiting).isGreaterThan(20);
+        assertThat(crm.getAttribute("data-circuit")).isEqualTo("open");
+        assertThat(crm.findElement(By.cssSelector("td.circuit")).getText()).contains("open").contains("next try in");
+        assertThat(crm.findElement(By.cssSelector("td.pending")).getText()).isEqualTo(Long.toString(waiting));
+        assertThat(crm.findElement(By.cssSelector("td.oldest")).getText()).matches("\\d+[smh].*");
+        assertThat(crm.findElement(By.cssSelector("td.error")).getText()).containsIgnoringCase("connect");
+        WebElement audit = find("#destinations tr[data-destination='audit']");
+        assertThat(audit.findElement(By.cssSelector("td.dead")).getText()).isEqualTo("6");
+        assertThat(audit.getText()).contains("HTTP 400");
+        assertCleanConsole();
+        screenshot("deliveries");
+
+        long delivered = story.fixture.deliveryStore().count("app", "delivered");
+        WebElement app = find("#destinations tr[data-destination='app']");
+        new org.openqa.selenium.support.ui.Select(app.findElement(By.cssSelector("select[data-replay-range]")))
+                .selectByVisibleText("last 24 hours");
+        app.findElement(By.cssSelector("button[data-replay='app']")).click();
+        String flash = await("the replay's answer", () -> {
+            String text = driver.findElement(By.id("flash")).getText();
+            return text.isEmpty() ? null : text;
+        });
+        assertThat(flash).matches(delivered + " replay deliveries queued for app \\(events of the last 24 hours\\)\\.");
+        await("the replays delivered",
+                () -> story.fixture.deliveryStore().count("app", "delivered") == 2 * delivered);
+        assertThat(story.app.requests().get(story.app.requests().size() - 1).header("Livehook-Replay")).isEqualTo("1");
+        assertCleanConsole();
+    }
+
+    @Test
+    @Order(8)
+    void aDeadDeliveryIsRetriedFromTheDeadLettersPage_andTheRestFromTheDeliveriesPage() throws IOException {
+        story.auditRefuses.set(false); // the receiver is fixed
+        open("/dashboard/dead-letters");
+        WebElement row = find("#delivery-dead-letters tr[data-destination='audit'][data-event='EV_rf3']");
+        assertThat(row.getText()).contains(Story.HOSTILE_ROOM).contains("room_finished").contains("HTTP 400");
+        assertThat(driver.findElements(By.cssSelector("#delivery-dead-letters tbody tr"))).hasSize(6);
+        assertNoInjectedMarkup();
+        screenshot("dead-deliveries");
+
+        row.findElement(By.cssSelector("button[data-retry-delivery='EV_rf3']")).click();
+        await("delivered on retry", () -> "delivered".equals(driver.findElement(By.cssSelector(
+                "#delivery-dead-letters tr[data-event='EV_rf3']")).getAttribute("data-status")));
+        assertThat(find("#flash").getText()).isEqualTo("EV_rf3 to audit delivered on retry.");
+        assertThat(story.audit.accepted()).contains("EV_rf3");
+        assertThat(story.fixture.deliveryStore().deliveries("audit", "EV_rf3").get(0).status()).isEqualTo("delivered");
+        screenshot("dead-deliveries-after-retry");
+
+        open("/dashboard/deliveries");
+        WebElement audit = find("#destinations tr[data-destination='audit']");
+        assertThat(audit.findElement(By.cssSelector("td.dead")).getText()).isEqualTo("5");
+        audit.findElement(By.cssSelector("button[data-retry-destination='audit']")).click();
+        await("the retry's answer", () -> driver.findElement(By.id("flash")).getText()
+                .equals("5 dead deliveries to audit back to pending."));
+        assertThat(find("#destinations tr[data-destination='audit'] td.dead").getText()).isEqualTo("0");
+        await("all of audit's delivered", () -> story.fixture.deliveryStore().count("audit", "delivered") == 6);
+        assertCleanConsole();
+    }
+
+    @Test
+    @Order(9)
+    void theTimelineAxisStaysReadableFromSecondsToMonths() throws IOException {
+        for (var room : List.of("RM_span_s", "RM_span_h", "RM_span_d", "RM_span_m", "RM_sync")) {
+            open("/dashboard/rooms/" + room);
+            find("svg#timeline g.axis");
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> labels = (List<Map<String, Object>>) js("""
+                    const svg = document.getElementById('timeline').getBoundingClientRect();
+                    return Array.from(document.querySelectorAll('svg#timeline g.axis text')).map(function (t) {
+                      const r = t.getBoundingClientRect();
+                      return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                              inside: r.left >= svg.left && r.right <= svg.right};
+                    });""");
+            List<Map<String, Object>> ticks = labels.stream().filter(l -> !"now".equals(l.get("text"))).toList();
+            assertThat(ticks).as(room + " tick labels").hasSizeBetween(3, 20);
+            for (int i = 0; i < labels.size(); i++) {
+                Map<String, Object> a = labels.get(i);
+                assertThat(a.get("inside")).as(room + " " + a.get("text") + " inside the drawing").isEqualTo(true);
+                for (int j = i + 1; j < labels.size(); j++) {
+                    Map<String, Object> b = labels.get(j);
+                    boolean apart = number(a, "right") <= number(b, "left") || number(b, "right") <= number(a, "left")
+                            || number(a, "bottom") <= number(b, "top") || number(b, "bottom") <= number(a, "top");
+                    assertThat(apart).as(room + ": \"" + a.get("text") + "\" and \"" + b.get("text") + "\" overlap")
+                            .isTrue();
+                }
+            }
+            String first = (String) ticks.get(0).get("text");
+            switch (room) {
+                case "RM_span_s" -> assertThat(first).matches("[A-Z][a-z]{2} \\d+ \\d\\d:\\d\\d:\\d\\d");
+                case "RM_span_h" -> assertThat(first).matches("[A-Z][a-z]{2} \\d+( \\d\\d:\\d\\d)?");
+                case "RM_span_d" -> assertThat(ticks).anySatisfy(t -> assertThat((String) t.get("text"))
+                        .matches("[A-Z][a-z]{2} \\d+"));
+                case "RM_span_m" -> {
+                    assertThat(driver.findElements(By.cssSelector("svg#timeline g.axis-break"))).as("squeezed weeks")
+                            .hasSizeGreaterThanOrEqualTo(2);
+                    // each busy day is wide enough to see its sessions as bars
+                    for (int i = 0; i < 4; i++) {
+                        assertThat(find("svg#timeline g.bar.session[data-session='PA_RM_span_m_" + i + "'] rect.bar-body")
+                                .getRect().getWidth()).as("session " + i).isGreaterThan(8);
+                    }
+                }
+                default -> { }
+            }
+            assertCleanConsole();
+            screenshot("axis-" + (room.equals("RM_sync") ? "active-room" : Story.SPANS.get(room).replace(' ', '-')));
+        }
+    }
+
+    private static double number(Map<String, Object> map, String key) {
+        return ((Number) map.get(key)).doubleValue();
+    }
+
+    @Test
+    @Order(20)
     void loggingOutEndsTheSession() {
         open("/dashboard");
         find("form.logout button").click();

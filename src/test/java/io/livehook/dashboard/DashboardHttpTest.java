@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The dashboard over plain HTTP against a real livehook: access, session cookie, CSRF, escaping, headers. */
 class DashboardHttpTest {
-    static final String TOKEN = "dashboard-http-test-token";
+    static final String TOKEN = "dashboard-http-test-token-5e6f7a8b";
     static final String FORM = "application/x-www-form-urlencoded";
 
     @TempDir
@@ -152,7 +152,7 @@ class DashboardHttpTest {
     void hostileValuesFromLiveKitAreEscapedEverywhere() {
         String cookie = login();
         for (String path : List.of("/dashboard", "/dashboard/rooms/RM_sync", "/dashboard/events/EV_jb",
-                "/dashboard/dead-letters", "/dashboard/health")) {
+                "/dashboard/dead-letters", "/dashboard/health", "/dashboard/deliveries", "/dashboard/rooms/RM_hostile")) {
             HttpResponse<String> page = story.get(path, "Cookie", cookie);
             assertThat(page.statusCode()).as(path).isEqualTo(200);
             String html = page.body();
@@ -166,6 +166,60 @@ class DashboardHttpTest {
         assertThat(room).contains("&lt;b&gt;planning&lt;/b&gt;");
         String quarantine = story.get("/dashboard/dead-letters", "Cookie", cookie).body();
         assertThat(quarantine).contains("this is not json &lt;script&gt;alert(3)&lt;/script&gt;");
+        // a room's name is the queue key of its dead deliveries
+        assertThat(quarantine).contains("<td class=\"mono\">" + Html.escape(Story.HOSTILE_ROOM) + "</td>");
+    }
+
+    @Test
+    void theDeliveriesPageShowsEachDestinationsBacklogCircuitAndDead() {
+        HttpResponse<String> page = story.get("/dashboard/deliveries", "Cookie", login());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Security-Policy")).contains(Dashboard.CSP);
+        String html = page.body();
+        assertThat(html).contains("<a href=\"/dashboard/deliveries\" class=\"current\" aria-current=\"page\">");
+        long applied = story.fixture.deliveryStore().count("app", "delivered");
+        assertThat(applied).isGreaterThan(10);
+        assertThat(row(html, "app")).contains("data-circuit=\"closed\"").contains("<td class=\"num pending\">0</td>")
+                .contains("<td class=\"num delivered\">" + applied + "</td>").doesNotContain("data-retry-destination");
+        assertThat(row(html, "audit")).contains("<td class=\"num dead strong\">2</td>").contains("HTTP 400")
+                .contains("data-retry-destination=\"audit\">Retry 2 dead</button>").contains("data-replay=\"audit\"");
+        assertThat(row(html, "crm")).contains("data-circuit=\"open\"").contains(">open</span>")
+                .contains("next try in ").contains("<td class=\"num pending strong\">" + applied + "</td>")
+                .containsPattern("class=\"nowrap oldest\" title=\"queued [0-9-]+ [0-9:]+\">[0-9]+[smh]");
+
+        String dead = story.get("/dashboard/dead-letters", "Cookie", login()).body();
+        assertThat(dead).contains("id=\"delivery-dead-letters\"")
+                .contains("data-retry-delivery=\"EV_rf2\" data-destination=\"audit\"")
+                .contains("data-retry-delivery=\"EV_rf3\" data-destination=\"audit\"");
+        assertThat(story.get("/dashboard/deliveries").statusCode()).as("without a session").isEqualTo(303);
+    }
+
+    /** The row of one destination on the deliveries page. */
+    private static String row(String html, String destination) {
+        int start = html.indexOf("<tr data-destination=\"" + destination + "\"");
+        assertThat(start).as(destination + "'s row").isNotNegative();
+        return html.substring(start, html.indexOf("</tr>", start));
+    }
+
+    @Test
+    void theDeliveryFormsPostWithTheSessionsCsrfHeaderLikeTheDeadLetterRetry() {
+        String cookie = login();
+        String csrf = csrfOf(story.get("/dashboard/deliveries", "Cookie", cookie).body());
+        String retry = "{\"destination\":\"audit\",\"event_ids\":[\"EV_nothing\"]}";
+        String replay = "{\"destination\":\"app\",\"event_ids\":[\"EV_nothing\"]}";
+        for (String[] form : List.of(new String[] {"/api/deliveries/retry", retry, "{\"retried\":0}"},
+                new String[] {"/api/deliveries/replay", replay, "{\"created\":0}"})) {
+            HttpResponse<String> none = story.post(form[0], "application/json", form[1], "Cookie", cookie);
+            assertThat(none.statusCode()).as(form[0]).isEqualTo(403);
+            assertThat(none.body()).contains("X-Livehook-Csrf");
+            assertThat(story.post(form[0], "application/json", form[1], "Cookie", cookie, "X-Livehook-Csrf",
+                    csrf + "x").statusCode()).as(form[0]).isEqualTo(403);
+            HttpResponse<String> ok = story.post(form[0], "application/json", form[1], "Cookie", cookie,
+                    "X-Livehook-Csrf", csrf);
+            assertThat(ok.statusCode()).as(form[0]).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo(form[2]);
+        }
+        assertThat(story.fixture.deliveryStore().count("audit", "dead")).as("nothing changed").isEqualTo(2);
     }
 
     @Test

@@ -2,9 +2,12 @@ package io.livehook.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livehook.deliver.DeliveryService;
 import io.livehook.log.QuarantinedBody;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
+import io.livehook.state.Delivery;
+import io.livehook.state.DeliveryStore;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
 import io.livehook.state.StateQueries.AnomalyRecord;
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -98,12 +102,27 @@ class HtmlEscapingTest {
         DeadLetter letter = new DeadLetter("EV_1", 0, 1, HOSTILE, HOSTILE, HOSTILE, 1, DeadLetter.OPEN, T, T);
         QuarantinedBody quarantined = new QuarantinedBody(1, HOSTILE.getBytes(StandardCharsets.UTF_8),
                 Instant.ofEpochMilli(T), HOSTILE, HOSTILE);
-        String dead = DeadLettersPage.render(List.of(letter), false, null, List.of(quarantined), T, VIEWER);
+        Delivery delivery = new Delivery("app", "EV_" + HOSTILE, 1, HOSTILE, HOSTILE, 0, 1, T, Delivery.DEAD, 3, 3, T, T,
+                T, null, T, HOSTILE);
+        String dead = DeadLettersPage.render(List.of(letter), false, null, List.of(delivery), false,
+                List.of(quarantined), T, VIEWER);
         assertNoForeignMarkup(dead);
+        assertThat(dead).contains("data-retry-delivery=\"EV_" + ESCAPED + "\"");
 
         String deadEvent = EventPage.render(new EventPage.Shown("EV_1", HOSTILE, null, T, HOSTILE, "livekit", HOSTILE,
                 null, null, null, null, null, 0, 1, new byte[] {'<', (byte) 0xff, '>'}, letter), List.of(), VIEWER);
         assertThat(deadEvent).contains("3c ff 3e").doesNotContain("<\u00ff>");
         assertNoForeignMarkup(deadEvent);
+    }
+
+    @Test
+    void deliveriesPageWithAHostileDestinationAndError() {
+        var figures = new DeliveryStore.DestinationFigures(HOSTILE, 3, 1, 2, T, HOSTILE, T);
+        String page = DeliveriesPage.render(List.of(new DeliveryService.DestinationSummary(figures, true, 1,
+                Optional.of("open"), 1000), new DeliveryService.DestinationSummary(figures, false, 0, Optional.empty(),
+                0)), T + 60_000, VIEWER);
+        assertNoForeignMarkup(page);
+        assertThat(page).contains("data-retry-destination=\"" + ESCAPED + "\"").contains("data-replay=\"" + ESCAPED
+                + "\"").contains("no longer configured");
     }
 }

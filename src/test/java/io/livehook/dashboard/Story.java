@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livehook.Livehook;
+import io.livehook.state.Delivery;
 import io.livehook.testing.LivehookFixture;
+import io.livehook.testing.TestReceiver;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A real livehook on loopback fed one known story through its webhook endpoint, signed like LiveKit:
@@ -25,30 +30,59 @@ import java.util.Map;
  *   +200 bob unpublishes his camera         +260 bob leaves
  * room "retro" RM_retro: +100 started, +110 dave joins, +400 finished with dave still in it
  *   (anomaly session_ended_by_room_finished)
+ * room RM_hostile, named with markup, started and finished
  * EV_bad: a participant_joined whose createdAt is not a number: dead-lettered
  * a signed body that is not JSON: quarantined
  * </pre>
+ *
+ * Three destinations receive what is applied: {@code app} takes everything; {@code audit} takes only
+ * room_finished and refuses it until {@link #auditRefuses} is cleared (two dead deliveries, one of the hostile
+ * room); {@code crm} is down, its circuit open after the first failure for an hour, so all its deliveries wait.
  */
 final class Story implements AutoCloseable {
     static final String HOSTILE_NAME = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+    static final String HOSTILE_ROOM = "<img src=x onerror=alert(4)>lobby";
     static final long T0 = System.currentTimeMillis() / 1000 - 20 * 60;
     static final ObjectMapper JSON = new ObjectMapper();
 
+    final TestReceiver app;
+    final TestReceiver audit;
+    final TestReceiver crm;
+    final AtomicBoolean auditRefuses = new AtomicBoolean(true);
     final LivehookFixture fixture;
     final Livehook livehook;
     final String token;
     /** Every body posted, by event id, exactly as sent. */
     final Map<String, String> bodies = new LinkedHashMap<>();
 
-    private Story(LivehookFixture fixture, String token) {
-        this.fixture = fixture;
+    private Story(Path dataDir, String token, boolean dev) throws IOException {
+        this.app = TestReceiver.start();
+        this.audit = TestReceiver.start().behave(r -> auditRefuses.get() ? TestReceiver.Answer.status(400)
+                : TestReceiver.Answer.ok());
+        this.crm = TestReceiver.down();
+        this.fixture = LivehookFixture.in(dataDir).token(token).dev(dev).yaml("""
+                destinations:
+                  - name: app
+                    url: %s
+                  - name: audit
+                    url: %s
+                    events: {include: [room_finished]}
+                  - name: crm
+                    url: %s
+                    timeout_seconds: 2
+                    circuit: {failure_threshold: 1, open_seconds: 3600}
+                """.formatted(app.url(), audit.url(), crm.url())).start();
         this.livehook = fixture.livehook();
         this.token = token;
     }
 
     /** A livehook with {@code token} (null: none) in --dev or not; nothing posted yet. */
     static Story start(Path dataDir, String token, boolean dev) {
-        return new Story(LivehookFixture.in(dataDir).token(token).dev(dev).start(), token);
+        try {
+            return new Story(dataDir, token, dev);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Posts the whole story and waits until it is processed. */
@@ -79,17 +113,72 @@ final class Story implements AutoCloseable {
         post("EV_jd", "participant_joined", 110, retro + "," + participant("PA_dave", "dave", "Dave", 110));
         post("EV_rf2", "room_finished", 400, retro);
 
+        String hostile = "\"room\":{\"sid\":\"RM_hostile\",\"name\":\"" + HOSTILE_ROOM + "\"}";
+        post("EV_rs3", "room_started", 500, hostile);
+        post("EV_rf3", "room_finished", 560, hostile);
+
         String bad = "{\"id\":\"EV_bad\",\"event\":\"participant_joined\",\"createdAt\":\"not-a-number\","
                 + "\"room\":{\"name\":\"weekly-sync\"}}";
         assertThat(webhook(bad)).isEqualTo(200);
         bodies.put("EV_bad", bad);
         assertThat(webhook("this is not json <script>alert(3)</script>")).isEqualTo(202);
         fixture.awaitCaughtUp();
+        LivehookFixture.await(Duration.ofSeconds(20), "deliveries settled: app's delivered, audit's dead, crm's circuit "
+                + "open", () -> fixture.deliveryStore().count("app", Delivery.PENDING) == 0
+                && fixture.deliveryStore().count("audit", Delivery.DEAD) == 2
+                && fixture.meter("livehook.delivery.circuit.state", "destination", "crm") == 2);
         return this;
     }
 
+    /** The rooms of {@link #tellSpans}: sid, and how long each lived. */
+    static final Map<String, String> SPANS = Map.of("RM_span_s", "45 seconds", "RM_span_h", "7 hours",
+            "RM_span_d", "12 days", "RM_span_m", "4 months");
+
+    /**
+     * Four finished rooms whose timelines span seconds, hours, days and months; the last is busy on a few days
+     * only (sessions at its start, after 5 weeks, after 14 weeks, its finish after 17), so its axis squeezes the
+     * weeks between.
+     */
+    Story tellSpans() throws InterruptedException {
+        long day = 86_400;
+        long start = System.currentTimeMillis() / 1000 - 130 * day;
+        spanRoom("RM_span_s", "span-seconds", start, new long[][] {{5, 30}, {12, 40}, {20, 44}}, 45);
+        spanRoom("RM_span_h", "span-hours", start, new long[][] {{600, 9_000}, {1_800, 25_200}, {12_000, 20_000}},
+                25_300);
+        long[][] daily = new long[12][];
+        for (int d = 0; d < 12; d++) {
+            daily[d] = new long[] {d * day + 3_600, d * day + 5 * 3_600};
+        }
+        spanRoom("RM_span_d", "span-days", start, daily, 12 * day);
+        spanRoom("RM_span_m", "span-months", start, new long[][] {{60, 3_600}, {35 * day, 35 * day + 7_200},
+            {35 * day + 1_800, 35 * day + 5_400}, {100 * day, 100 * day + 2_700}}, 120 * day);
+        fixture.awaitCaughtUp();
+        LivehookFixture.await(Duration.ofSeconds(20), "the rooms' deliveries settled",
+                () -> fixture.deliveryStore().count("app", Delivery.PENDING) == 0
+                        && fixture.deliveryStore().count("audit", Delivery.DEAD) == 2 + SPANS.size());
+        return this;
+    }
+
+    /** A room started at {@code start} (Unix seconds), one participant per {join, leave} offset pair, finished. */
+    private void spanRoom(String sid, String name, long start, long[][] sessions, long finish) {
+        String room = "\"room\":{\"sid\":\"" + sid + "\",\"name\":\"" + name + "\"}";
+        post(sid + "_start", "room_started", start, room);
+        for (int i = 0; i < sessions.length; i++) {
+            String who = "\"participant\":{\"sid\":\"PA_" + sid + "_" + i + "\",\"identity\":\"p" + i + "\"";
+            post(sid + "_join" + i, "participant_joined", start + sessions[i][0], room + "," + who
+                    + ",\"state\":\"ACTIVE\",\"joinedAt\":\"" + (start + sessions[i][0]) + "\"}");
+            post(sid + "_left" + i, "participant_left", start + sessions[i][1], room + "," + who
+                    + ",\"state\":\"DISCONNECTED\"}");
+        }
+        post(sid + "_finish", "room_finished", start + finish, room);
+    }
+
     private void post(String id, String type, int atSeconds, String fields) {
-        String body = "{\"id\":\"" + id + "\",\"event\":\"" + type + "\",\"createdAt\":\"" + (T0 + atSeconds) + "\","
+        post(id, type, T0 + atSeconds, fields);
+    }
+
+    private void post(String id, String type, long createdAtSeconds, String fields) {
+        String body = "{\"id\":\"" + id + "\",\"event\":\"" + type + "\",\"createdAt\":\"" + createdAtSeconds + "\","
                 + fields + "}";
         assertThat(webhook(body)).as("webhook %s", body).isEqualTo(200);
         bodies.put(id, body);
@@ -148,5 +237,8 @@ final class Story implements AutoCloseable {
     @Override
     public void close() {
         fixture.close();
+        app.close();
+        audit.close();
+        crm.close();
     }
 }

@@ -760,6 +760,71 @@ abstract class StateStoreContract {
         assertThat(deliveries.replay("audit", type -> true, roomA, T + 400)).as("two events of room a").isEqualTo(2);
     }
 
+    @Test
+    void deliveriesPageInTheOrderTheirEventsWereReceived_acrossDestinationsAndReplays_withoutGapsOrRepeats()
+            throws Exception {
+        queued("EV_1", 1, "a", "app");
+        queued("EV_2", 2, "b", "app");
+        run(tx -> tx.queueDeliveries("audit", List.of(event("EV_2", 2, "RM_b", "b")), T));
+        queued("EV_3", 3, "a", "audit");
+        Delivery second = deliveries.deliveries("app", "EV_2").get(0);
+        deliveries.beginAttempt(second, T);
+        deliveries.finishAttempt(second, new DeliveryAttempt(1, T, 1L, 200, null, "", DeliveryAttempt.DELIVERED),
+                Delivery.DELIVERED, second.nextAttemptMs(), T + 1);
+        assertThat(deliveries.replay("app", type -> true, new DeliveryFilter(Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), List.of("EV_2")), T + 10)).isEqualTo(1);
+
+        List<String> walked = new ArrayList<>();
+        DeliveryStore.DeliveryKey after = null;
+        for (int pages = 0; pages < 10; pages++) {
+            Page<Delivery> page = deliveries.page(Optional.empty(), DeliveryFilter.any(), after, 2);
+            page.items().forEach(d -> walked.add(d.eventId() + ">" + d.destination() + "#" + d.replay()));
+            if (!page.more()) {
+                break;
+            }
+            after = DeliveryStore.DeliveryKey.of(page.last().orElseThrow());
+        }
+        assertThat(walked).containsExactly("EV_1>app#0", "EV_2>app#0", "EV_2>app#1", "EV_2>audit#0", "EV_3>audit#0");
+        assertThat(deliveries.find(Optional.empty(), DeliveryFilter.any(), 10)).extracting(
+                d -> d.eventId() + ">" + d.destination() + "#" + d.replay()).containsExactlyElementsOf(walked);
+        Page<Delivery> pending = deliveries.page(Optional.of(Delivery.PENDING), DeliveryFilter.any(),
+                null, 3);
+        assertThat(pending.items()).extracting(Delivery::eventId).containsExactly("EV_1", "EV_2", "EV_2");
+        assertThat(pending.more()).isTrue();
+    }
+
+    @Test
+    void eachDestinationsFiguresByStatus_withItsOldestPending_andTheNewestErrorNotYetDelivered() throws Exception {
+        assertThat(deliveries.figures()).isEmpty();
+        queued("EV_1", 1, "a", "app");
+        queued("EV_2", 2, "b", "app");
+        queued("EV_3", 3, "a", "app");
+        queued("EV_4", 4, "c", "audit");
+        Delivery first = deliveries.deliveries("app", "EV_1").get(0);
+        deliveries.beginAttempt(first, T + 10);
+        deliveries.finishAttempt(first, new DeliveryAttempt(1, T + 10, 5L, 503, "busy", "", DeliveryAttempt.RETRY),
+                Delivery.PENDING, T + 1_000, T + 15);
+        Delivery second = deliveries.deliveries("app", "EV_2").get(0);
+        deliveries.beginAttempt(second, T + 20);
+        deliveries.finishAttempt(second, new DeliveryAttempt(1, T + 20, 5L, 400, "bad", "", DeliveryAttempt.DEAD),
+                Delivery.DEAD, second.nextAttemptMs(), T + 25);
+        Delivery fourth = deliveries.deliveries("audit", "EV_4").get(0);
+        deliveries.beginAttempt(fourth, T + 30);
+        deliveries.finishAttempt(fourth, new DeliveryAttempt(1, T + 30, 5L, 500, null, "", DeliveryAttempt.RETRY),
+                Delivery.PENDING, T + 1_000, T + 35);
+        fourth = deliveries.deliveries("audit", "EV_4").get(0);
+        deliveries.beginAttempt(fourth, T + 1_000);
+        deliveries.finishAttempt(fourth, new DeliveryAttempt(2, T + 1_000, 5L, 200, null, "", DeliveryAttempt.DELIVERED),
+                Delivery.DELIVERED, fourth.nextAttemptMs(), T + 1_005);
+
+        var figures = deliveries.figures();
+        assertThat(figures.keySet()).containsExactly("app", "audit");
+        assertThat(figures.get("app")).isEqualTo(new DeliveryStore.DestinationFigures("app", 2, 0, 1, T, "HTTP 400: bad",
+                T + 20));
+        assertThat(figures.get("audit")).as("its error was delivered past: none left")
+                .isEqualTo(new DeliveryStore.DestinationFigures("audit", 0, 1, 0, null, null, null));
+    }
+
     // -- rebuilding -------------------------------------------------------------------------------------
 
     @Test

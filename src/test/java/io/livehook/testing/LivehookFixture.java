@@ -36,7 +36,7 @@ import java.util.function.BooleanSupplier;
 public final class LivehookFixture implements AutoCloseable {
     public static final String API_KEY = "APItestkey";
     public static final String API_SECRET = "test-secret-that-is-long-enough-for-hs256";
-    public static final String TOKEN = "test-api-token";
+    public static final String TOKEN = "test-api-token-0a1b2c3d4e5f60718293";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final WebhookSigner SIGNER = new WebhookSigner(API_KEY, API_SECRET, Clock.systemUTC());
     private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000);
@@ -92,7 +92,7 @@ public final class LivehookFixture implements AutoCloseable {
         this.options = options;
         Map<String, String> env = new LinkedHashMap<>(Map.of("LIVEHOOK_PORT", "0", "LIVEHOOK_HOST", "127.0.0.1",
                 "LIVEHOOK_DATA_DIR", options.dir.resolve("data").toString(), "LIVEKIT_API_KEY", API_KEY,
-                "LIVEKIT_API_SECRET", API_SECRET));
+                "LIVEKIT_API_SECRET", API_SECRET, "LIVEHOOK_DRAIN_SECONDS", "0"));
         if (options.token != null) {
             env.put("LIVEHOOK_API_TOKEN", options.token);
         }

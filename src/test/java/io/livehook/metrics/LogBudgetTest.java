@@ -1,4 +1,4 @@
-package io.livehook.ingest;
+package io.livehook.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,5 +41,11 @@ class LogBudgetTest {
         now = now.plusSeconds(1);
         assertThat(budget.take()).isEqualTo(101);
         assertThat(budget.take()).isZero();
+    }
+
+    @Test
+    void aLoggedLineSaysHowManyWereLeftOutOnlyWhenSomeWere() {
+        assertThat(LogBudget.leftOut(0)).isEmpty();
+        assertThat(LogBudget.leftOut(101)).isEqualTo(" (101 similar lines were not logged)");
     }
 }
