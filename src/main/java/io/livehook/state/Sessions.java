@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,19 +62,19 @@ final class Sessions {
     }
 
     /**
-     * The open sessions of each (room sid, identity) pair. Read by identity, which both databases look up in
-     * their index of identities whatever plan they make for the statement, then kept to the pairs asked for.
+     * The open sessions of each (room sid, identity) pair: one query per room, through the index of open sessions
+     * by room and identity, which both databases take whatever plan they make for it. (Pairs ORed together were
+     * a scan on PostgreSQL; identities alone, a walk through every session each identity ever had.)
      */
     static List<Session> openOf(Statements sql, List<Map.Entry<String, String>> roomAndIdentity) throws SQLException {
-        Set<Map.Entry<String, String>> pairs = new HashSet<>(roomAndIdentity);
-        Set<String> identities = new HashSet<>();
-        pairs.forEach(pair -> identities.add(pair.getValue()));
+        Map<String, Set<String>> byRoom = new LinkedHashMap<>();
+        for (Map.Entry<String, String> pair : roomAndIdentity) {
+            byRoom.computeIfAbsent(pair.getKey(), r -> new HashSet<>()).add(pair.getValue());
+        }
         List<Session> found = new ArrayList<>();
-        for (Session s : sql.in("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL", "identity", identities,
-                Sessions::map)) {
-            if (pairs.contains(Map.entry(s.roomSid(), s.identity()))) {
-                found.add(s);
-            }
+        for (Map.Entry<String, Set<String>> room : byRoom.entrySet()) {
+            found.addAll(sql.in("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL AND room_sid = ?",
+                    new Object[] {room.getKey()}, "identity", room.getValue(), "", Sessions::map));
         }
         return found;
     }

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,15 +92,21 @@ final class Statements implements AutoCloseable {
     /** As {@link #in(String, String, Collection, Row)}, with {@code suffix} (GROUP BY, ORDER BY) after the list. */
     <T> List<T> in(String select, String column, Collection<String> values, String suffix, Row<T> row)
             throws SQLException {
+        return in(select, new Object[0], column, values, suffix, row);
+    }
+
+    /** As {@link #in(String, String, Collection, String, Row)}, with {@code select}'s own parameters first. */
+    <T> List<T> in(String select, Object[] selectParams, String column, Collection<String> values, String suffix,
+            Row<T> row) throws SQLException {
         List<T> results = new ArrayList<>();
         List<String> all = List.copyOf(values);
         for (int from = 0; from < all.size(); from += MAX_IN) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + MAX_IN));
             int size = Integer.highestOneBit(chunk.size());
             size = size == chunk.size() ? size : size * 2;
-            Object[] params = new Object[size];
+            Object[] params = Arrays.copyOf(selectParams, selectParams.length + size);
             for (int i = 0; i < size; i++) {
-                params[i] = chunk.get(Math.min(i, chunk.size() - 1));
+                params[selectParams.length + i] = chunk.get(Math.min(i, chunk.size() - 1));
             }
             results.addAll(list(select + " AND " + column + " IN (" + placeholders(size) + ")" + suffix, row, params));
         }
