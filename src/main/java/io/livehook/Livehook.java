@@ -80,7 +80,7 @@ public final class Livehook implements AutoCloseable {
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = orClose(() -> StateStore.open(config.storage().state()), eventLog, lock);
-        this.deliveries = new DeliveryService(config.destinations(), state, clock, registry);
+        this.deliveries = new DeliveryService(config.destinations(), state, eventLog, clock, registry);
         this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
                 deliveries.outbox(), config.process().nice()), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);

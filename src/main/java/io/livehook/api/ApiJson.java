@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
+import io.livehook.log.LoggedEvent;
 import io.livehook.log.QuarantinedBody;
+import io.livehook.process.LiveKitEvent;
 import io.livehook.state.Anomaly;
 import io.livehook.deliver.DeliveryService.DestinationSummary;
 import io.livehook.reconcile.Reconciler;
@@ -175,6 +177,42 @@ public final class ApiJson {
                 .put("log_partition", e.logPartition())
                 .put("log_offset", e.logOffset())
                 .put("body_bytes", e.bodyBytes());
+    }
+
+    /**
+     * An event the log holds that processing has not applied: what the log knows of it, and what its body says
+     * of its room, participant and track; the rest is null.
+     */
+    public static ObjectNode loggedEvent(LoggedEvent e) {
+        ObjectNode node = object()
+                .put("event_id", e.eventId())
+                .put("type", e.eventType())
+                .put("known_type", LiveKitEvent.knownType(e.eventType()))
+                .putNull("created_at_ms")
+                .put("received_at_ms", e.receivedAt().toEpochMilli());
+        try {
+            var event = LiveKitEvent.parse(e);
+            node.put("created_at_ms", event.event().getCreatedAt() > 0 ? event.event().getCreatedAt() * 1000 : null)
+                    .put("room_sid", emptyToNull(event.roomSid()))
+                    .put("room_name", emptyToNull(event.roomName()))
+                    .put("participant_sid", emptyToNull(event.event().getParticipant().getSid()))
+                    .put("participant_identity", emptyToNull(event.event().getParticipant().getIdentity()))
+                    .put("track_sid", emptyToNull(event.event().getTrack().getSid()))
+                    .put("egress_id", emptyToNull(event.event().getEgressInfo().getEgressId()))
+                    .put("ingress_id", emptyToNull(event.event().getIngressInfo().getIngressId()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
+            // shown as the log has it; processing dead-letters it
+        }
+        return node.put("origin", e.origin().label())
+                .put("key_id", e.keyId())
+                .put("queue_key", e.queueKey())
+                .put("log_partition", e.partition())
+                .put("log_offset", e.offset())
+                .put("body_bytes", e.body().length);
+    }
+
+    private static String emptyToNull(String value) {
+        return value.isEmpty() ? null : value;
     }
 
     public static ObjectNode anomaly(AnomalyRecord record) {

@@ -17,6 +17,7 @@ import io.livehook.state.StateQueries;
 import io.livehook.state.StateQueries.DeadLetterKey;
 import io.livehook.state.StateQueries.EventFilter;
 import io.livehook.state.StateQueries.EventKey;
+import io.livehook.state.StateQueries.EventSummary;
 import io.livehook.state.StateQueries.LogPosition;
 import io.livehook.state.StateQueries.Page;
 import io.livehook.state.StateQueries.RoomKey;
@@ -174,24 +175,37 @@ public final class QueryApi {
         });
     }
 
+    /**
+     * An applied event from the state; one the log took but processing has not applied yet (or has
+     * dead-lettered) from the log, so that an event answered 200 can be looked up at once.
+     */
     private JsonNode event(ServerRequest req) {
         new QueryParameters(req.query());
         String id = req.path().pathParameters().get("id");
-        return ApiJson.event(queries.event(id).orElseThrow(() -> noEvent(id)));
+        Optional<EventSummary> applied = queries.event(id);
+        if (applied.isPresent()) {
+            return ApiJson.event(applied.get()).put("status", "applied");
+        }
+        LoggedEvent logged = eventLog.find(id).orElseThrow(() -> noEvent(id));
+        boolean deadLettered = queries.deadLetter(id).filter(d -> !DeadLetter.RESOLVED.equals(d.status())).isPresent();
+        return ApiJson.loggedEvent(logged).put("status", deadLettered ? "dead_lettered" : "pending");
     }
 
-    /** The body exactly as LiveKit sent it: the bytes its signature covered. */
+    /** The body exactly as LiveKit sent it: the bytes its signature covered, from the log. */
     private void rawEvent(ServerRequest req, ServerResponse res) {
         new QueryParameters(req.query());
         String id = req.path().pathParameters().get("id");
-        byte[] body = queries.eventBody(id).orElseThrow(() -> noEvent(id));
+        Optional<LoggedEvent> logged = queries.event(id)
+                .flatMap(e -> eventLog.read(e.logPartition(), e.logOffset(), id))
+                .or(() -> eventLog.find(id));
+        byte[] body = logged.orElseThrow(() -> noEvent(id)).body();
         // A browser with a dashboard session may open this: the nosniff header never lets it guess HTML.
         ApiJson.sendBytes(res, Status.OK_200, body);
     }
 
     private static ApiException noEvent(String id) {
-        return ApiException.notFound("no applied event with id \"" + id + "\" (dead-lettered events are under "
-                + "/api/dead-letters)");
+        return ApiException.notFound("no event with id \"" + id + "\" (events the log took longer ago than its "
+                + "dedupe window are found once applied; dead-lettered ones are under /api/dead-letters)");
     }
 
     private JsonNode eventTypes(ServerRequest req) {
@@ -231,10 +245,10 @@ public final class QueryApi {
         DeadLetter letter = queries.deadLetter(id)
                 .orElseThrow(() -> ApiException.notFound("no dead letter for event \"" + id + "\""));
         ObjectNode node = ApiJson.deadLetter(letter);
-        List<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset() - 1, 1);
-        if (!found.isEmpty() && found.get(0).eventId().equals(letter.eventId())) {
-            node.put("received_at_ms", found.get(0).receivedAt().toEpochMilli()).put("key_id", found.get(0).keyId());
-            ApiJson.withBody(node, found.get(0).body());
+        Optional<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset(), letter.eventId());
+        if (found.isPresent()) {
+            node.put("received_at_ms", found.get().receivedAt().toEpochMilli()).put("key_id", found.get().keyId());
+            ApiJson.withBody(node, found.get().body());
         } else {
             node.putNull("received_at_ms").putNull("key_id").putNull("body_encoding").putNull("body");
         }

@@ -120,7 +120,8 @@ final class DashboardPages {
             EventSummary e = applied.get();
             shown = new EventPage.Shown(e.eventId(), e.eventType(), e.createdAtMs(), e.receivedAtMs(), e.keyId(),
                     e.origin(), e.queueKey(), e.roomSid(), e.roomName(), e.participantSid(), e.participantIdentity(),
-                    e.trackSid(), e.logPartition(), e.logOffset(), queries.eventBody(id).orElse(null), null);
+                    e.trackSid(), e.logPartition(), e.logOffset(),
+                    eventLog.read(e.logPartition(), e.logOffset(), id).map(LoggedEvent::body).orElse(null), null);
             String room = e.roomSid() != null ? e.roomSid() : e.roomName();
             if (room != null) {
                 anomalies = queries.anomalies(room, null, null, StateQueries.MAX_LIMIT).items().stream()
@@ -133,8 +134,7 @@ final class DashboardPages {
                 return new Rendered(Status.NOT_FOUND_404, notFound(viewer, "No event with id \"" + id + "\"."));
             }
             DeadLetter d = letter.get();
-            List<LoggedEvent> found = eventLog.read(d.logPartition(), d.logOffset() - 1, 1);
-            LoggedEvent logged = !found.isEmpty() && found.get(0).eventId().equals(id) ? found.get(0) : null;
+            LoggedEvent logged = eventLog.read(d.logPartition(), d.logOffset(), id).orElse(null);
             shown = new EventPage.Shown(id, d.eventType(), null,
                     logged == null ? d.firstFailedMs() : logged.receivedAt().toEpochMilli(),
                     logged == null ? null : logged.keyId(), logged == null ? null : logged.origin().label(),

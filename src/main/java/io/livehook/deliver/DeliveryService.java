@@ -1,6 +1,7 @@
 package io.livehook.deliver;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.log.EventLog;
 import io.livehook.state.DeliveryFilter;
 import io.livehook.state.DeliveryStore;
 import io.livehook.state.DeliveryStore.DestinationFigures;
@@ -33,7 +34,9 @@ public final class DeliveryService implements AutoCloseable {
     private final Outbox outbox;
     private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
 
-    public DeliveryService(List<DestinationConfig> destinations, StateStore state, Clock clock, MeterRegistry registry) {
+    /** The bodies sent are read from {@code eventLog}. */
+    public DeliveryService(List<DestinationConfig> destinations, StateStore state, EventLog eventLog, Clock clock,
+            MeterRegistry registry) {
         this.store = new DeliveryStore(state);
         this.clock = clock;
         for (DestinationConfig destination : destinations) {
@@ -43,7 +46,8 @@ public final class DeliveryService implements AutoCloseable {
                     .connectTimeout(destination.timeout())
                     .executor(httpExecutor)
                     .build();
-            senders.put(destination.name(), new DestinationSender(destination, store, client, clock, registry));
+            senders.put(destination.name(), new DestinationSender(destination, store, eventLog, client, clock,
+                    registry));
         }
         this.outbox = new Outbox(destinations, this::wakeAll);
     }

@@ -1,6 +1,8 @@
 package io.livehook.deliver;
 
 import io.livehook.config.DestinationConfig;
+import io.livehook.log.EventLog;
+import io.livehook.log.LoggedEvent;
 import io.livehook.retry.Backoff;
 import io.livehook.state.Delivery;
 import io.livehook.state.DeliveryAttempt;
@@ -43,6 +45,7 @@ final class DestinationSender {
 
     private final DestinationConfig config;
     private final DeliveryStore store;
+    private final EventLog eventLog;
     private final RequestSigner signer;
     private final WebhookPost post;
     private final Circuit circuit;
@@ -58,10 +61,11 @@ final class DestinationSender {
     private volatile boolean running;
     private Thread dispatcher;
 
-    DestinationSender(DestinationConfig config, DeliveryStore store, HttpClient client, Clock clock,
+    DestinationSender(DestinationConfig config, DeliveryStore store, EventLog eventLog, HttpClient client, Clock clock,
             io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
         this.store = store;
+        this.eventLog = eventLog;
         this.signer = RequestSigner.of(config.signing(), clock);
         this.post = new WebhookPost(client, config.url(), config.timeout());
         this.clock = clock;
@@ -185,13 +189,14 @@ final class DestinationSender {
                 return;
             }
             int attempt = begun.get();
-            Optional<DeliveryStore.Forwarded> event = store.forwarded(d.eventId());
+            // The log keeps every body; the state keeps where each is.
+            Optional<LoggedEvent> event = eventLog.read(d.logPartition(), d.logOffset(), d.eventId());
             long startedMs = clock.millis();
             WebhookPost.Reply answer = event.isPresent()
                     ? post.send(event.get().body(), signer.headers(d.eventId(), event.get().body()),
-                            event.get().origin(), attempt, d.replay(), USER_AGENT)
+                            event.get().origin().label(), attempt, d.replay(), USER_AGENT)
                     : new WebhookPost.Reply(WebhookPost.Kind.REJECTED, null,
-                            "the event's body is missing from state", null, 0, Optional.empty());
+                            "the event's body is missing from the event log", null, 0, Optional.empty());
             settle(d, attempt, startedMs, answer);
         } catch (InterruptedException e) {
             // Stopping: the attempt stays in_flight in the store and reads as unknown after the restart.

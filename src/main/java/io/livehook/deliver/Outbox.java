@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Where processing hands events over for delivery. {@link #enqueue} runs inside the transaction that
- * applies the event, so the deliveries exist exactly when the event counts as applied; {@link #committed}
+ * applies the events, so the deliveries exist exactly when the event counts as applied; {@link #committed}
  * is called after that transaction commits and wakes the senders.
  */
 public final class Outbox {
@@ -23,14 +23,14 @@ public final class Outbox {
         this.onCommit = onCommit;
     }
 
-    /** Queues a newly applied event for every destination whose filter accepts it; returns how many. */
-    public int enqueue(StateTx tx, StoredEvent event, long nowMs) throws SQLException {
+    /** Queues newly applied events for every destination whose filter accepts them; returns how many deliveries. */
+    public int enqueue(StateTx tx, List<StoredEvent> events, long nowMs) throws SQLException {
         int created = 0;
         for (DestinationConfig destination : destinations) {
-            if (destination.events().accepts(event.eventType())) {
-                tx.queueDelivery(destination.name(), event, nowMs);
-                created++;
-            }
+            List<StoredEvent> accepted = events.stream().filter(e -> destination.events().accepts(e.eventType()))
+                    .toList();
+            tx.queueDeliveries(destination.name(), accepted, nowMs);
+            created += accepted.size();
         }
         return created;
     }

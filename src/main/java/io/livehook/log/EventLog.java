@@ -36,6 +36,21 @@ public interface EventLog extends AutoCloseable {
     /** Events of one partition after {@code afterOffset}, in order, at most {@code limit}. */
     List<LoggedEvent> read(int partition, long afterOffset, int limit);
 
+    /** The event at {@code offset} of the partition if it is the one with that id (bodies are read this way). */
+    default Optional<LoggedEvent> read(int partition, long offset, String eventId) {
+        List<LoggedEvent> found = read(partition, offset - 1, 1);
+        return found.isEmpty() || !found.get(0).eventId().equals(eventId) || found.get(0).offset() != offset
+                ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /**
+     * The event with that id if the log took it recently (within the window it dedupes over); empty otherwise,
+     * or where a log cannot look ids up. What answers an event before processing has applied it.
+     */
+    default Optional<LoggedEvent> find(String eventId) {
+        return Optional.empty();
+    }
+
     /** The offset of the newest event in the partition, or 0 when it is empty. */
     long head(int partition);
 

@@ -136,6 +136,12 @@ public final class FileEventLog implements EventLog {
         return head.awaitAfter(offset, timeout);
     }
 
+    /** The event with this id if it arrived within the dedupe window. */
+    @Override
+    public Optional<LoggedEvent> find(String eventId) {
+        return writer.find(eventId);
+    }
+
     @Override
     public List<QuarantinedBody> quarantined(int limit) {
         return reader.quarantined(limit);

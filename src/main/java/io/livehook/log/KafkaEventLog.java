@@ -400,6 +400,20 @@ public final class KafkaEventLog implements EventLog {
         }
     }
 
+    /**
+     * Best effort: an event this process appended within its dedupe window. Another process's appends, and
+     * this one's before a restart, are not known here (they are found once processing applied them).
+     */
+    @Override
+    public Optional<LoggedEvent> find(String eventId) {
+        long candidate;
+        synchronized (idLock) {
+            candidate = recentIds.candidate(eventId);
+        }
+        return candidate == 0 ? Optional.empty()
+                : read((int) (candidate >>> OFFSET_BITS), candidate & ((1L << OFFSET_BITS) - 1), eventId);
+    }
+
     private Appended duplicateOf(Appended original) {
         duplicateCounts.merge(place(original.partition(), original.offset()), 1L, Long::sum);
         return new Appended(original.partition(), original.offset(), true);

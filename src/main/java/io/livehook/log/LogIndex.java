@@ -1,10 +1,7 @@
 package io.livehook.log;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Where records lie in the file, kept in memory: built by recovery, extended by the writer after each sync,
@@ -22,12 +19,17 @@ final class LogIndex {
      * second, and must not scan a stride each time.
      */
     static final int RECENT = 1 << 16;
+    static final int DUPLICATE_COUNTS = 1 << 16;
 
     private volatile long[] strideOffsets = new long[1024];
     private int filledSlots;
     private final long[] recentOffsets = new long[RECENT];
-    private final Map<Long, Long> duplicateCounts = new ConcurrentHashMap<>();
-    private final List<Long> quarantineOffsets = new CopyOnWriteArrayList<>();
+    /**
+     * How many times each recent event came again, for the newest {@link #DUPLICATE_COUNTS} events that did: a
+     * duplicate is only ever found for an event in the dedupe window, so older counts would never change.
+     */
+    private final ConcurrentSkipListMap<Long, Long> duplicateCounts = new ConcurrentSkipListMap<>();
+    private final Offsets quarantineOffsets = new Offsets();
 
     void event(long position, long offset) {
         recentOffsets[(int) (position & (RECENT - 1))] = offset;
@@ -42,6 +44,9 @@ final class LogIndex {
 
     void duplicate(long position) {
         duplicateCounts.merge(position, 1L, Long::sum);
+        if (duplicateCounts.size() > DUPLICATE_COUNTS) {
+            duplicateCounts.pollFirstEntry();
+        }
     }
 
     void quarantine(long offset) {
@@ -62,8 +67,11 @@ final class LogIndex {
         return recentOffsets[(int) (position & (RECENT - 1))];
     }
 
-    /** The offsets of quarantined bodies before {@code until}, oldest first. */
-    List<Long> quarantinedBefore(long until) {
-        return quarantineOffsets.stream().filter(offset -> offset < until).toList();
+    /**
+     * Up to {@code limit} of the newest quarantined bodies' offsets before {@code until}, newest first, each with
+     * its number (from 1).
+     */
+    long[][] quarantinedBefore(long until, int limit) {
+        return quarantineOffsets.newestBelow(until, limit);
     }
 }

@@ -74,14 +74,13 @@ final class LogReader {
     List<QuarantinedBody> quarantined(int limit) {
         // End first: a body the writer lists meanwhile lies beyond it and is left for the next call.
         long until = end.getAsLong();
-        List<Long> offsets = index.quarantinedBefore(until);
         List<QuarantinedBody> bodies = new ArrayList<>();
         try {
             LogFile.Reader reader = new LogFile.Reader(channel, until);
-            for (int i = offsets.size() - 1; i >= 0 && bodies.size() < limit; i--) {
-                LogFile.Entry entry = reader.read(offsets.get(i), i + 1);
+            for (long[] offset : index.quarantinedBefore(until, limit)) {
+                LogFile.Entry entry = reader.read(offset[0], offset[1]);
                 if (entry == null) {
-                    throw new IllegalStateException("event log " + file + " is damaged at byte " + offsets.get(i));
+                    throw new IllegalStateException("event log " + file + " is damaged at byte " + offset[0]);
                 }
                 bodies.add(entry.quarantined());
             }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,14 +144,22 @@ final class LogWriter implements GroupCommit.Committer {
 
     /** The position of the stored event with this id, if it arrived recently, or 0. */
     private long stored(String eventId) {
-        long candidate = recentIds.candidate(eventId);
-        if (candidate == 0) {
-            return 0;
+        return find(eventId).map(LoggedEvent::offset).orElse(0L);
+    }
+
+    /** The event with this id if it arrived within the dedupe window: what the dedupe finds, this finds. */
+    Optional<LoggedEvent> find(String eventId) {
+        long candidate;
+        synchronized (recentIds) { // the writer adds, the API's lookups read
+            candidate = recentIds.candidate(eventId);
         }
-        // Two ids can share a 64-bit hash: only the stored event's own id makes this a duplicate.
+        if (candidate == 0) {
+            return Optional.empty();
+        }
+        // Two ids can share a 64-bit hash: only the stored event's own id makes this the one.
         List<LoggedEvent> found = reader.read(candidate - 1, 1);
         return !found.isEmpty() && found.get(0).offset() == candidate && found.get(0).eventId().equals(eventId)
-                ? candidate : 0;
+                ? Optional.of(found.get(0)) : Optional.empty();
     }
 
     private void reserve(int bytes) {
@@ -202,7 +211,9 @@ final class LogWriter implements GroupCommit.Committer {
                     index.duplicate(p.position());
                 } else {
                     index.event(p.position(), p.offset());
-                    recentIds.add(p.write().event().eventId(), p.position(), now);
+                    synchronized (recentIds) {
+                        recentIds.add(p.write().event().eventId(), p.position(), now);
+                    }
                 }
             }
         } catch (Throwable e) {

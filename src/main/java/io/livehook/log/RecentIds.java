@@ -2,20 +2,29 @@ package io.livehook.log;
 
 /**
  * Which event ids a log has taken recently, and at which position (a number the log makes of its own
- * place, never 0): what turns LiveKit's retries into duplicates. LiveKit retries an event for seconds, a minute at most, so ids are kept for 12 to 24
- * hours, in two generations that rotate, rather than for ever in memory. Ids are held as 64-bit hashes in
- * open-addressed arrays (about 32 bytes an id); a hit is only a candidate, which the caller confirms
- * against the stored event.
+ * place, never 0): what turns LiveKit's retries into duplicates. LiveKit retries an event for seconds, a
+ * minute at most, so ids are kept in two generations that rotate, rather than for ever in memory: a
+ * generation ends after 12 hours, or sooner once it holds {@link #MAX_PER_GENERATION} ids, so that memory
+ * has a ceiling whatever the rate (64 MB at most; at 5,000 events/s the window is then 3 to 7 minutes). Ids
+ * are held as 64-bit hashes in open-addressed arrays (16 to 32 bytes an id); a hit is only a candidate,
+ * which the caller confirms against the stored event.
  */
 final class RecentIds {
     static final long GENERATION_MS = 12L * 60 * 60 * 1000;
+    static final int MAX_PER_GENERATION = 1 << 20;
 
+    private final int maxPerGeneration;
     private Generation current = new Generation();
     private Generation previous = new Generation();
     private long currentSinceMs;
 
     RecentIds(long nowMs) {
+        this(nowMs, MAX_PER_GENERATION);
+    }
+
+    RecentIds(long nowMs, int maxPerGeneration) {
         this.currentSinceMs = nowMs;
+        this.maxPerGeneration = maxPerGeneration;
     }
 
     /** The position of an earlier event whose id hashes like {@code eventId}, or 0. */
@@ -26,7 +35,7 @@ final class RecentIds {
     }
 
     void add(String eventId, long position, long nowMs) {
-        if (nowMs - currentSinceMs >= GENERATION_MS) {
+        if (nowMs - currentSinceMs >= GENERATION_MS || current.size >= maxPerGeneration) {
             previous = current;
             current = new Generation();
             currentSinceMs = nowMs;
@@ -66,6 +75,7 @@ final class RecentIds {
         }
 
         void put(long hash, long position) {
+            // Grown at half full: a generation of MAX_PER_GENERATION ids ends in a table of twice as many slots.
             if (size * 2 >= keys.length) {
                 grow();
             }

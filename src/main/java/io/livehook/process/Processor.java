@@ -3,19 +3,13 @@ package io.livehook.process;
 import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
-import io.livehook.retry.Backoff;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.livehook.state.StateTx;
-import io.livehook.state.StoredEvent;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,12 +36,18 @@ import org.slf4j.spi.LoggingEventBuilder;
 public final class Processor implements AutoCloseable {
     static final String CONSUMER = "process";
     private static final Logger log = LoggerFactory.getLogger(Processor.class);
-    private static final int READ_BATCH = 1000;
-    private static final int LANE_BATCH = 256;
-    private static final int LANE_CAPACITY = 2048;
+    private static final int READ_BATCH = 4096;
+    private static final int LANE_BATCH = 1024;
+    private static final int LANE_CAPACITY = 4096;
     private static final Duration IDLE_WAIT = Duration.ofMillis(200);
-    /** Pauses between attempts while the state store fails: 200 ms, doubling, at most 5 s. */
-    private static final Backoff STORE_RETRY = Backoff.doubling(Duration.ofMillis(200), Duration.ofSeconds(5));
+    /** How long a lane lets a batch of fewer than {@link #GATHERED} events wait for more. */
+    private static final Duration LINGER = Duration.ofMillis(10);
+    private static final int GATHERED = 128;
+    /**
+     * How often a reader saves how far everything is applied: a transaction of its own, which on SQLite takes
+     * the one writer's turn. A restart goes on from the last one saved and finds what came after it applied.
+     */
+    private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(1);
 
     private final EventLog eventLog;
     private final StateStore store;
@@ -57,6 +57,7 @@ public final class Processor implements AutoCloseable {
     private final List<Lane> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<InFlightOffsets> progress = new ArrayList<>();
+    private final BatchApplier applier;
     private final ProcessMetrics metrics;
     private final AtomicLong deadLetterSignal = new AtomicLong();
     private volatile boolean running;
@@ -84,7 +85,9 @@ public final class Processor implements AutoCloseable {
         for (int p = 0; p < eventLog.partitions(); p++) {
             progress.add(new InFlightOffsets(checkpointWithinLog(p)));
         }
-        this.metrics = new ProcessMetrics(registry);
+        this.applier = new BatchApplier(store, outbox, clock, () -> running);
+        this.metrics = new ProcessMetrics(registry, clock, eventLog, new StateQueries(store, clock), this::appliedUpTo,
+                partition -> progress.get(partition).oldestReceivedAtMs());
     }
 
     public void start() {
@@ -162,6 +165,7 @@ public final class Processor implements AutoCloseable {
         StoreOutage outage = new StoreOutage(log, "processing reader " + partition);
         long cursor = partitionProgress.watermark();
         long savedWatermark = cursor;
+        long savedAtNs = System.nanoTime() - CHECKPOINT_EVERY.toNanos();
         long seenRetrySignal = -1;
         while (running) {
             try {
@@ -181,13 +185,14 @@ public final class Processor implements AutoCloseable {
                     cursor = event.offset();
                 }
                 long watermark = partitionProgress.watermark();
-                if (watermark != savedWatermark) {
+                if (watermark != savedWatermark && System.nanoTime() - savedAtNs >= CHECKPOINT_EVERY.toNanos()) {
                     long saving = watermark;
                     store.inTransaction(tx -> {
                         tx.saveCheckpoint(CONSUMER, partition, saving);
                         return null;
                     });
                     savedWatermark = watermark;
+                    savedAtNs = System.nanoTime();
                     outage.over();
                 }
                 long retrySignal = deadLetterSignal.get();
@@ -218,9 +223,9 @@ public final class Processor implements AutoCloseable {
     private void requeueDeadLetters() throws SQLException, InterruptedException {
         List<DeadLetter> retrying = store.inTransaction(StateTx::deadLettersRetrying);
         for (DeadLetter letter : retrying) {
-            List<LoggedEvent> found = eventLog.read(letter.logPartition(), letter.logOffset() - 1, 1);
-            if (!found.isEmpty() && found.get(0).eventId().equals(letter.eventId())) {
-                laneFor(found.get(0)).queue.put(new Work(found.get(0), false));
+            var found = eventLog.read(letter.logPartition(), letter.logOffset(), letter.eventId());
+            if (found.isPresent()) {
+                laneFor(found.get()).queue.put(new Work(found.get(), false));
             }
         }
     }
@@ -228,9 +233,6 @@ public final class Processor implements AutoCloseable {
     private Lane laneFor(LoggedEvent event) {
         return lanes.get(Math.floorMod(event.queueKey().hashCode(), lanes.size()));
     }
-
-    /** One event to apply; {@code fresh} is false for a dead letter being retried. */
-    private record Work(LoggedEvent event, boolean fresh) {}
 
     private final class Lane {
         final int index;
@@ -252,8 +254,11 @@ public final class Processor implements AutoCloseable {
                     }
                     batch.add(first);
                     queue.drainTo(batch, LANE_BATCH - 1);
-                    List<Work> done = applyBatch(batch, outage);
-                    for (Work work : done) {
+                    gather(batch);
+                    List<Outcome> done = applier.apply(batch, outage);
+                    committed(done);
+                    for (int i = 0; i < done.size(); i++) {
+                        Work work = batch.get(i);
                         if (work.fresh()) {
                             progress.get(work.event().partition()).done(work.event().offset());
                         }
@@ -270,164 +275,55 @@ public final class Processor implements AutoCloseable {
                 }
             }
         }
-    }
 
-    /**
-     * Applies the batch in one transaction, waiting out a failing store; returns the work that is done
-     * (applied, duplicate or dead-lettered): all of it, or less when the processor stops first.
-     */
-    private List<Work> applyBatch(List<Work> batch, StoreOutage outage) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                List<Outcome> outcomes = store.inTransaction(tx -> {
-                    List<Outcome> results = new ArrayList<>(batch.size());
-                    for (Work work : batch) {
-                        results.add(applyOne(tx, work));
-                    }
-                    return results;
-                });
-                outage.over();
-                committed(outcomes);
-                return batch;
-            } catch (SQLException | RuntimeException e) {
-                if (!store.isTemporary(e)) {
-                    // Past what an event's savepoint can undo: apply them one by one to find the one it is.
-                    return applyOneByOne(batch, outage);
+        /**
+         * Lets a small batch wait a little for more events, up to {@link #LINGER}: a transaction costs about the
+         * same for one event as for dozens (its reads ahead, the pages its commit writes), so at a steady few
+         * thousand events a second, waiting a few milliseconds takes several times less CPU than committing
+         * each event on its own.
+         */
+        private void gather(List<Work> batch) throws InterruptedException {
+            long until = System.nanoTime() + LINGER.toNanos();
+            for (long left = LINGER.toNanos(); left > 0 && batch.size() < GATHERED && running;
+                    left = until - System.nanoTime()) {
+                Work next = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    return;
                 }
-                outage.failed(e);
-                if (!waitBeforeRetry(attempt)) {
-                    return List.of();
-                }
+                batch.add(next);
+                queue.drainTo(batch, LANE_BATCH - batch.size());
             }
         }
     }
 
-    private List<Work> applyOneByOne(List<Work> batch, StoreOutage outage) throws InterruptedException {
-        List<Work> done = new ArrayList<>(batch.size());
-        for (Work work : batch) {
-            if (!applyAlone(work, outage)) {
-                break; // stopping: what is not done is read again after the restart
-            }
-            done.add(work);
-        }
-        return done;
-    }
-
-    /**
-     * Applies one event in a transaction of its own, waiting out a failing store; an event that fails it on
-     * its own account is dead-lettered. False if the processor stopped first.
-     */
-    private boolean applyAlone(Work work, StoreOutage outage) throws InterruptedException {
-        LoggedEvent event = work.event();
-        for (int attempt = 1; running; attempt++) {
-            try {
-                Outcome outcome = store.inTransaction(tx -> applyOne(tx, work));
-                committed(List.of(outcome));
-                outage.over();
-                return true;
-            } catch (SQLException | RuntimeException e) {
-                if (store.isTemporary(e)) {
-                    outage.failed(e);
-                } else {
-                    try {
-                        String error = StoreOutage.describe(e);
-                        store.inTransaction(tx -> {
-                            tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(),
-                                    event.queueKey(), error, clock.millis());
-                            return null;
-                        });
-                        committed(List.of(deadLettered(event, error)));
-                        return true;
-                    } catch (SQLException | RuntimeException deadLetterFailure) {
-                        outage.failed(deadLetterFailure);
-                    }
-                }
-            }
-            if (!waitBeforeRetry(attempt)) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    /** A growing pause before the next attempt at a failing store; false if the processor stops meanwhile. */
-    private boolean waitBeforeRetry(int attempt) throws InterruptedException {
-        long pauseMs = STORE_RETRY.delay(attempt).toMillis();
-        for (long waited = 0; waited < pauseMs && running; waited += 50) {
-            Thread.sleep(Math.min(50, pauseMs - waited));
-        }
-        return running;
-    }
-
-    /** After the commit: count the outcomes and wake delivery if anything new was applied. */
+    /** After the commit: count and log the outcomes, and wake delivery if anything new was applied. */
     private void committed(List<Outcome> outcomes) {
-        outcomes.forEach(this::done);
-        if (outcomes.stream().anyMatch(o -> Outcome.APPLIED.equals(o.result()))) {
+        boolean applied = false;
+        for (Outcome outcome : outcomes) {
+            metrics.record(outcome);
+            applied |= Outcome.APPLIED.equals(outcome.result());
+            log(outcome);
+        }
+        if (applied) {
             outbox.committed();
         }
     }
 
-    private Outcome applyOne(StateTx tx, Work work) throws SQLException {
-        LoggedEvent event = work.event();
-        Savepoint savepoint = tx.savepoint();
-        try {
-            EventValidation.check(event);
-            LiveKitEvent parsed = LiveKitEvent.parse(event);
-            StoredEvent stored = stored(parsed);
-            if (!tx.recordEvent(stored)) {
-                if (!work.fresh()) {
-                    tx.resolveDeadLetter(event.eventId());
-                }
-                tx.release(savepoint);
-                return new Outcome(event, Outcome.DUPLICATE, List.of());
-            }
-            // Newly applied, so queued for delivery now: in this transaction, never again for a duplicate.
-            outbox.enqueue(tx, stored, clock.millis());
-            List<Anomaly> anomalies = EventRules.apply(tx, parsed);
-            if (!work.fresh()) {
-                tx.resolveDeadLetter(event.eventId());
-            }
-            tx.release(savepoint);
-            return new Outcome(event, Outcome.APPLIED, anomalies);
-        } catch (SQLException e) {
-            if (store.isTemporary(e)) {
-                throw e; // the store's failure, not the event's: the whole transaction is tried again
-            }
-            return deadLetter(tx, savepoint, event, e); // a constraint the event's data violates
-        } catch (Exception e) {
-            return deadLetter(tx, savepoint, event, e);
-        }
-    }
-
-    /** Undoes what the event did so far and dead-letters it, in the same transaction. */
-    private Outcome deadLetter(StateTx tx, Savepoint savepoint, LoggedEvent event, Exception cause)
-            throws SQLException {
-        tx.rollbackTo(savepoint);
-        String error = StoreOutage.describe(cause);
-        tx.recordDeadLetter(event.eventId(), event.partition(), event.offset(), event.eventType(), event.queueKey(),
-                error, clock.millis());
-        return deadLettered(event, error);
-    }
-
-    private Outcome deadLettered(LoggedEvent event, String error) {
-        withEvent(log.atWarn(), event, Outcome.DEAD_LETTERED)
-                .setMessage("event {} ({}) dead-lettered: {}")
-                .addArgument(event.eventId()).addArgument(event.eventType()).addArgument(error)
-                .log();
-        return new Outcome(event, Outcome.DEAD_LETTERED, List.of());
-    }
-
-    /** After the commit: count the outcome, and log it at debug level. */
-    private void done(Outcome outcome) {
-        metrics.record(outcome);
-        if (log.isDebugEnabled()) {
-            LoggingEventBuilder line = withEvent(log.atDebug(), outcome.event(), outcome.result());
+    private static void log(Outcome outcome) {
+        LoggedEvent event = outcome.event();
+        if (Outcome.DEAD_LETTERED.equals(outcome.result())) {
+            withEvent(log.atWarn(), event, outcome.result())
+                    .setMessage("event {} ({}) dead-lettered: {}")
+                    .addArgument(event.eventId()).addArgument(event.eventType()).addArgument(outcome.error())
+                    .log();
+        } else if (log.isDebugEnabled()) {
+            LoggingEventBuilder line = withEvent(log.atDebug(), event, outcome.result());
             if (!outcome.anomalies().isEmpty()) {
                 line = line.addKeyValue("anomalies",
                         String.join(",", outcome.anomalies().stream().map(Anomaly::kind).toList()));
             }
-            line.setMessage("event {} ({}) {}").addArgument(outcome.event().eventId())
-                    .addArgument(outcome.event().eventType()).addArgument(outcome.result())
+            line.setMessage("event {} ({}) {}").addArgument(event.eventId())
+                    .addArgument(event.eventType()).addArgument(outcome.result())
                     .log();
         }
     }
@@ -442,109 +338,11 @@ public final class Processor implements AutoCloseable {
                 .addKeyValue("outcome", outcome);
     }
 
-    private static StoredEvent stored(LiveKitEvent e) {
-        var event = e.event();
-        LoggedEvent logged = e.logged();
-        return new StoredEvent(logged.eventId(), logged.partition(), logged.offset(), logged.eventType(),
-                EventRules.KNOWN_TYPES.contains(logged.eventType()), logged.queueKey(), emptyToNull(e.roomSid()),
-                emptyToNull(e.roomName()), emptyToNull(event.getParticipant().getSid()),
-                emptyToNull(event.getParticipant().getIdentity()), emptyToNull(event.getTrack().getSid()),
-                emptyToNull(event.getEgressInfo().getEgressId()), emptyToNull(event.getIngressInfo().getIngressId()),
-                event.getCreatedAt() > 0 ? event.getCreatedAt() * 1000 : null, logged.receivedAt().toEpochMilli(),
-                logged.origin().label(), logged.keyId(), logged.body());
-    }
-
-    private static String emptyToNull(String value) {
-        return value == null || value.isEmpty() ? null : value;
-    }
-
     private static void sleepQuietly(Duration duration) {
         try {
             Thread.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** What applying one event did, for metrics after the commit. */
-    record Outcome(LoggedEvent event, String result, List<Anomaly> anomalies) {
-        static final String APPLIED = "applied";
-        static final String DUPLICATE = "duplicate";
-        static final String DEAD_LETTERED = "dead_lettered";
-    }
-
-    private final class ProcessMetrics {
-        private final MeterRegistry registry;
-        private final Timer delay;
-
-        ProcessMetrics(MeterRegistry registry) {
-            this.registry = registry;
-            this.delay = Timer.builder("livehook.process.delay")
-                    .description("Time from an event's ACK to its state being committed")
-                    .publishPercentileHistogram()
-                    .register(registry);
-            // Every anomaly kind exists from the start, at 0, so increase() sees the first one too.
-            for (AnomalyKind kind : AnomalyKind.values()) {
-                anomalies(kind.label());
-            }
-            StateQueries queries = new StateQueries(store, clock);
-            Gauge.builder("livehook.process.dead.letters", () -> countOrNaN(queries::unresolvedDeadLetters))
-                    .description("Events that could not be applied and are not resolved yet")
-                    .register(registry);
-            Gauge.builder("livehook.rooms.active", () -> countOrNaN(queries::activeRoomCount))
-                    .description("Rooms livehook believes are active")
-                    .register(registry);
-            for (int p = 0; p < progress.size(); p++) {
-                int partition = p;
-                Gauge.builder("livehook.log.head", () -> eventLog.head(partition))
-                        .description("Offset of the newest event in the log partition")
-                        .tag("partition", Integer.toString(partition))
-                        .register(registry);
-                Gauge.builder("livehook.process.lag.events", () -> eventLog.head(partition) - appliedUpTo(partition))
-                        .description("Events in the log not yet applied to state")
-                        .tag("partition", Integer.toString(partition))
-                        .register(registry);
-                Gauge.builder("livehook.process.lag.seconds", () -> {
-                            long oldest = progress.get(partition).oldestReceivedAtMs();
-                            return oldest < 0 ? 0 : Math.max(0, clock.millis() - oldest) / 1000.0;
-                        })
-                        .description("Age of the oldest event waiting to be applied")
-                        .tag("partition", Integer.toString(partition))
-                        .register(registry);
-            }
-        }
-
-        private double countOrNaN(java.util.function.LongSupplier count) {
-            try {
-                return count.getAsLong();
-            } catch (RuntimeException e) {
-                return Double.NaN; // a scrape must not fail because the store is busy or down
-            }
-        }
-
-        private Counter anomalies(String kind) {
-            return Counter.builder("livehook.process.anomalies")
-                    .description("Inferences made to fill gaps or reorderings in the stream, by kind")
-                    .tag("kind", kind)
-                    .register(registry);
-        }
-
-        void record(Outcome outcome) {
-            String type = EventRules.KNOWN_TYPES.contains(outcome.event().eventType()) ? outcome.event().eventType()
-                    : "unknown";
-            Counter.builder("livehook.process.events")
-                    .description("Events processed, by outcome and event type")
-                    .tag("outcome", outcome.result())
-                    .tag("type", type)
-                    .register(registry)
-                    .increment();
-            for (Anomaly anomaly : outcome.anomalies()) {
-                anomalies(anomaly.kind()).increment();
-            }
-            if (Outcome.APPLIED.equals(outcome.result())) {
-                delay.record(Math.max(0, clock.millis() - outcome.event().receivedAt().toEpochMilli()),
-                        TimeUnit.MILLISECONDS);
-            }
         }
     }
 

@@ -16,4 +16,8 @@ public record DeadLetter(
     public static final String OPEN = "open";
     public static final String RETRYING = "retrying";
     public static final String RESOLVED = "resolved";
+
+    /** One failure to apply an event, to be recorded as (or counted on) its dead letter. */
+    public record Failure(String eventId, int logPartition, long logOffset, String eventType, String queueKey,
+            String error, long atMs) {}
 }

@@ -14,6 +14,9 @@ final class DeadLetters {
 
     static final String COLUMNS = "event_id, log_partition, log_offset, event_type, queue_key, error, attempts, "
             + "status, first_failed_ms, last_failed_ms";
+    private static final String RECORD = "INSERT INTO dead_letters (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, 1, "
+            + "'open', ?, ?) ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, "
+            + "attempts = dead_letters.attempts + 1, status = 'open', last_failed_ms = excluded.last_failed_ms";
 
     static DeadLetter map(ResultSet rs) throws SQLException {
         return new DeadLetter(rs.getString("event_id"), rs.getInt("log_partition"), rs.getLong("log_offset"),
@@ -22,16 +25,21 @@ final class DeadLetters {
     }
 
     /** A first failure opens the dead letter; a later one (a retry that failed again) counts and reopens it. */
-    static void record(Statements sql, String eventId, int partition, long offset, String eventType, String queueKey,
-            String error, long nowMs) throws SQLException {
-        sql.update("INSERT INTO dead_letters (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, 1, 'open', ?, ?) "
-                        + "ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, "
-                        + "attempts = dead_letters.attempts + 1, status = 'open', last_failed_ms = excluded.last_failed_ms",
-                eventId, partition, offset, eventType, queueKey, error, nowMs, nowMs);
+    static void recordAll(Statements sql, List<DeadLetter.Failure> failures) throws SQLException {
+        List<Object[]> rows = new ArrayList<>(failures.size());
+        for (DeadLetter.Failure f : failures) {
+            rows.add(new Object[] {f.eventId(), f.logPartition(), f.logOffset(), f.eventType(), f.queueKey(), f.error(),
+                    f.atMs(), f.atMs()});
+        }
+        sql.batch(RECORD, rows);
     }
 
-    static void resolve(Statements sql, String eventId) throws SQLException {
-        sql.update("UPDATE dead_letters SET status = 'resolved' WHERE event_id = ?", eventId);
+    static void resolve(Statements sql, List<String> eventIds) throws SQLException {
+        List<Object[]> rows = new ArrayList<>(eventIds.size());
+        for (String eventId : eventIds) {
+            rows.add(new Object[] {eventId});
+        }
+        sql.batch("UPDATE dead_letters SET status = 'resolved' WHERE event_id = ?", rows);
     }
 
     static Optional<DeadLetter> byId(Statements sql, String eventId) throws SQLException {

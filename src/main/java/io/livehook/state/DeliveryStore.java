@@ -20,6 +20,8 @@ public final class DeliveryStore {
     private static final String D_COLUMNS = Statements.qualified("d", COLUMNS);
     private static final String ATTEMPT_COLUMNS = "attempt, started_ms, latency_ms, http_status, error, "
             + "response_snippet, outcome";
+    private static final String INSERT = "INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            + "'pending', 0, 0, ?, ?, ?, NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING";
     private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
 
     private final StateStore store;
@@ -33,10 +35,22 @@ public final class DeliveryStore {
     /** Queues the event for one destination inside the caller's transaction (the one applying it). */
     static void insert(Statements sql, String destination, StoredEvent e, int replay, long nowMs)
             throws SQLException {
-        sql.update("INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, "
-                        + "NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING",
-                destination, e.eventId(), replay, e.eventType(), e.queueKey(), e.logPartition(), e.logOffset(),
-                e.receivedAtMs(), nowMs, nowMs, nowMs);
+        sql.update(INSERT, row(destination, e, replay, nowMs));
+    }
+
+    /** Queues the events (originals, not replays) for one destination in one batch, in the caller's transaction. */
+    static void insertAll(Statements sql, String destination, List<StoredEvent> events, long nowMs)
+            throws SQLException {
+        List<Object[]> rows = new ArrayList<>(events.size());
+        for (StoredEvent e : events) {
+            rows.add(row(destination, e, 0, nowMs));
+        }
+        sql.batch(INSERT, rows);
+    }
+
+    private static Object[] row(String destination, StoredEvent e, int replay, long nowMs) {
+        return new Object[] {destination, e.eventId(), replay, e.eventType(), e.queueKey(), e.logPartition(),
+                e.logOffset(), e.receivedAtMs(), nowMs, nowMs, nowMs};
     }
 
     /**
@@ -82,13 +96,6 @@ public final class DeliveryStore {
         return store.read(sql -> sql.one("SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
                 + "AND status = 'pending' AND queue_key = ? ORDER BY log_partition, log_offset, replay LIMIT 1",
                 DeliveryStore::delivery, destination, queueKey));
-    }
-
-    /** What is forwarded of an event: its exact bytes, and who produced it (livekit, or livehook's corrections). */
-    public record Forwarded(byte[] body, String origin) {}
-
-    public Optional<Forwarded> forwarded(String eventId) {
-        return store.read(sql -> Events.forwarded(sql, eventId));
     }
 
     /**
@@ -297,7 +304,7 @@ public final class DeliveryStore {
                     + "e.queue_key, e.received_at_ms FROM events e" + where + " ORDER BY e.log_partition, e.log_offset",
                     rs -> new StoredEvent(rs.getString("event_id"), rs.getInt("log_partition"), rs.getLong("log_offset"),
                             rs.getString("event_type"), true, rs.getString("queue_key"), null, null, null, null, null,
-                            null, null, null, rs.getLong("received_at_ms"), null, null, null), params.toArray());
+                            null, null, null, rs.getLong("received_at_ms"), null, null, 0), params.toArray());
             int created = 0;
             for (StoredEvent e : events) {
                 if (!accepts.test(e.eventType())) {

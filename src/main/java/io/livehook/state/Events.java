@@ -17,18 +17,24 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The SQL of the events table: every event applied, in log order. It is the dedupe record (event_id), the
- * timeline and the raw archive.
+ * The SQL of the events table: every event applied, in log order. It is the dedupe record (event_id) and the
+ * timeline; the bodies are in the event log, at each row's position.
  */
 final class Events {
     private Events() {}
 
     static final String COLUMNS = "event_id, log_partition, log_offset, event_type, known_type, queue_key, room_sid, "
             + "room_name, participant_sid, participant_identity, track_sid, egress_id, ingress_id, created_at_ms, "
-            + "received_at_ms, origin, key_id, body";
-    private static final String SUMMARY_COLUMNS = COLUMNS.replace("body", "length(body) AS body_bytes");
+            + "received_at_ms, origin, key_id, body_bytes";
+    private static final String RECORD = "INSERT INTO events (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            + "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING";
     /** When an event happened by LiveKit's clock, or when it arrived for one without a time. */
     private static final String HAPPENED = "COALESCE(created_at_ms, received_at_ms)";
+    /**
+     * Applied before a position: a transaction records a whole batch of events as applied before it applies the
+     * first, and what the rules ask about must not depend on where a batch ends.
+     */
+    private static final String BEFORE = "(log_partition <> ? OR log_offset < ?)";
 
     static StoredEvent map(ResultSet rs) throws SQLException {
         return new StoredEvent(rs.getString("event_id"), rs.getInt("log_partition"), rs.getLong("log_offset"),
@@ -36,7 +42,7 @@ final class Events {
                 rs.getString("room_sid"), rs.getString("room_name"), rs.getString("participant_sid"),
                 rs.getString("participant_identity"), rs.getString("track_sid"), rs.getString("egress_id"),
                 rs.getString("ingress_id"), nullableLong(rs, "created_at_ms"), rs.getLong("received_at_ms"),
-                rs.getString("origin"), rs.getString("key_id"), rs.getBytes("body"));
+                rs.getString("origin"), rs.getString("key_id"), rs.getInt("body_bytes"));
     }
 
     private static EventSummary summary(ResultSet rs) throws SQLException {
@@ -48,31 +54,52 @@ final class Events {
                 rs.getString("origin"), rs.getString("key_id"), rs.getLong("body_bytes"));
     }
 
-    /** Records the event as applied; false if it already was (the dedupe that makes processing idempotent). */
-    static boolean record(Statements sql, StoredEvent e) throws SQLException {
-        return sql.update("INSERT INTO events (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        + "?, ?) ON CONFLICT (event_id) DO NOTHING",
-                e.eventId(), e.logPartition(), e.logOffset(), e.eventType(), e.knownType() ? 1 : 0, e.queueKey(),
-                e.roomSid(), e.roomName(), e.participantSid(), e.participantIdentity(), e.trackSid(), e.egressId(),
-                e.ingressId(), e.createdAtMs(), e.receivedAtMs(), e.origin(), e.keyId(), e.body()) == 1;
+    /**
+     * Records the events as applied, in one batch; each answer is false if that event already was (in an
+     * earlier transaction, earlier in this batch, or in a concurrent transaction that committed it first).
+     */
+    static boolean[] recordAll(Statements sql, List<StoredEvent> events) throws SQLException {
+        List<Object[]> rows = new ArrayList<>(events.size());
+        for (StoredEvent e : events) {
+            rows.add(row(e));
+        }
+        int[] counts = sql.batch(RECORD, rows);
+        boolean[] recorded = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            recorded[i] = counts[i] == 1;
+        }
+        return recorded;
+    }
+
+    private static Object[] row(StoredEvent e) {
+        return new Object[] {e.eventId(), e.logPartition(), e.logOffset(), e.eventType(), e.knownType() ? 1 : 0,
+                e.queueKey(), e.roomSid(), e.roomName(), e.participantSid(), e.participantIdentity(), e.trackSid(),
+                e.egressId(), e.ingressId(), e.createdAtMs(), e.receivedAtMs(), e.origin(), e.keyId(), e.bodyBytes()};
     }
 
     static long count(Statements sql) throws SQLException {
         return sql.count("SELECT count(*) FROM events");
     }
 
-    /** When the newest applied event of the room happened, as {@link #lastOfParticipantMs}; 0 if none. */
-    static long lastOfRoomMs(Statements sql, String roomSid) throws SQLException {
-        return sql.count("SELECT coalesce(max(" + HAPPENED + "), 0) FROM events WHERE room_sid = ?", roomSid);
+    /**
+     * When the newest event of the room applied before {@code before} (in its partition; any position in
+     * another) happened, as {@link #lastOfParticipantMs}; 0 if none.
+     */
+    static long lastOfRoomMs(Statements sql, String roomSid, LogPosition before) throws SQLException {
+        return sql.count("SELECT coalesce(max(" + HAPPENED + "), 0) FROM events WHERE room_sid = ? AND " + BEFORE,
+                roomSid, before.logPartition(), before.logOffset());
     }
 
     /**
-     * When the newest applied event about the participant happened, by LiveKit's clock (received time for an
-     * event without one); 0 if there is none. Track events count, though they do not touch the session row.
+     * When the newest event about the participant (sid) of the room applied before {@code before} happened, by
+     * LiveKit's clock (received time for an event without one); 0 if there is none. Track events count, though
+     * they do not touch the session row; events that name the room without its sid count too.
      */
-    static long lastOfParticipantMs(Statements sql, String identity, String sid) throws SQLException {
-        return sql.count("SELECT coalesce(max(" + HAPPENED + "), 0) FROM events WHERE participant_identity = ? "
-                + "AND participant_sid = ?", identity, sid);
+    static long lastOfParticipantMs(Statements sql, String roomSid, String roomName, String sid, LogPosition before)
+            throws SQLException {
+        return sql.count("SELECT coalesce(max(" + HAPPENED + "), 0) FROM events WHERE (room_sid = ? "
+                + "OR (room_sid IS NULL AND room_name = ?)) AND participant_sid = ? AND " + BEFORE, roomSid, roomName,
+                sid, before.logPartition(), before.logOffset());
     }
 
     /**
@@ -99,7 +126,7 @@ final class Events {
     static Page<EventSummary> page(Statements sql, EventFilter filter, EventKey before, int limit)
             throws SQLException {
         List<Object> params = new ArrayList<>();
-        StringBuilder query = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM events WHERE 1 = 1");
+        StringBuilder query = new StringBuilder("SELECT " + COLUMNS + " FROM events WHERE 1 = 1");
         if (filter.room() != null) {
             query.append(" AND (room_name = ? OR room_sid = ?)");
             params.add(filter.room());
@@ -136,7 +163,7 @@ final class Events {
         long from = room.startedAtMs() == null ? Long.MIN_VALUE : room.startedAtMs() - 999; // createdAt is in s
         long to = room.finishedAtMs() == null ? Long.MAX_VALUE : room.finishedAtMs();
         List<Object> params = new ArrayList<>(List.of(room.sid(), room.name(), from, to));
-        StringBuilder query = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM events WHERE (room_sid = ? "
+        StringBuilder query = new StringBuilder("SELECT " + COLUMNS + " FROM events WHERE (room_sid = ? "
                 + "OR (room_sid IS NULL AND room_name = ? AND " + HAPPENED + " BETWEEN ? AND ?))");
         if (after != null) {
             query.append(" AND (log_partition > ? OR (log_partition = ? AND log_offset > ?))");
@@ -150,18 +177,7 @@ final class Events {
     }
 
     static Optional<EventSummary> summary(Statements sql, String eventId) throws SQLException {
-        return sql.one("SELECT " + SUMMARY_COLUMNS + " FROM events WHERE event_id = ?", Events::summary, eventId);
-    }
-
-    /** The exact bytes LiveKit sent for an applied event. */
-    static Optional<byte[]> body(Statements sql, String eventId) throws SQLException {
-        return sql.one("SELECT body FROM events WHERE event_id = ?", rs -> rs.getBytes(1), eventId);
-    }
-
-    /** What is forwarded of an event: its exact bytes, and who produced it (livekit, or livehook's corrections). */
-    static Optional<DeliveryStore.Forwarded> forwarded(Statements sql, String eventId) throws SQLException {
-        return sql.one("SELECT body, origin FROM events WHERE event_id = ?",
-                rs -> new DeliveryStore.Forwarded(rs.getBytes(1), rs.getString(2)), eventId);
+        return sql.one("SELECT " + COLUMNS + " FROM events WHERE event_id = ?", Events::summary, eventId);
     }
 
     /** How many applied events of each type, most frequent first; unknown types included. */

@@ -9,6 +9,7 @@ import io.livehook.state.StateQueries.RoomKey;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,12 @@ final class Rooms {
 
     static final String COLUMNS = "sid, name, status, started_at_ms, start_source, finished_at_ms, end_source, "
             + "metadata, peak_participants, last_event_ms";
+    private static final String SAVE = "INSERT INTO rooms (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "ON CONFLICT (sid) DO UPDATE SET name = excluded.name, status = excluded.status, "
+            + "started_at_ms = excluded.started_at_ms, start_source = excluded.start_source, "
+            + "finished_at_ms = excluded.finished_at_ms, end_source = excluded.end_source, "
+            + "metadata = excluded.metadata, peak_participants = excluded.peak_participants, "
+            + "last_event_ms = excluded.last_event_ms";
     /** Rooms newest first; nulls (never seen in practice) sort as oldest on every database alike. */
     private static final String ORDER_KEY = "COALESCE(started_at_ms, 0)";
 
@@ -34,6 +41,10 @@ final class Rooms {
 
     static Optional<Room> byId(Statements sql, String sid) throws SQLException {
         return sql.one("SELECT " + COLUMNS + " FROM rooms WHERE sid = ?", Rooms::map, sid);
+    }
+
+    static List<Room> byIds(Statements sql, Collection<String> sids) throws SQLException {
+        return sql.in("SELECT " + COLUMNS + " FROM rooms WHERE 1 = 1", "sid", sids, Rooms::map);
     }
 
     /** The room a sid-less event (ingress, some egress) of that name refers to: an active one, else the newest. */
@@ -52,15 +63,18 @@ final class Rooms {
                 + "LIMIT 1", Rooms::map, sidOrName);
     }
 
-    static void save(Statements sql, Room r) throws SQLException {
-        sql.update("INSERT INTO rooms (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        + "ON CONFLICT (sid) DO UPDATE SET name = excluded.name, status = excluded.status, "
-                        + "started_at_ms = excluded.started_at_ms, start_source = excluded.start_source, "
-                        + "finished_at_ms = excluded.finished_at_ms, end_source = excluded.end_source, "
-                        + "metadata = excluded.metadata, peak_participants = excluded.peak_participants, "
-                        + "last_event_ms = excluded.last_event_ms",
-                r.sid(), r.name(), r.status(), r.startedAtMs(), r.startSource(), r.finishedAtMs(), r.endSource(),
-                r.metadata(), r.peakParticipants(), r.lastEventMs());
+    /** Saves the rows in one batch. */
+    static void saveAll(Statements sql, Collection<Room> rows) throws SQLException {
+        List<Object[]> params = new ArrayList<>(rows.size());
+        for (Room r : rows) {
+            params.add(row(r));
+        }
+        sql.batch(SAVE, params);
+    }
+
+    private static Object[] row(Room r) {
+        return new Object[] {r.sid(), r.name(), r.status(), r.startedAtMs(), r.startSource(), r.finishedAtMs(),
+                r.endSource(), r.metadata(), r.peakParticipants(), r.lastEventMs()};
     }
 
     /** Active rooms by name, or the active room(s) of one name, oldest first. */

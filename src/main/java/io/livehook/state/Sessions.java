@@ -9,8 +9,14 @@ import io.livehook.state.StateQueries.SessionSpan;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The SQL of the sessions table: one row per participant connection (sid); presence is by identity. A
@@ -22,6 +28,13 @@ final class Sessions {
 
     static final String COLUMNS = "sid, room_sid, room_name, identity, name, kind, metadata, joined_at_ms, "
             + "start_source, left_at_ms, end_source, final_state, disconnect_reason, last_event_ms";
+    private static final String SAVE = "INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "ON CONFLICT (sid) DO UPDATE SET room_sid = excluded.room_sid, room_name = excluded.room_name, "
+            + "identity = excluded.identity, name = excluded.name, kind = excluded.kind, "
+            + "metadata = excluded.metadata, joined_at_ms = excluded.joined_at_ms, "
+            + "start_source = excluded.start_source, left_at_ms = excluded.left_at_ms, "
+            + "end_source = excluded.end_source, final_state = excluded.final_state, "
+            + "disconnect_reason = excluded.disconnect_reason, last_event_ms = excluded.last_event_ms";
     /** How long a session lasts in ms, never negative; binds "now" twice. Aliases: s sessions, r rooms. */
     static final String DURATION;
     private static final String ORDER_KEY = "COALESCE(s.joined_at_ms, 0)";
@@ -44,9 +57,42 @@ final class Sessions {
         return sql.one("SELECT " + COLUMNS + " FROM sessions WHERE sid = ?", Sessions::map, sid);
     }
 
-    static List<Session> open(Statements sql, String roomSid) throws SQLException {
-        return sql.list("SELECT " + COLUMNS + " FROM sessions WHERE room_sid = ? AND end_source IS NULL ORDER BY sid",
-                Sessions::map, roomSid);
+    static List<Session> byIds(Statements sql, Collection<String> sids) throws SQLException {
+        return sql.in("SELECT " + COLUMNS + " FROM sessions WHERE 1 = 1", "sid", sids, Sessions::map);
+    }
+
+    /**
+     * The open sessions of each (room sid, identity) pair: one query per room, through the index of open sessions
+     * by room and identity, which both databases take whatever plan they make for it. (Pairs ORed together were
+     * a scan on PostgreSQL; identities alone, a walk through every session each identity ever had.)
+     */
+    static List<Session> openOf(Statements sql, List<Map.Entry<String, String>> roomAndIdentity) throws SQLException {
+        Map<String, Set<String>> byRoom = new LinkedHashMap<>();
+        for (Map.Entry<String, String> pair : roomAndIdentity) {
+            byRoom.computeIfAbsent(pair.getKey(), r -> new HashSet<>()).add(pair.getValue());
+        }
+        List<Session> found = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> room : byRoom.entrySet()) {
+            found.addAll(sql.in("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL AND room_sid = ?",
+                    new Object[] {room.getKey()}, "identity", room.getValue(), "", Sessions::map));
+        }
+        return found;
+    }
+
+    /** Who is in each room now (distinct identities with an open session), for the rooms that have anyone. */
+    static Map<String, Integer> presentCounts(Statements sql, Collection<String> roomSids) throws SQLException {
+        Map<String, Integer> counts = new HashMap<>();
+        for (var row : sql.in("SELECT room_sid, count(DISTINCT identity) FROM sessions WHERE end_source IS NULL",
+                "room_sid", roomSids, " GROUP BY room_sid", rs -> Map.entry(rs.getString(1), rs.getInt(2)))) {
+            counts.put(row.getKey(), row.getValue());
+        }
+        return counts;
+    }
+
+    /** The open sessions of the rooms. */
+    static List<Session> openOfRooms(Statements sql, Collection<String> roomSids) throws SQLException {
+        return sql.in("SELECT " + COLUMNS + " FROM sessions WHERE end_source IS NULL", "room_sid", roomSids,
+                Sessions::map);
     }
 
     static List<Session> ofRoom(Statements sql, String roomSid) throws SQLException {
@@ -65,16 +111,19 @@ final class Sessions {
                 + "ORDER BY identity", rs -> rs.getString(1), roomSid);
     }
 
-    static void save(Statements sql, Session s) throws SQLException {
-        sql.update("INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        + "ON CONFLICT (sid) DO UPDATE SET room_sid = excluded.room_sid, room_name = excluded.room_name, "
-                        + "identity = excluded.identity, name = excluded.name, kind = excluded.kind, "
-                        + "metadata = excluded.metadata, joined_at_ms = excluded.joined_at_ms, "
-                        + "start_source = excluded.start_source, left_at_ms = excluded.left_at_ms, "
-                        + "end_source = excluded.end_source, final_state = excluded.final_state, "
-                        + "disconnect_reason = excluded.disconnect_reason, last_event_ms = excluded.last_event_ms",
-                s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(), s.joinedAtMs(),
-                s.startSource(), s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(), s.lastEventMs());
+    /** Saves the rows in one batch. */
+    static void saveAll(Statements sql, Collection<Session> rows) throws SQLException {
+        List<Object[]> params = new ArrayList<>(rows.size());
+        for (Session s : rows) {
+            params.add(row(s));
+        }
+        sql.batch(SAVE, params);
+    }
+
+    private static Object[] row(Session s) {
+        return new Object[] {s.sid(), s.roomSid(), s.roomName(), s.identity(), s.name(), s.kind(), s.metadata(),
+                s.joinedAtMs(), s.startSource(), s.leftAtMs(), s.endSource(), s.finalState(), s.disconnectReason(),
+                s.lastEventMs()};
     }
 
     /** A room's sessions in join order, each with how long it lasted. */

@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -45,7 +47,16 @@ final class SqliteDialect implements StateDialect {
     @Override
     public Writers writers(StateLocation location, DataSource pool) {
         try {
-            return new Writers.OneWriter(dataSource(location).getConnection());
+            Connection writer = dataSource(location).getConnection();
+            try (Statement pragma = writer.createStatement()) {
+                // The writer commits every few milliseconds: a checkpoint at SQLite's default 1,000 pages of
+                // WAL copied the same index pages into the file again and again (processing ingest-load's
+                // traffic: 45 µs of CPU per event against 66). The WAL grows to about 40 MB before one.
+                pragma.execute("PRAGMA wal_autocheckpoint = 10000");
+                // The index pages a batch touches stay cached between batches; readers keep the default.
+                pragma.execute("PRAGMA cache_size = -16384");
+            }
+            return new Writers.OneWriter(writer);
         } catch (SQLException e) {
             throw new StateUnavailableException("cannot open the state store's writer on " + location.describe()
                     + ": " + e.getMessage(), e);

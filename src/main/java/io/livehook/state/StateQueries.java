@@ -256,11 +256,6 @@ public final class StateQueries {
         return store.read(sql -> Events.summary(sql, eventId));
     }
 
-    /** The exact bytes LiveKit sent for an applied event. */
-    public Optional<byte[]> eventBody(String eventId) {
-        return store.read(sql -> Events.body(sql, eventId));
-    }
-
     /** How many applied events of each type, most frequent first; unknown types included. */
     public List<EventTypeCount> eventTypes() {
         return store.read(Events::types);

@@ -1,8 +1,10 @@
 package io.livehook.state;
 
+import io.livehook.state.StateQueries.LogPosition;
 import java.sql.SQLException;
-import java.sql.Savepoint;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,36 +22,32 @@ public final class StateTx {
         return sql;
     }
 
-    public Savepoint savepoint() throws SQLException {
-        return sql.connection().setSavepoint();
-    }
-
-    public void rollbackTo(Savepoint savepoint) throws SQLException {
-        sql.connection().rollback(savepoint);
-    }
-
-    public void release(Savepoint savepoint) throws SQLException {
-        sql.connection().releaseSavepoint(savepoint);
-    }
-
     // -- events ------------------------------------------------------------------------------------
 
-    /** Records the event as applied; false if it already was (the dedupe that makes processing idempotent). */
-    public boolean recordEvent(StoredEvent e) throws SQLException {
-        return Events.record(sql, e);
-    }
-
-    /** When the newest applied event of the room happened, as {@link #lastEventMsOfParticipant}; 0 if none. */
-    public long lastEventMsOfRoom(String roomSid) throws SQLException {
-        return Events.lastOfRoomMs(sql, roomSid);
+    /**
+     * Records the events as applied, in one batch; each answer is false if that event already was: in an earlier
+     * transaction, earlier in the list, or in a concurrent transaction that committed it first.
+     */
+    public boolean[] recordEvents(List<StoredEvent> events) throws SQLException {
+        return Events.recordAll(sql, events);
     }
 
     /**
-     * When the newest applied event about the participant happened, by LiveKit's clock (received time for an
-     * event without one); 0 if there is none. Track events count, though they do not touch the session row.
+     * When the newest event of the room applied before {@code before} happened, as
+     * {@link #lastEventMsOfParticipant}; 0 if none.
      */
-    public long lastEventMsOfParticipant(String identity, String sid) throws SQLException {
-        return Events.lastOfParticipantMs(sql, identity, sid);
+    public long lastEventMsOfRoom(String roomSid, LogPosition before) throws SQLException {
+        return Events.lastOfRoomMs(sql, roomSid, before);
+    }
+
+    /**
+     * When the newest event about the participant (sid) of the room, applied before {@code before}, happened, by
+     * LiveKit's clock (received time for an event without one); 0 if there is none. Track events count, though
+     * they do not touch the session row.
+     */
+    public long lastEventMsOfParticipant(String roomSid, String roomName, String sid, LogPosition before)
+            throws SQLException {
+        return Events.lastOfParticipantMs(sql, roomSid, roomName, sid, before);
     }
 
     // -- rooms, sessions, tracks ----------------------------------------------------------------------
@@ -58,21 +56,41 @@ public final class StateTx {
         return Rooms.byId(sql, sid);
     }
 
+    /** The rooms of those sids that exist. */
+    public List<Room> rooms(Collection<String> sids) throws SQLException {
+        return Rooms.byIds(sql, sids);
+    }
+
     /** The room a sid-less event (ingress, some egress) of that name refers to: an active one, else the newest. */
     public Optional<Room> latestRoomNamed(String name) throws SQLException {
         return Rooms.currentNamed(sql, name);
     }
 
-    public void saveRoom(Room r) throws SQLException {
-        Rooms.save(sql, r);
+    public void saveRooms(Collection<Room> rooms) throws SQLException {
+        Rooms.saveAll(sql, rooms);
     }
 
     public Optional<Session> session(String sid) throws SQLException {
         return Sessions.byId(sql, sid);
     }
 
-    public List<Session> openSessions(String roomSid) throws SQLException {
-        return Sessions.open(sql, roomSid);
+    /** The sessions of those sids that exist. */
+    public List<Session> sessions(Collection<String> sids) throws SQLException {
+        return Sessions.byIds(sql, sids);
+    }
+
+    public List<Session> openSessionsOfRooms(Collection<String> roomSids) throws SQLException {
+        return Sessions.openOfRooms(sql, roomSids);
+    }
+
+    /** The open sessions of each (room sid, identity) pair. */
+    public List<Session> openSessionsOf(List<Map.Entry<String, String>> roomAndIdentity) throws SQLException {
+        return Sessions.openOf(sql, roomAndIdentity);
+    }
+
+    /** {@link #presentIdentities} of each room that has anyone present; rooms left out have no one. */
+    public Map<String, Integer> presentIdentities(Collection<String> roomSids) throws SQLException {
+        return Sessions.presentCounts(sql, roomSids);
     }
 
     /** Who is in the room now: distinct identities with an open session (a reconnect is one person). */
@@ -80,20 +98,25 @@ public final class StateTx {
         return Sessions.presentCount(sql, roomSid);
     }
 
-    public void saveSession(Session s) throws SQLException {
-        Sessions.save(sql, s);
+    public void saveSessions(Collection<Session> sessions) throws SQLException {
+        Sessions.saveAll(sql, sessions);
     }
 
     public Optional<Track> track(String sid) throws SQLException {
         return Tracks.byId(sql, sid);
     }
 
-    public List<Track> openTracksOfParticipant(String participantSid) throws SQLException {
-        return Tracks.openOfParticipant(sql, participantSid);
+    /** The tracks of those sids that exist. */
+    public List<Track> tracks(Collection<String> sids) throws SQLException {
+        return Tracks.byIds(sql, sids);
     }
 
-    public void saveTrack(Track t) throws SQLException {
-        Tracks.save(sql, t);
+    public List<Track> openTracksOfParticipants(Collection<String> participantSids) throws SQLException {
+        return Tracks.openOfParticipants(sql, participantSids);
+    }
+
+    public void saveTracks(Collection<Track> tracks) throws SQLException {
+        Tracks.saveAll(sql, tracks);
     }
 
     // -- egress and ingress ------------------------------------------------------------------------
@@ -102,40 +125,50 @@ public final class StateTx {
         return EgressAndIngress.egressById(sql, egressId);
     }
 
-    public void saveEgress(Egress e) throws SQLException {
-        EgressAndIngress.saveEgress(sql, e);
+    /** The egress of those ids that exist. */
+    public List<Egress> egress(Collection<String> egressIds) throws SQLException {
+        return EgressAndIngress.egressByIds(sql, egressIds);
     }
 
-    public void addEgressHistory(String egressId, String eventId, String status, long updatedAtNs) throws SQLException {
-        EgressAndIngress.addEgressHistory(sql, egressId, eventId, status, updatedAtNs);
+    public void saveEgress(Collection<Egress> egress) throws SQLException {
+        EgressAndIngress.saveEgress(sql, egress);
+    }
+
+    public void addEgressHistory(List<StatusChange> changes) throws SQLException {
+        EgressAndIngress.addEgressHistory(sql, changes);
     }
 
     public Optional<Ingress> ingress(String ingressId) throws SQLException {
         return EgressAndIngress.ingressById(sql, ingressId);
     }
 
-    public void saveIngress(Ingress i) throws SQLException {
-        EgressAndIngress.saveIngress(sql, i);
+    /** The ingress of those ids that exist. */
+    public List<Ingress> ingress(Collection<String> ingressIds) throws SQLException {
+        return EgressAndIngress.ingressByIds(sql, ingressIds);
     }
 
-    public void addIngressHistory(String ingressId, String eventId, String status, long updatedAtMs)
-            throws SQLException {
-        EgressAndIngress.addIngressHistory(sql, ingressId, eventId, status, updatedAtMs);
+    public void saveIngress(Collection<Ingress> ingress) throws SQLException {
+        EgressAndIngress.saveIngress(sql, ingress);
+    }
+
+    public void addIngressHistory(List<StatusChange> changes) throws SQLException {
+        EgressAndIngress.addIngressHistory(sql, changes);
     }
 
     // -- anomalies, dead letters, checkpoints, deliveries ---------------------------------------------
 
-    public void recordAnomaly(Anomaly a) throws SQLException {
-        Anomalies.add(sql, a);
+    /** Records the anomalies in their order. */
+    public void recordAnomalies(List<Anomaly> anomalies) throws SQLException {
+        Anomalies.addAll(sql, anomalies);
     }
 
-    public void recordDeadLetter(String eventId, int partition, long offset, String eventType, String queueKey,
-            String error, long nowMs) throws SQLException {
-        DeadLetters.record(sql, eventId, partition, offset, eventType, queueKey, error, nowMs);
+    /** Opens a dead letter for each first failure, counts and reopens it for a later one. */
+    public void recordDeadLetters(List<DeadLetter.Failure> failures) throws SQLException {
+        DeadLetters.recordAll(sql, failures);
     }
 
-    public void resolveDeadLetter(String eventId) throws SQLException {
-        DeadLetters.resolve(sql, eventId);
+    public void resolveDeadLetters(List<String> eventIds) throws SQLException {
+        DeadLetters.resolve(sql, eventIds);
     }
 
     /** Marks open dead letters for retry; returns those marked. */
@@ -155,8 +188,8 @@ public final class StateTx {
         Checkpoints.save(sql, consumer, partition, offset);
     }
 
-    /** Queues a newly applied event for delivery to one destination, in the transaction that applies it. */
-    public void queueDelivery(String destination, StoredEvent event, long nowMs) throws SQLException {
-        DeliveryStore.insert(sql, destination, event, 0, nowMs);
+    /** Queues newly applied events for delivery to one destination, in the transaction that applies them. */
+    public void queueDeliveries(String destination, List<StoredEvent> events, long nowMs) throws SQLException {
+        DeliveryStore.insertAll(sql, destination, events, nowMs);
     }
 }

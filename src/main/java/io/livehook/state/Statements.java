@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,8 @@ import java.util.Optional;
 final class Statements implements AutoCloseable {
     /** Enough for every fixed statement; filters with a variable number of ids make more, and old ones go. */
     private static final int CACHED = 128;
+    /** The most values one IN list binds. */
+    private static final int MAX_IN = 256;
 
     private final Connection connection;
     private final Map<String, PreparedStatement> bySql = new LinkedHashMap<>(CACHED, 0.75f, true) {
@@ -56,6 +60,57 @@ final class Statements implements AutoCloseable {
             forget(sql, statement);
             throw e;
         }
+    }
+
+    /** Runs the statement once per row in one batch (one round trip where the driver can); the update counts. */
+    int[] batch(String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return new int[0];
+        }
+        PreparedStatement statement = prepared(sql);
+        try {
+            for (Object[] params : rows) {
+                bind(statement, params);
+                statement.addBatch();
+            }
+            return statement.executeBatch();
+        } catch (SQLException e) {
+            forget(sql, statement);
+            throw e;
+        }
+    }
+
+    /**
+     * The rows of {@code select} whose {@code column} is one of {@code values}: {@code select} ends in a WHERE
+     * clause that the IN list is ANDed to. Lists are cut into chunks and padded to a power of two (repeating a
+     * value), so that a few statements stay prepared whatever the number of values.
+     */
+    <T> List<T> in(String select, String column, Collection<String> values, Row<T> row) throws SQLException {
+        return in(select, column, values, "", row);
+    }
+
+    /** As {@link #in(String, String, Collection, Row)}, with {@code suffix} (GROUP BY, ORDER BY) after the list. */
+    <T> List<T> in(String select, String column, Collection<String> values, String suffix, Row<T> row)
+            throws SQLException {
+        return in(select, new Object[0], column, values, suffix, row);
+    }
+
+    /** As {@link #in(String, String, Collection, String, Row)}, with {@code select}'s own parameters first. */
+    <T> List<T> in(String select, Object[] selectParams, String column, Collection<String> values, String suffix,
+            Row<T> row) throws SQLException {
+        List<T> results = new ArrayList<>();
+        List<String> all = List.copyOf(values);
+        for (int from = 0; from < all.size(); from += MAX_IN) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + MAX_IN));
+            int size = Integer.highestOneBit(chunk.size());
+            size = size == chunk.size() ? size : size * 2;
+            Object[] params = Arrays.copyOf(selectParams, selectParams.length + size);
+            for (int i = 0; i < size; i++) {
+                params[selectParams.length + i] = chunk.get(Math.min(i, chunk.size() - 1));
+            }
+            results.addAll(list(select + " AND " + column + " IN (" + placeholders(size) + ")" + suffix, row, params));
+        }
+        return results;
     }
 
     <T> List<T> list(String sql, Row<T> row, Object... params) throws SQLException {

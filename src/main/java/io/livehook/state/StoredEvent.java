@@ -1,6 +1,9 @@
 package io.livehook.state;
 
-/** An applied event with what it is about, for timelines and queries; {@code body} is the bytes received. */
+/**
+ * An applied event with what it is about, for timelines and queries. Its body stays in the event log, at
+ * {@code logPartition}/{@code logOffset}; {@code bodyBytes} is its size.
+ */
 public record StoredEvent(
         String eventId,
         int logPartition,
@@ -19,4 +22,4 @@ public record StoredEvent(
         long receivedAtMs,
         String origin,
         String keyId,
-        byte[] body) {}
+        int bodyBytes) {}

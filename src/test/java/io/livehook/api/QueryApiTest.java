@@ -351,7 +351,7 @@ class QueryApiTest {
                  "room_sid": "RM_1", "room_name": "standup", "participant_sid": "PA_b1",
                  "participant_identity": "bob", "track_sid": null, "egress_id": null, "ingress_id": null,
                  "origin": "livekit", "key_id": "APItestkey", "queue_key": "standup", "log_partition": 0,
-                 "log_offset": 3, "body_bytes": LENGTH}
+                 "log_offset": 3, "body_bytes": LENGTH, "status": "applied"}
                 """.replace("LENGTH", Integer.toString(BOB_JOIN.getBytes(StandardCharsets.UTF_8).length))));
     }
 
@@ -468,7 +468,7 @@ class QueryApiTest {
         assertThat(detail.get("body").asText()).isEqualTo(BAD_EVENT);
         assertThat(detail.get("key_id").asText()).isEqualTo(LivehookFixture.API_KEY);
         assertThat(detail.get("received_at_ms").asLong()).isBetween(startedMs, postedMs);
-        assertThat(server.get("/api/events/EV_bad").statusCode()).isEqualTo(404);
+        assertThat(server.json("/api/events/EV_bad").get("status").asText()).isEqualTo("dead_lettered");
 
         HttpResponse<byte[]> retry = server.post("/api/dead-letters/retry",
                 "{\"event_ids\": [\"EV_bad\", \"EV_unknown\", \"EV_bad\"]}");

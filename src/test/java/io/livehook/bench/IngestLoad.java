@@ -57,7 +57,8 @@ public final class IngestLoad {
     // ------------------------------------------------------------------ options
 
     record Options(Path jar, Path testClasses, int durationSeconds, int warmupSeconds, int concurrency, int rate,
-            int openConnections, int runs, List<String> serverJvm, boolean keepData, String only, int processingRate) {
+            int openConnections, int runs, List<String> serverJvm, boolean keepData, String only, int processingRate,
+            int soakSeconds) {
 
         static Options parse(String[] args) {
             Map<String, String> o = new LinkedHashMap<>(Map.of(
@@ -65,6 +66,7 @@ public final class IngestLoad {
                     "--duration", "10", "--warmup", "20", "--concurrency", "32", "--rate", "5000",
                     "--open-connections", "64", "--runs", "3", "--server-jvm", "", "--only", "both"));
             o.put("--processing-rate", "1000");
+            o.put("--soak", "0");
             boolean keep = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -90,7 +92,7 @@ public final class IngestLoad {
                     positive(o, "--duration"), Integer.parseInt(o.get("--warmup")), positive(o, "--concurrency"),
                     positive(o, "--rate"), positive(o, "--open-connections"), positive(o, "--runs"),
                     o.get("--server-jvm").isBlank() ? List.of() : List.of(o.get("--server-jvm").trim().split("\\s+")),
-                    keep, only, positive(o, "--processing-rate"));
+                    keep, only, positive(o, "--processing-rate"), Integer.parseInt(o.get("--soak")));
         }
 
         private static int positive(Map<String, String> o, String name) {
@@ -117,6 +119,9 @@ public final class IngestLoad {
                       --runs N              fresh server starts per target; medians are reported (default 3)
                       --server-jvm "OPTS"   JVM options for both server processes (default none)
                       --only T              both | livehook | baseline (default both)
+                      --soak S              instead of the phases: livehook alone, an open loop at --rate
+                                            for S seconds, with its ACK latency, resident memory, heap and
+                                            processing lag printed every 30 s
                       --keep-data           keep livehook's data directories
                       --jar PATH            livehook jar (default target/livehook.jar)
                     """);
@@ -638,6 +643,11 @@ public final class IngestLoad {
         Path root = Files.createTempDirectory("livehook-bench-");
         ServerStarter livehook = dir -> LivehookProcess.startJar(options.jar().toAbsolutePath(), KEY, SECRET,
                 dir.resolve("data"), dir.resolve("livehook.log"), options.serverJvm());
+        if (options.soakSeconds() > 0) {
+            soak(livehook, options, Files.createDirectories(root.resolve("soak")));
+            deleteTree(root);
+            return;
+        }
         ServerStarter baseline = dir -> {
             int port = LivehookProcess.freePort();
             List<String> command = new ArrayList<>();
@@ -674,6 +684,47 @@ public final class IngestLoad {
         } else {
             System.out.println("data kept in " + root);
         }
+    }
+
+    /**
+     * Livehook alone under a steady open loop for a long time: does its memory stay flat, does processing keep up,
+     * does the ACK tail hold. Requests are made in 30 s slices (the generator's memory), each measured on its own.
+     */
+    static void soak(ServerStarter starter, Options options, Path workDir) throws Exception {
+        try (LivehookProcess server = starter.start(workDir)) {
+            server.awaitOk("/readyz", Duration.ofSeconds(30));
+            int port = server.port();
+            check("soak warm-up", closedLoop(port, generate(Math.max(20_000, options.warmupSeconds() * 5_000)),
+                    options.concurrency(), Duration.ofSeconds(options.warmupSeconds()), false));
+            drainBacklog(port);
+            System.out.println("   s   events/s  ACK p50 ms  p99 ms  p99.9 ms  RSS MB  heap used MB  lag events  load");
+            int slice = 30;
+            for (int at = slice; at <= options.soakSeconds(); at += slice) {
+                Request[] pool = generate(options.rate() * slice);
+                Phase phase = openLoop(port, pool, options.openConnections(), options.rate());
+                check("soak", phase);
+                String metrics = metrics(port);
+                System.out.printf(Locale.ROOT, "%4d  %9.0f  %10.2f  %6.2f  %8.2f  %6.0f  %12.0f  %10.0f  %s%n", at,
+                        phase.throughput(), phase.percentileMs(0.50), phase.percentileMs(0.99),
+                        phase.percentileMs(0.999), residentMb(server.process()),
+                        sum(metrics, "jvm_memory_used_bytes{area=\"heap\"") / 1e6,
+                        sum(metrics, "livehook_process_lag_events{"), load());
+            }
+        }
+    }
+
+    /** The process's resident set (VmRSS), in MB; NaN where /proc does not tell. */
+    private static double residentMb(Process process) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the process is gone
+        }
+        return Double.NaN;
     }
 
     /** The 1-minute load average, to show how busy the (possibly shared) machine was. */

@@ -40,4 +40,18 @@ class RecentIdsTest {
         ids.add("EV_a", 9, 0);
         assertThat(ids.candidate("EV_a")).isEqualTo(5);
     }
+
+    @Test
+    void aFullGenerationRotatesBeforeItsTime() {
+        RecentIds ids = new RecentIds(0, 2);
+        ids.add("EV_a", 1, 0);
+        ids.add("EV_b", 2, 0);
+        ids.add("EV_c", 3, 0); // the first generation is full: EV_a and EV_b are the previous one now
+        assertThat(ids.candidate("EV_a")).isEqualTo(1);
+        ids.add("EV_d", 4, 0);
+        ids.add("EV_e", 5, 0); // full again: EV_a's generation is dropped, an hour after it began or not
+        assertThat(ids.candidate("EV_a")).isZero();
+        assertThat(ids.candidate("EV_c")).isEqualTo(3);
+        assertThat(ids.candidate("EV_e")).isEqualTo(5);
+    }
 }

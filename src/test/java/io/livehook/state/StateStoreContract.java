@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.livehook.state.StateQueries.AnomalyRecord;
 import io.livehook.state.StateQueries.DeadLetterKey;
 import io.livehook.state.StateQueries.EventFilter;
@@ -19,8 +20,9 @@ import io.livehook.state.StateQueries.SessionSpan;
 import io.livehook.state.StateQueries.Timeline;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -89,15 +91,15 @@ abstract class StateStoreContract {
     }
 
     static StoredEvent event(String id, long offset, String type, String roomSid, String roomName,
-            String participantSid, String identity, Long createdAtMs, long receivedAtMs, byte[] body) {
+            String participantSid, String identity, Long createdAtMs, long receivedAtMs, int bodyBytes) {
         return new StoredEvent(id, 0, offset, type, !type.startsWith("x_"), roomName == null ? "q-" + id : roomName,
                 roomSid, roomName, participantSid, identity, null, null, null, createdAtMs, receivedAtMs, "livekit",
-                "APIkey", body);
+                "APIkey", bodyBytes);
     }
 
     static StoredEvent event(String id, long offset, String roomSid, String roomName) {
         return event(id, offset, "participant_joined", roomSid, roomName, null, null, T + offset * 1000,
-                T + offset * 1000, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
+                T + offset * 1000, ("{\"id\":\"" + id + "\"}").length());
     }
 
     static Anomaly anomaly(String kind, String roomSid, String roomName, List<String> eventIds, long atMs) {
@@ -123,35 +125,65 @@ abstract class StateStoreContract {
     // -- events -------------------------------------------------------------------------------------
 
     @Test
-    void anEventIsRecordedOnce_andItsBytesComeBackExactly() throws Exception {
-        byte[] notUtf8 = {'{', (byte) 0xff, (byte) 0xfe, 0, '}'};
-        StoredEvent e = event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T, T + 5, notUtf8);
+    void anEventIsRecordedOnce_aloneOrInABatch() throws Exception {
+        StoredEvent e = event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T, T + 5, 321);
 
-        assertThat(tx((StateTx tx) -> tx.recordEvent(e))).isTrue();
-        assertThat(tx((StateTx tx) -> tx.recordEvent(e))).as("the same id again").isFalse();
-        assertThat(tx((StateTx tx) -> tx.recordEvent(event("EV_1", 9, "RM_b", "b")))).as("same id, other data").isFalse();
-
+        assertThat(tx((StateTx tx) -> tx.recordEvents(List.of(e))[0])).isTrue();
+        assertThat(tx((StateTx tx) -> tx.recordEvents(List.of(e))[0])).as("the same id again").isFalse();
+        assertThat(tx((StateTx tx) -> tx.recordEvents(List.of(event("EV_1", 9, "RM_b", "b")))[0])).as("same id, other data").isFalse();
         assertThat(StateSql.events(store)).singleElement().usingRecursiveComparison().isEqualTo(e);
-        assertThat(queries.eventBody("EV_1")).hasValueSatisfying(b -> assertThat(b).isEqualTo(notUtf8));
-        assertThat(queries.eventBody("EV_none")).isEmpty();
-        assertThat(queries.eventCount()).isEqualTo(1);
-        assertThat(deliveries.forwarded("EV_1")).hasValueSatisfying(f -> {
-            assertThat(f.body()).isEqualTo(notUtf8);
-            assertThat(f.origin()).isEqualTo("livekit");
-        });
+        assertThat(queries.event("EV_1")).hasValueSatisfying(s -> assertThat(s.bodyBytes()).isEqualTo(321));
+
+        boolean[] recorded = tx((StateTx tx) -> tx.recordEvents(List.of(event("EV_2", 2, "RM_a", "a"),
+                event("EV_1", 3, "RM_a", "a"), event("EV_3", 4, "RM_a", "a"), event("EV_2", 5, "RM_a", "a"))));
+        assertThat(recorded).as("new, applied before, new, earlier in the same batch").containsExactly(true, false,
+                true, false);
+        assertThat(StateSql.events(store)).extracting(StoredEvent::eventId).containsExactly("EV_1", "EV_2", "EV_3");
+        assertThat(queries.eventCount()).isEqualTo(3);
+    }
+
+    /** A state made when the events table kept the bodies migrates in place: its events and their sizes stay. */
+    @Test
+    void aStateWithBodiesInItsEventsTableMigratesInPlace() throws Exception {
+        StateLocation old = backend() == StateBackend.SQLITE ? StateLocation.sqlite(dir.resolve("old.db"))
+                : location.withUrlAndSchema(location.url(), "before_v4");
+        StateDialect dialect = StateDialect.of(old);
+        try (HikariDataSource pool = dialect.pool(old)) {
+            dialect.migrations(old).dataSource(pool).target("3").load().migrate();
+            try (Connection c = pool.getConnection(); PreparedStatement insert = c.prepareStatement("INSERT INTO "
+                    + "events (event_id, log_partition, log_offset, event_type, known_type, queue_key, room_sid, "
+                    + "room_name, received_at_ms, origin, key_id, body) VALUES ('EV_old', 0, 1, 'room_started', 1, "
+                    + "'a', 'RM_a', 'a', 5, 'livekit', 'APIkey', ?)")) {
+                insert.setBytes(1, new byte[] {'{', '}', 0});
+                insert.executeUpdate();
+            }
+        }
+        try (StateStore migrated = StateStore.open(old)) {
+            assertThat(new StateQueries(migrated, Clock.systemUTC()).event("EV_old"))
+                    .hasValueSatisfying(e -> assertThat(e.bodyBytes()).isEqualTo(3));
+            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvents(List.of(event("EV_old", 1, "RM_a", "a")))[0])).isFalse();
+            assertThat(migrated.inTransaction((StateTx tx) -> tx.recordEvents(List.of(event("EV_new", 2, "RM_a", "a")))[0])).isTrue();
+        }
     }
 
     @Test
     void lastEventTimesPreferLiveKitsClock_andFallBackToArrival() throws Exception {
         run(tx -> {
-            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T + 10, T + 50, new byte[1]));
-            tx.recordEvent(event("EV_2", 2, "track_published", "RM_a", "a", "PA_1", "alice", null, T + 70, new byte[1]));
-            tx.recordEvent(event("EV_3", 3, "participant_joined", "RM_a", "a", "PA_2", "bob", T + 90, T + 20, new byte[1]));
+            tx.recordEvents(List.of(event("EV_1", 1, "participant_joined", "RM_a", "a", "PA_1", "alice", T + 10, T + 50, 1)));
+            tx.recordEvents(List.of(event("EV_2", 2, "track_published", "RM_a", "a", "PA_1", "alice", null, T + 70, 1)));
+            tx.recordEvents(List.of(event("EV_3", 3, "participant_joined", "RM_a", "a", "PA_2", "bob", T + 90, T + 20, 1)));
         });
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a"))).isEqualTo(T + 90);
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("alice", "PA_1"))).isEqualTo(T + 70);
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("alice", "PA_9"))).isZero();
-        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_none"))).isZero();
+        LogPosition end = new LogPosition(0, 100);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", end))).isEqualTo(T + 90);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("RM_a", "a", "PA_1", end))).isEqualTo(T + 70);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("RM_a", "a", "PA_9", end))).isZero();
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_none", end))).isZero();
+        // only what came before a position in its partition: a batch records its events before applying them
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", new LogPosition(0, 3)))).isEqualTo(T + 70);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfParticipant("RM_a", "a", "PA_1", new LogPosition(0, 2))))
+                .isEqualTo(T + 10);
+        assertThat(tx((StateTx tx) -> tx.lastEventMsOfRoom("RM_a", new LogPosition(1, 1)))).as("another partition")
+                .isEqualTo(T + 90);
 
         // what reconciliation reads: the later of LiveKit's time and the arrival, per participant and room
         assertThat(queries.lastHeardOfParticipantsMs("RM_a")).containsExactlyInAnyOrderEntriesOf(
@@ -164,8 +196,8 @@ abstract class StateStoreContract {
     void eventsListNewestFirst_filtered_andPageWithoutGapsOrRepeats() throws Exception {
         run(tx -> {
             for (int i = 1; i <= 7; i++) {
-                tx.recordEvent(event("EV_" + i, i, i % 2 == 0 ? "track_published" : "participant_joined",
-                        i <= 4 ? "RM_a" : "RM_b", i <= 4 ? "a" : "b", null, null, T + i, T + (i / 2) * 1000, new byte[i]));
+                tx.recordEvents(List.of(event("EV_" + i, i, i % 2 == 0 ? "track_published" : "participant_joined",
+                        i <= 4 ? "RM_a" : "RM_b", i <= 4 ? "a" : "b", null, null, T + i, T + (i / 2) * 1000, i)));
             }
         });
         EventFilter any = new EventFilter(null, null, null, null);
@@ -198,10 +230,10 @@ abstract class StateStoreContract {
     @Test
     void eventTypesAreCountedMostFrequentFirst_unknownOnesMarked() throws Exception {
         run(tx -> {
-            tx.recordEvent(event("EV_1", 1, "participant_joined", "RM_a", "a", null, null, T, T, new byte[1]));
-            tx.recordEvent(event("EV_2", 2, "participant_joined", "RM_a", "a", null, null, T, T, new byte[1]));
-            tx.recordEvent(event("EV_3", 3, "x_agent_job", "RM_a", "a", null, null, T, T, new byte[1]));
-            tx.recordEvent(event("EV_4", 4, "room_started", "RM_a", "a", null, null, T, T, new byte[1]));
+            tx.recordEvents(List.of(event("EV_1", 1, "participant_joined", "RM_a", "a", null, null, T, T, 1)));
+            tx.recordEvents(List.of(event("EV_2", 2, "participant_joined", "RM_a", "a", null, null, T, T, 1)));
+            tx.recordEvents(List.of(event("EV_3", 3, "x_agent_job", "RM_a", "a", null, null, T, T, 1)));
+            tx.recordEvents(List.of(event("EV_4", 4, "room_started", "RM_a", "a", null, null, T, T, 1)));
         });
         assertThat(queries.eventTypes()).containsExactly(
                 new StateQueries.EventTypeCount("participant_joined", true, 2),
@@ -214,12 +246,12 @@ abstract class StateStoreContract {
     @Test
     void aRoomIsSavedAndUpdatedInPlace_andFoundBySidOrName() throws Exception {
         Room started = room("RM_a", "a", Room.ACTIVE, T);
-        run(tx -> tx.saveRoom(started));
+        run(tx -> tx.saveRooms(List.of(started)));
         assertThat(tx((StateTx tx) -> tx.room("RM_a"))).contains(started);
 
         Room finished = new Room("RM_a", "a", Room.FINISHED, T, "room_started", T + 60_000, "room_finished", "{\"m\":1}",
                 3, T + 60_000);
-        run(tx -> tx.saveRoom(finished));
+        run(tx -> tx.saveRooms(List.of(finished)));
         assertThat(StateSql.rooms(store)).containsExactly(finished);
         assertThat(queries.roomById("RM_a")).contains(finished);
         assertThat(tx((StateTx tx) -> tx.room("RM_none"))).isEmpty();
@@ -228,10 +260,10 @@ abstract class StateStoreContract {
     @Test
     void aNameMeansItsActiveRoom_elseItsNewest() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_old", "a", Room.FINISHED, T));
-            tx.saveRoom(room("RM_live", "a", Room.ACTIVE, T - 5_000)); // started earlier, still on
-            tx.saveRoom(room("RM_newest", "a", Room.FINISHED, T + 5_000));
-            tx.saveRoom(room("RM_unknown_start", "a", Room.FINISHED, null));
+            tx.saveRooms(List.of(room("RM_old", "a", Room.FINISHED, T)));
+            tx.saveRooms(List.of(room("RM_live", "a", Room.ACTIVE, T - 5_000))); // started earlier, still on
+            tx.saveRooms(List.of(room("RM_newest", "a", Room.FINISHED, T + 5_000)));
+            tx.saveRooms(List.of(room("RM_unknown_start", "a", Room.FINISHED, null)));
         });
         assertThat(tx((StateTx tx) -> tx.latestRoomNamed("a"))).map(Room::sid).contains("RM_live");
         assertThat(tx((StateTx tx) -> tx.latestRoomNamed("b"))).isEmpty();
@@ -244,10 +276,10 @@ abstract class StateStoreContract {
     @Test
     void activeRoomsByName() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_b", "b", Room.ACTIVE, T));
-            tx.saveRoom(room("RM_a2", "a", Room.ACTIVE, T + 10));
-            tx.saveRoom(room("RM_a1", "a", Room.ACTIVE, T));
-            tx.saveRoom(room("RM_c", "c", Room.FINISHED, T));
+            tx.saveRooms(List.of(room("RM_b", "b", Room.ACTIVE, T)));
+            tx.saveRooms(List.of(room("RM_a2", "a", Room.ACTIVE, T + 10)));
+            tx.saveRooms(List.of(room("RM_a1", "a", Room.ACTIVE, T)));
+            tx.saveRooms(List.of(room("RM_c", "c", Room.FINISHED, T)));
         });
         assertThat(queries.activeRooms(Optional.empty())).extracting(Room::name).containsExactly("a", "a", "b");
         assertThat(queries.activeRooms(Optional.of("a"))).extracting(Room::sid).containsExactly("RM_a1", "RM_a2");
@@ -259,9 +291,9 @@ abstract class StateStoreContract {
     void roomsListNewestFirst_byStatus_andPageByKeyset() throws Exception {
         run(tx -> {
             for (int i = 0; i < 7; i++) {
-                tx.saveRoom(room("RM_" + i, "r" + i, i % 3 == 0 ? Room.FINISHED : Room.ACTIVE, T + (i / 2) * 1000L));
+                tx.saveRooms(List.of(room("RM_" + i, "r" + i, i % 3 == 0 ? Room.FINISHED : Room.ACTIVE, T + (i / 2) * 1000L)));
             }
-            tx.saveRoom(room("RM_nostart", "n", Room.ACTIVE, null));
+            tx.saveRooms(List.of(room("RM_nostart", "n", Room.ACTIVE, null)));
         });
         List<String> seen = new ArrayList<>();
         RoomKey before = null;
@@ -282,14 +314,14 @@ abstract class StateStoreContract {
     void roomFiguresCountSessionsPresenceTimeAndEgress() throws Exception {
         long start = NOW - 100_000;
         run(tx -> {
-            tx.saveRoom(new Room("RM_a", "a", Room.ACTIVE, start, "room_started", null, null, "", 2, NOW));
-            tx.saveSession(session("PA_1", "RM_a", "alice", start + 10_000, start + 40_000)); // 30 s
-            tx.saveSession(session("PA_2", "RM_a", "alice", start + 50_000, null)); // reconnect, open: 50 s to now
-            tx.saveSession(session("PA_3", "RM_a", "bob", start + 90_000, null)); // 10 s
-            tx.saveSession(session("PA_4", "RM_a", "carol", null, start + 5_000)); // join unknown: 0
-            tx.saveEgress(new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 1L, null, 2, "", "{}"));
-            tx.saveEgress(new Egress("EG_2", "", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}")); // by name
-            tx.saveEgress(new Egress("EG_3", "RM_other", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}"));
+            tx.saveRooms(List.of(new Room("RM_a", "a", Room.ACTIVE, start, "room_started", null, null, "", 2, NOW)));
+            tx.saveSessions(List.of(session("PA_1", "RM_a", "alice", start + 10_000, start + 40_000))); // 30 s
+            tx.saveSessions(List.of(session("PA_2", "RM_a", "alice", start + 50_000, null))); // reconnect, open: 50 s to now
+            tx.saveSessions(List.of(session("PA_3", "RM_a", "bob", start + 90_000, null))); // 10 s
+            tx.saveSessions(List.of(session("PA_4", "RM_a", "carol", null, start + 5_000))); // join unknown: 0
+            tx.saveEgress(List.of(new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 1L, null, 2, "", "{}")));
+            tx.saveEgress(List.of(new Egress("EG_2", "", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}"))); // by name
+            tx.saveEgress(List.of(new Egress("EG_3", "RM_other", "a", "EGRESS_COMPLETE", 1L, 3L, 3, "", "{}")));
         });
         RoomSummary summary = queries.rooms(null, null, 10).items().get(0);
         StateQueries.RoomFigures figures = summary.figures();
@@ -316,18 +348,18 @@ abstract class StateStoreContract {
     @Test
     void sessionsOpenPresenceAndUpdates() throws Exception {
         run(tx -> {
-            tx.saveSession(session("PA_2", "RM_a", "alice", T, null));
-            tx.saveSession(session("PA_1", "RM_a", "alice", T - 10, T - 5));
-            tx.saveSession(session("PA_3", "RM_a", "bob", T, null));
-            tx.saveSession(session("PA_4", "RM_b", "bob", T, null));
+            tx.saveSessions(List.of(session("PA_2", "RM_a", "alice", T, null)));
+            tx.saveSessions(List.of(session("PA_1", "RM_a", "alice", T - 10, T - 5)));
+            tx.saveSessions(List.of(session("PA_3", "RM_a", "bob", T, null)));
+            tx.saveSessions(List.of(session("PA_4", "RM_b", "bob", T, null)));
         });
-        assertThat(tx((StateTx tx) -> tx.openSessions("RM_a"))).extracting(Session::sid).containsExactly("PA_2", "PA_3");
+        assertThat(tx((StateTx tx) -> tx.openSessionsOfRooms(List.of("RM_a")))).extracting(Session::sid).containsExactly("PA_2", "PA_3");
         assertThat(tx((StateTx tx) -> tx.presentIdentities("RM_a"))).isEqualTo(2);
         assertThat(tx((StateTx tx) -> tx.presentIdentities("RM_none"))).isZero();
         assertThat(queries.sessionsOfRoom("RM_a")).extracting(Session::sid).containsExactly("PA_1", "PA_2", "PA_3");
 
         Session left = session("PA_2", "RM_a", "alice", T, T + 9);
-        run(tx -> tx.saveSession(left));
+        run(tx -> tx.saveSessions(List.of(left)));
         assertThat(tx((StateTx tx) -> tx.session("PA_2"))).contains(left);
         assertThat(tx((StateTx tx) -> tx.presentIdentities("RM_a"))).isEqualTo(1);
         assertThat(tx((StateTx tx) -> tx.session("PA_none"))).isEmpty();
@@ -336,12 +368,12 @@ abstract class StateStoreContract {
     @Test
     void anIdentitysSessionsAcrossRoomsPageNewestFirst() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_a", "a", Room.FINISHED, T));
+            tx.saveRooms(List.of(room("RM_a", "a", Room.FINISHED, T)));
             for (int i = 0; i < 5; i++) {
-                tx.saveSession(session("PA_" + i, "RM_a", "alice", T + i * 1000L, T + i * 1000L + 500));
+                tx.saveSessions(List.of(session("PA_" + i, "RM_a", "alice", T + i * 1000L, T + i * 1000L + 500)));
             }
-            tx.saveSession(session("PA_x", "RM_gone", "alice", null, null)); // a room livehook never saw
-            tx.saveSession(session("PA_b", "RM_a", "bob", T, null));
+            tx.saveSessions(List.of(session("PA_x", "RM_gone", "alice", null, null))); // a room livehook never saw
+            tx.saveSessions(List.of(session("PA_b", "RM_a", "bob", T, null)));
         });
         List<String> seen = new ArrayList<>();
         SessionKey before = null;
@@ -361,17 +393,17 @@ abstract class StateStoreContract {
     @Test
     void tracksOpenOfAParticipant_andOfARoomInPublishOrder() throws Exception {
         run(tx -> {
-            tx.saveTrack(track("TR_2", "PA_1", "RM_a", T + 20, null));
-            tx.saveTrack(track("TR_1", "PA_1", "RM_a", T + 10, "track_unpublished"));
-            tx.saveTrack(track("TR_3", "PA_1", "RM_a", null, null));
-            tx.saveTrack(track("TR_4", "PA_2", "RM_a", T + 5, null));
+            tx.saveTracks(List.of(track("TR_2", "PA_1", "RM_a", T + 20, null)));
+            tx.saveTracks(List.of(track("TR_1", "PA_1", "RM_a", T + 10, "track_unpublished")));
+            tx.saveTracks(List.of(track("TR_3", "PA_1", "RM_a", null, null)));
+            tx.saveTracks(List.of(track("TR_4", "PA_2", "RM_a", T + 5, null)));
         });
-        assertThat(tx((StateTx tx) -> tx.openTracksOfParticipant("PA_1"))).extracting(Track::sid).containsExactly("TR_2", "TR_3");
+        assertThat(tx((StateTx tx) -> tx.openTracksOfParticipants(List.of("PA_1")))).extracting(Track::sid).containsExactly("TR_2", "TR_3");
         Track ended = track("TR_2", "PA_1", "RM_a", T + 20, "participant_left");
-        run(tx -> tx.saveTrack(ended));
+        run(tx -> tx.saveTracks(List.of(ended)));
         assertThat(tx((StateTx tx) -> tx.track("TR_2"))).contains(ended);
         assertThat(tx((StateTx tx) -> tx.track("TR_none"))).isEmpty();
-        run(tx -> tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T))));
         assertThat(queries.room("RM_a").orElseThrow().tracks()).extracting(Track::sid)
                 .containsExactly("TR_3", "TR_4", "TR_1", "TR_2");
     }
@@ -383,12 +415,12 @@ abstract class StateStoreContract {
         Egress egress = new Egress("EG_1", "RM_a", "a", "EGRESS_ACTIVE", 10L, null, 20, "", "{\"f\":1}");
         Ingress ingress = new Ingress("IN_1", "obs", "a", "obs-1", "ENDPOINT_PUBLISHING", "", 5L, null, 6);
         run(tx -> {
-            tx.saveEgress(egress);
-            tx.addEgressHistory("EG_1", "EV_1", "EGRESS_ACTIVE", 20);
-            tx.addEgressHistory("EG_1", "EV_1", "EGRESS_ACTIVE", 20); // the same event again: kept once
-            tx.saveIngress(ingress);
-            tx.addIngressHistory("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6);
-            tx.addIngressHistory("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6);
+            tx.saveEgress(List.of(egress));
+            tx.addEgressHistory(List.of(new StatusChange("EG_1", "EV_1", "EGRESS_ACTIVE", 20)));
+            tx.addEgressHistory(List.of(new StatusChange("EG_1", "EV_1", "EGRESS_ACTIVE", 20))); // the same event again: kept once
+            tx.saveIngress(List.of(ingress));
+            tx.addIngressHistory(List.of(new StatusChange("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6)));
+            tx.addIngressHistory(List.of(new StatusChange("IN_1", "EV_2", "ENDPOINT_PUBLISHING", 6)));
         });
         assertThat(tx((StateTx tx) -> tx.egress("EG_1"))).contains(egress);
         assertThat(tx((StateTx tx) -> tx.ingress("IN_1"))).contains(ingress);
@@ -398,8 +430,8 @@ abstract class StateStoreContract {
         Egress done = new Egress("EG_1", "RM_a", "a", "EGRESS_COMPLETE", 10L, 30L, 30, "", "{}");
         Ingress ended = new Ingress("IN_1", "obs", "a", "obs-1", "ENDPOINT_INACTIVE", "gone", 5L, 9L, 9);
         run(tx -> {
-            tx.saveEgress(done);
-            tx.saveIngress(ended);
+            tx.saveEgress(List.of(done));
+            tx.saveIngress(List.of(ended));
         });
         assertThat(StateSql.egress(store)).containsExactly(done);
         assertThat(StateSql.ingress(store)).containsExactly(ended);
@@ -413,9 +445,9 @@ abstract class StateStoreContract {
     void anomaliesKeepTheirOrder_filterAndPage_andCanBeWatched() throws Exception {
         assertThat(queries.lastAnomalyId()).isZero();
         run(tx -> {
-            tx.recordAnomaly(anomaly("left_without_join", "RM_a", "a", List.of("EV_1"), T + 1));
-            tx.recordAnomaly(anomaly("room_inferred", "RM_b", "b", List.of("EV_2", "EV_3"), T + 2));
-            tx.recordAnomaly(anomaly("left_without_join", "RM_a", "a", List.of(), T + 3));
+            tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of("EV_1"), T + 1)));
+            tx.recordAnomalies(List.of(anomaly("room_inferred", "RM_b", "b", List.of("EV_2", "EV_3"), T + 2)));
+            tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of(), T + 3)));
         });
         assertThat(StateSql.anomalies(store)).extracting(Anomaly::kind, Anomaly::eventIds).containsExactly(
                 tuple("left_without_join", List.of("EV_1")), tuple("room_inferred", List.of("EV_2", "EV_3")),
@@ -439,15 +471,15 @@ abstract class StateStoreContract {
     void aTimelineHasTheRoomsEventsInLogOrder_withTheirAnomalies_includingSidlessOnesOfItsLifetime()
             throws Exception {
         run(tx -> {
-            tx.saveRoom(new Room("RM_a", "a", Room.FINISHED, T, "room_started", T + 60_000, "room_finished", "", 1,
-                    T + 60_000));
-            tx.recordEvent(event("EV_1", 1, "RM_a", "a"));
-            tx.recordEvent(event("EV_2", 2, null, "a")); // no sid, during the room: its own
-            tx.recordEvent(event("EV_3", 3, "RM_a", "a"));
-            tx.recordEvent(event("EV_late", 200, null, "a")); // no sid, after the room finished: another room's
-            tx.recordEvent(event("EV_other", 4, "RM_b", "b"));
-            tx.recordAnomaly(anomaly("left_without_join", "RM_a", "a", List.of("EV_3"), T + 3));
-            tx.recordAnomaly(anomaly("room_inferred", null, "a", List.of("EV_2"), T + 2));
+            tx.saveRooms(List.of(new Room("RM_a", "a", Room.FINISHED, T, "room_started", T + 60_000, "room_finished", "", 1,
+                    T + 60_000)));
+            tx.recordEvents(List.of(event("EV_1", 1, "RM_a", "a")));
+            tx.recordEvents(List.of(event("EV_2", 2, null, "a"))); // no sid, during the room: its own
+            tx.recordEvents(List.of(event("EV_3", 3, "RM_a", "a")));
+            tx.recordEvents(List.of(event("EV_late", 200, null, "a"))); // no sid, after the room finished: another room's
+            tx.recordEvents(List.of(event("EV_other", 4, "RM_b", "b")));
+            tx.recordAnomalies(List.of(anomaly("left_without_join", "RM_a", "a", List.of("EV_3"), T + 3)));
+            tx.recordAnomalies(List.of(anomaly("room_inferred", null, "a", List.of("EV_2"), T + 2)));
         });
         Timeline timeline = queries.timeline("a", null, 2).orElseThrow();
         assertThat(timeline.room().sid()).isEqualTo("RM_a");
@@ -466,8 +498,8 @@ abstract class StateStoreContract {
 
     @Test
     void aDeadLetterOpens_countsItsFailures_isRetriedAndResolved() throws Exception {
-        run(tx -> tx.recordDeadLetter("EV_1", 0, 5, "participant_joined", "a", "first", T));
-        run(tx -> tx.recordDeadLetter("EV_2", 0, 6, "participant_left", "a", "other", T + 1));
+        run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_1", 0, 5, "participant_joined", "a", "first", T))));
+        run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_2", 0, 6, "participant_left", "a", "other", T + 1))));
         assertThat(queries.deadLetter("EV_1")).contains(
                 new DeadLetter("EV_1", 0, 5, "participant_joined", "a", "first", 1, DeadLetter.OPEN, T, T));
         assertThat(queries.unresolvedDeadLetters()).isEqualTo(2);
@@ -477,12 +509,12 @@ abstract class StateStoreContract {
         assertThat(tx((StateTx tx) -> tx.markForRetry(List.of("EV_1")))).as("already retrying").isEmpty();
         assertThat(tx(StateTx::deadLettersRetrying)).extracting(DeadLetter::eventId).containsExactly("EV_1");
 
-        run(tx -> tx.recordDeadLetter("EV_1", 0, 5, "participant_joined", "a", "second", T + 9));
+        run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_1", 0, 5, "participant_joined", "a", "second", T + 9))));
         DeadLetter again = queries.deadLetter("EV_1").orElseThrow();
         assertThat(again).extracting(DeadLetter::attempts, DeadLetter::status, DeadLetter::error,
                 DeadLetter::firstFailedMs, DeadLetter::lastFailedMs).containsExactly(2, DeadLetter.OPEN, "second", T, T + 9);
 
-        run(tx -> tx.resolveDeadLetter("EV_2"));
+        run(tx -> tx.resolveDeadLetters(List.of("EV_2")));
         assertThat(queries.unresolvedDeadLetters()).isEqualTo(1);
         assertThat(StateSql.deadLetters(store)).extracting(DeadLetter::status)
                 .containsExactly(DeadLetter.OPEN, DeadLetter.RESOLVED);
@@ -513,23 +545,20 @@ abstract class StateStoreContract {
     // -- transactions -----------------------------------------------------------------------------------
 
     @Test
-    void aTransactionIsAllOrNothing_andASavepointUndoesOnlyWhatFollowedIt() throws Exception {
+    void aTransactionIsAllOrNothing_batchedWritesToo() throws Exception {
         assertThatThrownBy(() -> run(tx -> {
-            tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T));
+            tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T)));
             throw new IllegalStateException("the event turned out to be unprocessable");
         })).isInstanceOf(IllegalStateException.class);
         assertThat(StateSql.rooms(store)).isEmpty();
 
-        run(tx -> {
-            tx.saveRoom(room("RM_kept", "k", Room.ACTIVE, T));
-            Savepoint savepoint = tx.savepoint();
-            tx.saveRoom(room("RM_undone", "u", Room.ACTIVE, T));
-            tx.rollbackTo(savepoint);
-            Savepoint second = tx.savepoint();
-            tx.saveRoom(room("RM_released", "r", Room.ACTIVE, T));
-            tx.release(second);
-        });
-        assertThat(StateSql.rooms(store)).extracting(Room::sid).containsExactly("RM_kept", "RM_released");
+        assertThatThrownBy(() -> run(tx -> {
+            tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T), room("RM_b", "b", Room.ACTIVE, T)));
+            tx.recordEvents(List.of(event("EV_1", 1, "RM_a", "a")));
+            throw new IllegalStateException("a rule failed");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(StateSql.rooms(store)).isEmpty();
+        assertThat(StateSql.events(store)).isEmpty();
     }
 
     /**
@@ -538,7 +567,7 @@ abstract class StateStoreContract {
      */
     @Test
     void theDialectTellsTheDatasFailuresFromTheStores() throws Exception {
-        run(tx -> tx.saveRoom(room("RM_x", "x", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_x", "x", Room.ACTIVE, T))));
         SQLException duplicate = failure(() -> run(tx -> tx.sql().update("INSERT INTO rooms (sid, name, status, "
                 + "start_source, last_event_ms) VALUES ('RM_x', 'x', 'active', 'inferred', 0)")));
         assertThat(store.isTemporary(duplicate)).as("a duplicate key: %s", duplicate).isFalse();
@@ -587,8 +616,8 @@ abstract class StateStoreContract {
                     for (int n = 0; n < 25; n++) {
                         int i = n;
                         run(tx -> {
-                            tx.recordEvent(event("EV_" + writer + "_" + i, writer * 100L + i, "RM_" + writer,
-                                    "r" + writer));
+                            tx.recordEvents(List.of(event("EV_" + writer + "_" + i, writer * 100L + i, "RM_" + writer,
+                                    "r" + writer)));
                             tx.saveCheckpoint("w" + writer, 0, i);
                         });
                     }
@@ -611,7 +640,7 @@ abstract class StateStoreContract {
     @Test
     void reopeningFindsWhatWasCommitted() throws Exception {
         run(tx -> {
-            tx.saveRoom(room("RM_a", "a", Room.ACTIVE, T));
+            tx.saveRooms(List.of(room("RM_a", "a", Room.ACTIVE, T)));
             tx.saveCheckpoint("process", 0, 9);
         });
         store.close();
@@ -625,8 +654,8 @@ abstract class StateStoreContract {
     StoredEvent queued(String id, long offset, String room, String destination) throws SQLException {
         StoredEvent e = event(id, offset, "RM_" + room, room);
         run(tx -> {
-            tx.recordEvent(e);
-            tx.queueDelivery(destination, e, T);
+            tx.recordEvents(List.of(e));
+            tx.queueDeliveries(destination, List.of(e), T);
         });
         return e;
     }
@@ -637,7 +666,7 @@ abstract class StateStoreContract {
         queued("EV_b1", 2, "b", "app");
         queued("EV_a2", 3, "a", "app");
         queued("EV_a1x", 4, "a", "audit");
-        run(tx -> tx.queueDelivery("app", event("EV_a1", 1, "RM_a", "a"), T + 5)); // queued twice: kept once
+        run(tx -> tx.queueDeliveries("app", List.of(event("EV_a1", 1, "RM_a", "a")), T + 5)); // queued twice: kept once
 
         assertThat(deliveries.heads("app", 10)).extracting(Delivery::eventId).containsExactly("EV_a1", "EV_b1");
         assertThat(deliveries.head("app", "a")).map(Delivery::eventId).contains("EV_a1");
@@ -736,7 +765,7 @@ abstract class StateStoreContract {
             throws Exception {
         queued("EV_1", 1, "a", "app");
         queued("EV_2", 2, "b", "app");
-        run(tx -> tx.queueDelivery("audit", event("EV_2", 2, "RM_b", "b"), T));
+        run(tx -> tx.queueDeliveries("audit", List.of(event("EV_2", 2, "RM_b", "b")), T));
         queued("EV_3", 3, "a", "audit");
         Delivery second = deliveries.deliveries("app", "EV_2").get(0);
         deliveries.beginAttempt(second, T);
@@ -800,7 +829,7 @@ abstract class StateStoreContract {
 
     @Test
     void aRebuildTakesTheOldStatesPlaceWhole_carryingItsDeliveriesOver() throws Exception {
-        run(tx -> tx.saveRoom(room("RM_old", "old", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_old", "old", Room.ACTIVE, T))));
         queued("EV_1", 1, "a", "app");
         Delivery d = deliveries.heads("app", 1).get(0);
         deliveries.beginAttempt(d, T);
@@ -808,8 +837,8 @@ abstract class StateStoreContract {
 
         long events = StateStore.rebuild(location, fresh -> {
             fresh.inTransaction(tx -> {
-                tx.saveRoom(room("RM_new", "new", Room.ACTIVE, T));
-                return tx.recordEvent(event("EV_1", 1, "RM_a", "a"));
+                tx.saveRooms(List.of(room("RM_new", "new", Room.ACTIVE, T)));
+                return tx.recordEvents(List.of(event("EV_1", 1, "RM_a", "a")))[0];
             });
             return new StateQueries(fresh, Clock.systemUTC()).eventCount();
         });
@@ -824,12 +853,12 @@ abstract class StateStoreContract {
 
     @Test
     void aFailedRebuildLeavesTheOldStateAsItWas() throws Exception {
-        run(tx -> tx.saveRoom(room("RM_old", "old", Room.ACTIVE, T)));
+        run(tx -> tx.saveRooms(List.of(room("RM_old", "old", Room.ACTIVE, T))));
         store.close();
 
         assertThatThrownBy(() -> StateStore.rebuild(location, fresh -> {
             fresh.inTransaction(tx -> {
-                tx.saveRoom(room("RM_half", "half", Room.ACTIVE, T));
+                tx.saveRooms(List.of(room("RM_half", "half", Room.ACTIVE, T)));
                 return null;
             });
             throw new java.io.IOException("the log could not be read to its end");
