@@ -95,7 +95,7 @@ public final class DeliveryThroughput {
                         if (System.nanoTime() > deadline) {
                             throw new IllegalStateException("not delivered in 30 minutes");
                         }
-                        Thread.sleep(20);
+                        Thread.sleep(100);
                     }
                     double seconds = (System.nanoTime() - started) / 1e9;
                     long cpu = os.getProcessCpuTime() - cpuBefore;
