@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -80,6 +81,8 @@ final class DestinationSender {
     private final Queue<String> finishedRooms = new ConcurrentLinkedQueue<>();
     /** Due deliveries a scan read that had no free slot yet (the dispatcher's own); stale ones fail their claim. */
     private final List<Delivery> ready = new ArrayList<>();
+    /** Rooms whose head waits out a backoff, and when it ends (the dispatcher's own). */
+    private final Map<String, Long> backingOff = new HashMap<>();
     private final BlockingQueue<Settled> answered = new LinkedBlockingQueue<>();
     private volatile boolean scanRequested = true;
     private long nextScanAtMs;
@@ -174,11 +177,14 @@ final class DestinationSender {
             return POLL.toMillis(); // every slot busy: the end of an attempt wakes us
         }
         List<Delivery> candidates = new ArrayList<>();
-        boolean fullScan = scanRequested || now >= nextScanAtMs || (ready.isEmpty() && moreDueThanFetched);
+        // The poll's scan waits while deliveries read ahead are still to start: on a large backlog a scan costs more
+        // than the work between two polls. Rooms whose head waits out a backoff are looked up again when it ends.
+        boolean fullScan = scanRequested || (ready.isEmpty() && (now >= nextScanAtMs || moreDueThanFetched));
         if (fullScan) {
             scanRequested = false;
             finishedRooms.clear();
             ready.clear();
+            backingOff.clear();
             int limit = free + busy + READ_AHEAD;
             candidates = roomOrder ? store.heads(config.name(), limit) : store.pending(config.name(), limit);
             // From the scan's end: a scan slower than the poll must not make every pass a scan.
@@ -190,11 +196,22 @@ final class DestinationSender {
                 for (String room; (room = finishedRooms.poll()) != null; ) {
                     rooms.add(room);
                 }
+                for (var it = backingOff.entrySet().iterator(); it.hasNext(); ) {
+                    var room = it.next();
+                    if (room.getValue() <= now) {
+                        rooms.add(room.getKey());
+                        it.remove();
+                    }
+                }
                 candidates.addAll(store.heads(config.name(), rooms));
             }
             candidates.addAll(ready);
             ready.clear();
             candidates.sort(DeliveryStore.SOONEST);
+        }
+        long nextWakeMs = nextScanAtMs;
+        for (long dueMs : backingOff.values()) {
+            nextWakeMs = Math.min(nextWakeMs, dueMs);
         }
         List<Delivery> chosen = new ArrayList<>();
         Set<Object> keys = new HashSet<>();
@@ -204,7 +221,10 @@ final class DestinationSender {
                 break;
             }
             if (d.nextAttemptMs() > now) {
-                nextScanAtMs = Math.min(nextScanAtMs, d.nextAttemptMs()); // its backoff ends: look again then
+                if (roomOrder) {
+                    backingOff.put(d.queueKey(), d.nextAttemptMs());
+                }
+                nextWakeMs = Math.min(nextWakeMs, d.nextAttemptMs()); // its backoff ends: look again then
                 continue;
             }
             Object key = key(d);
@@ -241,7 +261,10 @@ final class DestinationSender {
             inFlight.put(key(claim.delivery()), thread);
             thread.start();
         }
-        return scanRequested ? 1 : Math.max(1, nextScanAtMs - now);
+        if (!roomOrder) {
+            nextScanAtMs = Math.min(nextScanAtMs, nextWakeMs);
+        }
+        return scanRequested ? 1 : Math.max(1, nextWakeMs - now);
     }
 
     private void attempt(Claim claim) {

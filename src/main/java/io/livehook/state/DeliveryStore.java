@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ public final class DeliveryStore {
     private static final String INSERT = "INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
             + "'pending', 0, 0, ?, ?, ?, NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING";
     private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
+
+    private static final int HEADS_PER_STATEMENT = 64;
 
     private final StateStore store;
 
@@ -102,17 +105,32 @@ public final class DeliveryStore {
         if (queueKeys.isEmpty()) {
             return List.of();
         }
-        // One index lookup per queue on one connection: grouping the queues' pending rows read all of them.
-        List<Delivery> heads = store.read(sql -> {
-            List<Delivery> found = new ArrayList<>();
-            for (String queueKey : new LinkedHashSet<>(queueKeys)) {
-                sql.one("SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? AND status = 'pending' "
-                        + "AND queue_key = ? ORDER BY log_partition, log_offset, replay LIMIT 1",
-                        DeliveryStore::delivery, destination, queueKey).ifPresent(found::add);
+        // Each queue's head is the first entry of its range of the index, one probe per queue, all in one statement
+        // (one round trip): grouping the queues' pending rows read all of them. Chunks are padded to a power of
+        // two by repeating a queue, so that a few statements stay prepared; the repeats are dropped.
+        List<String> keys = List.copyOf(new LinkedHashSet<>(queueKeys));
+        Map<String, Delivery> heads = new LinkedHashMap<>();
+        store.read(sql -> {
+            for (int from = 0; from < keys.size(); from += HEADS_PER_STATEMENT) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + HEADS_PER_STATEMENT));
+                int size = Integer.highestOneBit(chunk.size());
+                size = size == chunk.size() ? size : size * 2;
+                StringBuilder select = new StringBuilder();
+                Object[] params = new Object[size * 2];
+                for (int i = 0; i < size; i++) {
+                    select.append(i == 0 ? "" : " UNION ALL ").append("SELECT * FROM (SELECT ").append(COLUMNS)
+                            .append(" FROM deliveries WHERE destination = ? AND status = 'pending' AND queue_key = ? "
+                                    + "ORDER BY log_partition, log_offset, replay LIMIT 1) h").append(i);
+                    params[2 * i] = destination;
+                    params[2 * i + 1] = chunk.get(Math.min(i, chunk.size() - 1));
+                }
+                for (Delivery d : sql.list(select.toString(), DeliveryStore::delivery, params)) {
+                    heads.putIfAbsent(d.queueKey(), d);
+                }
             }
-            return found;
+            return null;
         });
-        List<Delivery> sorted = new ArrayList<>(heads);
+        List<Delivery> sorted = new ArrayList<>(heads.values());
         sorted.sort(SOONEST);
         return sorted;
     }
