@@ -315,6 +315,7 @@ public final class ApiJson {
                     .put("room_sid", c.roomSid())
                     .put("participant_sid", c.participantSid())
                     .put("identity", c.identity())
+                    .put("track_sid", c.trackSid())
                     .put("at_ms", c.atMs());
         }
         return node;

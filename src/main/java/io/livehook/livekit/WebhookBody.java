@@ -36,7 +36,7 @@ public final class WebhookBody {
     private WebhookBody() {}
 
     /**
-     * Reads the fields livehook's rules use: createdAt, id, event, room, participant and track with a streaming
+     * Reads the fields livehook's rules use: createdAt, id, event, room, participant (its tracks included) and track with a streaming
      * parser and the builders' own setters; egressInfo and ingressInfo whole, through protobuf's parser. Other
      * fields are skipped unchecked.
      */
@@ -112,8 +112,19 @@ public final class WebhookBody {
                 case "kind" -> enumValue(json, field, ParticipantInfo.Kind::valueOf, p::setKindValue);
                 case "disconnectReason", "disconnect_reason" -> enumValue(json, field,
                         DisconnectReason::valueOf, p::setDisconnectReasonValue);
+                case "tracks" -> tracks(json, p);
                 default -> json.skipChildren();
             }
+        }
+    }
+
+    /** A participant's published tracks: reconciliation's corrections carry those LiveKit listed. */
+    private static void tracks(JsonParser json, ParticipantInfo.Builder p) throws IOException {
+        if (json.currentToken() != JsonToken.START_ARRAY) {
+            throw new InvalidProtocolBufferException("tracks is not a list");
+        }
+        while (json.nextToken() != JsonToken.END_ARRAY) {
+            track(json, p.addTracksBuilder());
         }
     }
 

@@ -27,7 +27,9 @@ public enum AnomalyKind {
     /** An event older than the state it would overwrite: not applied over newer state. */
     STALE_EVENT,
     /** Corrections from LiveKit's RoomService API. */
-    RECONCILED;
+    RECONCILED,
+    /** A session reconciliation ended that LiveKit listed again (same sid): reopened, its end was wrong. */
+    RECONCILED_END_UNDONE;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -100,6 +100,14 @@ public final class GroundTruth {
                 .toList();
     }
 
+    /** The participant's tracks published now, in the order they were published: what ListParticipants lists. */
+    public synchronized List<SimulatedTrack> published(String participantSid) {
+        return tracks.values().stream()
+                .filter(p -> p.unpublishedAt() == null && p.track().participantSid().equals(participantSid))
+                .map(Publication::track)
+                .toList();
+    }
+
     /** Every event, in the order the simulated LiveKit produced them. */
     public synchronized List<Event> events() {
         return List.copyOf(events);

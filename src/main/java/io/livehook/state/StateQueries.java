@@ -232,6 +232,11 @@ public final class StateQueries {
         return store.read(sql -> Sessions.ofRoom(sql, roomSid));
     }
 
+    /** A room's tracks, published and unpublished. */
+    public List<Track> tracksOfRoom(String roomSid) {
+        return store.read(sql -> Tracks.ofRoom(sql, roomSid));
+    }
+
     /**
      * When livehook last heard of each participant (by sid) of the room: the later of its newest event's
      * LiveKit time and that event's arrival, so that a late-delivered event counts as recent.
