@@ -28,6 +28,7 @@ import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
 import io.livehook.reconcile.Reconciler;
+import io.livehook.reconcile.SilentRooms;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -64,6 +65,7 @@ public final class Livehook implements AutoCloseable {
     private final DeliveryService deliveries;
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
+    private final Optional<SilentRooms> silentRooms;
     private final AccessFilter access;
     private final ApiRoutes api;
     private final MetricsHistory history;
@@ -84,6 +86,9 @@ public final class Livehook implements AutoCloseable {
         this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
                 deliveries.outbox(), config.process().nice()), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);
+        // Without LiveKit to ask, silence is the only sign that a room whose room_finished was lost has ended.
+        this.silentRooms = reconciler.isPresent() ? Optional.empty()
+                : Optional.of(new SilentRooms(eventLog, state, clock, config.reconcile().silenceMargin()));
         this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
         this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new DeliveriesApi(deliveries, clock),
@@ -145,6 +150,7 @@ public final class Livehook implements AutoCloseable {
         livehook.deliveries.start();
         livehook.processor.start();
         livehook.reconciler.ifPresent(Reconciler::start);
+        livehook.silentRooms.ifPresent(SilentRooms::start);
         try {
             livehook.listener.start();
         } catch (IllegalStateException e) {
@@ -197,9 +203,10 @@ public final class Livehook implements AutoCloseable {
                     + "settle {} ms, at most {} calls/s", config.livekit().url().get(), settings.interval().toSeconds(),
                     settings.grace().toSeconds(), settings.settle().toMillis(), settings.requestsPerSecond());
         } else {
-            log.info("reconciliation off: {}", config.livekit().url().isEmpty()
-                    ? "set LIVEKIT_URL to let livehook correct lost events from LiveKit's RoomService"
-                    : "reconcile.enabled is false");
+            log.info("reconciliation off: {}; a room nobody is in is ended once silent for its timeout plus {} s",
+                    config.livekit().url().isEmpty()
+                            ? "set LIVEKIT_URL to let livehook correct lost events from LiveKit's RoomService"
+                            : "reconcile.enabled is false", settings.silenceMargin().toSeconds());
         }
     }
 
@@ -298,6 +305,7 @@ public final class Livehook implements AutoCloseable {
         listener.close();
         history.close();
         reconciler.ifPresent(Reconciler::close);
+        silentRooms.ifPresent(SilentRooms::close);
         processor.close();
         deliveries.close(config.server().shutdownGrace());
         eventLog.close();

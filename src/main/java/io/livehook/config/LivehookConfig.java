@@ -34,13 +34,14 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /**
      * Reconciliation with LiveKit's RoomService: runs only when {@code livekit.url} is set and {@code enabled}.
-     * {@code grace} and {@code settle} guard against ending what a webhook in flight is about to confirm.
+     * {@code grace} and {@code settle} guard against ending what a webhook in flight is about to confirm. When it
+     * does not run, a room nobody is in is ended once silent for its LiveKit timeout plus {@code silenceMargin}.
      */
     public record Reconcile(boolean enabled, Duration interval, Duration anomalyDelay, Duration grace,
-            Duration settle, int requestsPerSecond, Duration maxBackoff) {
+            Duration settle, int requestsPerSecond, Duration maxBackoff, Duration silenceMargin) {
         public static Reconcile defaults() {
             return new Reconcile(true, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
-                    Duration.ofSeconds(2), 10, Duration.ofMinutes(5));
+                    Duration.ofSeconds(2), 10, Duration.ofMinutes(5), Duration.ofSeconds(60));
         }
     }
 

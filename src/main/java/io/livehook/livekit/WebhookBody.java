@@ -89,6 +89,8 @@ public final class WebhookBody {
                 case "metadata" -> room.setMetadata(text(json, field));
                 case "creationTime", "creation_time" -> room.setCreationTime(int64(json, field));
                 case "creationTimeMs", "creation_time_ms" -> room.setCreationTimeMs(int64(json, field));
+                case "emptyTimeout", "empty_timeout" -> room.setEmptyTimeout((int) int64(json, field));
+                case "departureTimeout", "departure_timeout" -> room.setDepartureTimeout((int) int64(json, field));
                 default -> json.skipChildren();
             }
         }

@@ -29,7 +29,9 @@ public enum AnomalyKind {
     /** Corrections from LiveKit's RoomService API. */
     RECONCILED,
     /** A session reconciliation ended that LiveKit listed again (same sid): reopened, its end was wrong. */
-    RECONCILED_END_UNDONE;
+    RECONCILED_END_UNDONE,
+    /** A room nobody was in, silent for longer than LiveKit keeps such a room: ended without its room_finished. */
+    ROOM_END_INFERRED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

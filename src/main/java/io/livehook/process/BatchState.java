@@ -4,6 +4,7 @@ import io.livehook.state.Anomaly;
 import io.livehook.state.Egress;
 import io.livehook.state.Ingress;
 import io.livehook.state.Room;
+import io.livehook.state.RoomTimeouts;
 import io.livehook.state.Session;
 import io.livehook.state.StateQueries.LogPosition;
 import io.livehook.state.StateTx;
@@ -56,6 +57,7 @@ final class BatchState {
     private final Map<String, Set<String>> openTracksByParticipant = new HashMap<>();
     private final Set<String> openTracksRead = new HashSet<>();
     private final Map<String, Room> changedRooms = new LinkedHashMap<>();
+    private final Map<String, RoomTimeouts> changedTimeouts = new LinkedHashMap<>();
     private final Map<String, Session> changedSessions = new LinkedHashMap<>();
     private final Map<String, Track> changedTracks = new LinkedHashMap<>();
     private final Map<String, Egress> changedEgress = new LinkedHashMap<>();
@@ -162,6 +164,10 @@ final class BatchState {
     void saveRoom(Room room) {
         rooms.put(room.sid(), Optional.of(room));
         changedRooms.put(room.sid(), room);
+    }
+
+    void saveRoomTimeouts(RoomTimeouts timeouts) {
+        changedTimeouts.put(timeouts.roomSid(), timeouts);
     }
 
     // -- sessions ----------------------------------------------------------------------------------
@@ -419,6 +425,7 @@ final class BatchState {
     /** Writes every row the batch changed, each once, in batched statements. */
     void flush() throws SQLException {
         tx.saveRooms(changedRooms.values());
+        tx.saveRoomTimeouts(changedTimeouts.values());
         tx.saveSessions(changedSessions.values());
         tx.saveTracks(changedTracks.values());
         tx.saveEgress(changedEgress.values());
@@ -427,6 +434,7 @@ final class BatchState {
         tx.addIngressHistory(ingressHistory);
         tx.recordAnomalies(anomalies);
         changedRooms.clear();
+        changedTimeouts.clear();
         changedSessions.clear();
         changedTracks.clear();
         changedEgress.clear();

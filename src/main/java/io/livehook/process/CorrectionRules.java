@@ -1,5 +1,6 @@
 package io.livehook.process;
 
+import io.livehook.livekit.ResourceIds;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
 import io.livehook.state.Track;
@@ -122,6 +123,10 @@ final class CorrectionRules {
     }
 
     private void reconciledRoomEnd() throws SQLException {
+        if (e.id().startsWith(ResourceIds.INFERRED_EVENT)) {
+            inferredRoomEnd();
+            return;
+        }
         Room room = state.room(ctx.roomSid()).orElse(null);
         if (room == null || !room.active()
                 || Math.max(room.lastEventMs(), state.lastEventMsOfRoom(room.sid())) > e.atMs()) {
@@ -130,5 +135,22 @@ final class CorrectionRules {
         ctx.anomaly(AnomalyKind.RECONCILED, room, null, null,
                 "LiveKit no longer lists the room: finished without its room_finished");
         ctx.rooms.finishRoom(room, EventRules.RECONCILED);
+    }
+
+    /**
+     * The room was found silent and empty for its timeout (which the event's room carries) up to the event's
+     * time: it applies only if that still holds, nobody in the room and nothing heard of it since.
+     */
+    private void inferredRoomEnd() throws SQLException {
+        Room room = state.room(ctx.roomSid()).orElse(null);
+        var info = e.event().getRoom();
+        long silentSinceMs = e.atMs() - 1000L * Math.max(info.getEmptyTimeout(), info.getDepartureTimeout());
+        if (room == null || !room.active() || !state.openSessions(room.sid()).isEmpty()
+                || Math.max(room.lastEventMs(), state.lastEventMsOfRoom(room.sid())) > silentSinceMs) {
+            return;
+        }
+        ctx.anomaly(AnomalyKind.ROOM_END_INFERRED, room, null, null, "nobody in the room and nothing heard of it for "
+                + (e.atMs() - silentSinceMs) / 1000 + " s, longer than LiveKit keeps it: finished without its room_finished");
+        ctx.rooms.finishRoom(room, EventRules.INFERRED);
     }
 }

@@ -27,7 +27,9 @@ record Correction(Kind kind, String eventId, String roomSid, String roomName, St
         SESSION_REOPENED("participant_joined"),
         TRACK_PUBLISHED("track_published"),
         TRACK_UNPUBLISHED("track_unpublished"),
-        ROOM_FINISHED("room_finished");
+        ROOM_FINISHED("room_finished"),
+        /** Not reconciliation's: a room silent and empty for longer than LiveKit keeps one, with no LiveKit to ask. */
+        ROOM_END_INFERRED("room_finished");
 
         final String eventType;
 
@@ -72,6 +74,21 @@ record Correction(Kind kind, String eventId, String roomSid, String roomName, St
         return of(Kind.ROOM_FINISHED, roomSid, roomName, null, null, at);
     }
 
+    /**
+     * The room's timeout that ran out rides in the body's room, so that the processor can check that the room
+     * was still silent that long before {@code at}; the id's prefix tells the processor it is an inference.
+     */
+    static Correction roomEndInferred(String roomSid, String roomName, int emptyTimeoutS, int departureTimeoutS,
+            Instant at) {
+        Room.Builder room = Room.newBuilder().setName(roomName).setEmptyTimeout(emptyTimeoutS)
+                .setDepartureTimeout(departureTimeoutS);
+        if (!roomSid.startsWith("name:")) {
+            room.setSid(roomSid);
+        }
+        return of(Kind.ROOM_END_INFERRED, ResourceIds.next(RANDOM, ResourceIds.INFERRED_EVENT), roomSid, room, null,
+                null, at);
+    }
+
     /** Track events carry a partial participant, as LiveKit's do: sid and identity. */
     private static ParticipantInfo owner(ParticipantInfo p) {
         return ParticipantInfo.newBuilder().setSid(p.getSid()).setIdentity(p.getIdentity()).build();
@@ -83,11 +100,16 @@ record Correction(Kind kind, String eventId, String roomSid, String roomName, St
 
     private static Correction of(Kind kind, String roomSid, String roomName, ParticipantInfo participant,
             TrackInfo track, Instant at) {
-        String id = ResourceIds.next(RANDOM, "LH_");
         Room.Builder room = Room.newBuilder().setName(roomName);
         if (!roomSid.startsWith("name:")) {
             room.setSid(roomSid); // a stand-in sid for a sid-less room is livehook's, not LiveKit's
         }
+        return of(kind, ResourceIds.next(RANDOM, ResourceIds.LIVEHOOK_EVENT), roomSid, room, participant, track, at);
+    }
+
+    private static Correction of(Kind kind, String id, String roomSid, Room.Builder room, ParticipantInfo participant,
+            TrackInfo track, Instant at) {
+        String roomName = room.getName();
         WebhookEvent.Builder event = WebhookEvent.newBuilder().setEvent(kind.eventType).setId(id)
                 .setCreatedAt(at.getEpochSecond()).setRoom(room);
         if (participant != null) {

@@ -232,6 +232,11 @@ public final class StateQueries {
         return store.read(sql -> Sessions.ofRoom(sql, roomSid));
     }
 
+    /** Active rooms nobody is in, with their timeouts and when each was last heard of. */
+    public List<QuietRoom> quietRooms() {
+        return store.read(Rooms::quiet);
+    }
+
     /** A room's tracks, published and unpublished. */
     public List<Track> tracksOfRoom(String roomSid) {
         return store.read(sql -> Tracks.ofRoom(sql, roomSid));

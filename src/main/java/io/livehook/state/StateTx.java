@@ -70,6 +70,10 @@ public final class StateTx {
         Rooms.saveAll(sql, rooms);
     }
 
+    public void saveRoomTimeouts(Collection<RoomTimeouts> timeouts) throws SQLException {
+        Rooms.saveTimeouts(sql, timeouts);
+    }
+
     public Optional<Session> session(String sid) throws SQLException {
         return Sessions.byId(sql, sid);
     }
