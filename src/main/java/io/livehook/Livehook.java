@@ -11,6 +11,8 @@ import io.livehook.api.DeliveriesApi;
 import io.livehook.api.OpenApiDescription;
 import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
+import io.livehook.api.ChangeStream;
+import io.livehook.api.PresenceApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.config.LivehookConfig;
 import io.livehook.dashboard.Dashboard;
@@ -66,6 +68,7 @@ public final class Livehook implements AutoCloseable {
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
     private final Optional<SilentRooms> silentRooms;
+    private final ChangeStream changes;
     private final AccessFilter access;
     private final ApiRoutes api;
     private final MetricsHistory history;
@@ -91,7 +94,10 @@ public final class Livehook implements AutoCloseable {
                 : Optional.of(new SilentRooms(eventLog, state, clock, config.reconcile().silenceMargin()));
         this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new DeliveriesApi(deliveries, clock),
+        this.changes = new ChangeStream(state, clock, config.api().streamRetention(), config.api().streamMaxChanges(),
+                this::streaming);
+        this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new PresenceApi(queries, changes),
+                new DeliveriesApi(deliveries, clock),
                 new ReconcileApi(reconciler), new ProgressApi(eventLog, processor, registry), new OpenApiDescription());
         this.history = new MetricsHistory(registry, clock);
         this.dashboard = new Dashboard(queries, deliveries, eventLog, access, history, clock);
@@ -129,6 +135,11 @@ public final class Livehook implements AutoCloseable {
         return Optional.of(new Reconciler(service, eventLog, state, clock, Reconciler.Settings.of(settings), registry));
     }
 
+    /** A stream's connection is busy, not idle: the listener built last keeps it open. */
+    private void streaming(java.net.SocketAddress peer) {
+        listener.streaming(peer);
+    }
+
     /** The Kafka topic when Kafka is configured, the data directory's file otherwise. */
     public static EventLog openEventLog(LivehookConfig config) {
         Path dataDir = config.storage().dataDir();
@@ -151,6 +162,7 @@ public final class Livehook implements AutoCloseable {
         livehook.processor.start();
         livehook.reconciler.ifPresent(Reconciler::start);
         livehook.silentRooms.ifPresent(SilentRooms::start);
+        livehook.changes.start();
         try {
             livehook.listener.start();
         } catch (IllegalStateException e) {
@@ -293,6 +305,7 @@ public final class Livehook implements AutoCloseable {
         }
         ready = false;
         ingest.stopAccepting();
+        changes.close(); // open streams end, so that the listener can stop
         try {
             listener.drain(config.server().drain());
             if (!ingest.awaitIdle(config.server().shutdownGrace())) {

@@ -65,7 +65,7 @@ public final class ConfigLoader {
                     "max_connections", "read_timeout_seconds", "drain_seconds")),
             Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
             Map.entry("storage", List.of("data_dir", "state_url", "state_schema", "state_pool_size")),
-            Map.entry("api", List.of("token")),
+            Map.entry("api", List.of("token", "stream_retention_hours", "stream_max_changes")),
             Map.entry("reconcile", List.of("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds",
                     "settle_ms", "requests_per_second", "max_backoff_seconds", "silence_margin_seconds")),
             Map.entry("process", List.of("nice")),
@@ -152,7 +152,11 @@ public final class ConfigLoader {
                         reconcileDefaults.silenceMargin().toSeconds(), 0, 86_400)));
         var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
-        return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
+        return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token,
+                Duration.ofHours(longSetting("LIVEHOOK_STREAM_RETENTION_HOURS", api, "stream_retention_hours",
+                        LivehookConfig.Api.STREAM_RETENTION.toHours(), 1, 8760)),
+                longSetting("LIVEHOOK_STREAM_MAX_CHANGES", api, "stream_max_changes",
+                        LivehookConfig.Api.STREAM_MAX_CHANGES, 1000, 1_000_000_000)), dev,
                 destinations, reconcileConfig, processConfig, kafka(section(root, "kafka")));
     }
 

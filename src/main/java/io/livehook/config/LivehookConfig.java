@@ -98,12 +98,17 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /**
      * {@code token} guards the query API and dashboard. Absent: open in --dev, closed (401) otherwise, so a
-     * forgotten token never exposes raw events.
+     * forgotten token never exposes raw events. The stream of state changes keeps each for {@code streamRetention},
+     * and at most {@code streamMaxChanges} of them.
      */
-    public record Api(Optional<String> token) {
+    public record Api(Optional<String> token, Duration streamRetention, long streamMaxChanges) {
+        public static final Duration STREAM_RETENTION = Duration.ofHours(24);
+        public static final long STREAM_MAX_CHANGES = 1_000_000;
+
         @Override
         public String toString() {
-            return "Api[token=" + (token.isPresent() ? "<set>" : "<none>") + "]";
+            return "Api[token=" + (token.isPresent() ? "<set>" : "<none>") + ", streamRetention=" + streamRetention
+                    + ", streamMaxChanges=" + streamMaxChanges + "]";
         }
     }
 }
