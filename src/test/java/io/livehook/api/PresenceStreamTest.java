@@ -118,6 +118,40 @@ class PresenceStreamTest {
     }
 
     @Test
+    void theClientAndTheCliFollowTheStream() throws Exception {
+        Instant t = Instant.now();
+        deliver(scene.startRoom("standup", t), scene.startRoom("other", t));
+        Participant alice = scene.join("standup", "alice", t);
+        deliver(scene.joined(alice, t), scene.leave(alice, t.plusSeconds(1)));
+
+        List<String> seen = new ArrayList<>();
+        CompletableFuture.runAsync(() -> {
+            try {
+                lh.client().stream(java.util.Optional.of("standup"), java.util.OptionalLong.of(0), c -> {
+                    seen.add(c.id() + " " + c.kind() + " " + c.data().path("identity").asText(""));
+                    return seen.size() < 3;
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(30, TimeUnit.SECONDS);
+        assertThat(seen).extracting(s -> s.substring(s.indexOf(' ') + 1))
+                .containsExactly("room_started ", "session_opened alice", "session_ended alice");
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = CompletableFuture.supplyAsync(() -> io.livehook.cli.Main.commandLine()
+                .setOut(new java.io.PrintWriter(out)).setErr(new java.io.PrintWriter(err))
+                .execute("stream", "--api-url", lh.base(), "--api-token", LivehookFixture.TOKEN, "--room", "standup",
+                        "--after", "0", "--count", "3")).get(30, TimeUnit.SECONDS);
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString().lines().toList()).hasSize(3).satisfiesExactly(
+                l -> assertThat(l).contains("room_started").contains("standup"),
+                l -> assertThat(l).contains("session_opened").contains("alice").contains("participant_joined"),
+                l -> assertThat(l).contains("session_ended").contains("alice").contains("participant_left"));
+    }
+
+    @Test
     void whoIsInTheRoom_andHowEachIsKnown() throws Exception {
         Instant t = Instant.now();
         deliver(scene.startRoom("standup", t));

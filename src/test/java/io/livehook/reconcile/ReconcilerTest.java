@@ -163,6 +163,11 @@ class ReconcilerTest {
         assertThat(opened.joinedAtMs()).isEqualTo(joinedAt.toEpochMilli());
         assertThat(opened.identity()).isEqualTo("carol");
         assertThat(counter("livehook.reconcile.corrections", "kind", "session_opened")).isEqualTo(1);
+        HttpResponse<String> presence = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + livehook.port() + "/api/rooms/" + ROOM + "/participants"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(presence.body()).as("the app is told how carol is known")
+                .contains("\"identity\":\"carol\"").contains("\"known_from\":\"reconciled\"");
     }
 
     @Test
