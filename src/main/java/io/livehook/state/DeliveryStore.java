@@ -28,8 +28,6 @@ public final class DeliveryStore {
             + "'pending', 0, 0, ?, ?, ?, NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING";
     private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
 
-    private static final int HEADS_PER_STATEMENT = 64;
-
     private final StateStore store;
 
     public DeliveryStore(StateStore store) {
@@ -105,14 +103,16 @@ public final class DeliveryStore {
         if (queueKeys.isEmpty()) {
             return List.of();
         }
-        // Each queue's head is the first entry of its range of the index, one probe per queue, all in one statement
-        // (one round trip): grouping the queues' pending rows read all of them. Chunks are padded to a power of
-        // two by repeating a queue, so that a few statements stay prepared; the repeats are dropped.
+        // Each queue's head is the first entry of its range of the index, one probe per queue, as many per statement
+        // as the dialect says (one round trip each): grouping the queues' pending rows read all of them. Chunks are
+        // padded to a power of two by repeating a queue, so that a few statements stay prepared; the repeats are
+        // dropped.
         List<String> keys = List.copyOf(new LinkedHashSet<>(queueKeys));
         Map<String, Delivery> heads = new LinkedHashMap<>();
+        int perStatement = store.dialect().headsPerStatement();
         store.read(sql -> {
-            for (int from = 0; from < keys.size(); from += HEADS_PER_STATEMENT) {
-                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + HEADS_PER_STATEMENT));
+            for (int from = 0; from < keys.size(); from += perStatement) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + perStatement));
                 int size = Integer.highestOneBit(chunk.size());
                 size = size == chunk.size() ? size : size * 2;
                 StringBuilder select = new StringBuilder();
