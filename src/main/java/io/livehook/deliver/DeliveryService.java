@@ -16,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +30,7 @@ public final class DeliveryService implements AutoCloseable {
     private final Clock clock;
     private final Map<String, DestinationSender> senders = new LinkedHashMap<>();
     private final Outbox outbox;
-    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private final List<HttpClient> clients = new ArrayList<>();
 
     /** The bodies sent are read from {@code eventLog}. */
     public DeliveryService(List<DestinationConfig> destinations, StateStore state, EventLog eventLog, Clock clock,
@@ -44,8 +42,12 @@ public final class DeliveryService implements AutoCloseable {
                     .version(HttpClient.Version.HTTP_1_1)
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .connectTimeout(destination.timeout())
-                    .executor(httpExecutor)
+                    // The client's own steps run where they become ready (mostly its selector thread): none of them
+                    // blocks (the answer is kept by a non-blocking subscriber and waited for by the attempt's thread),
+                    // and handing each step to another thread cost more CPU than the step itself.
+                    .executor(Runnable::run)
                     .build();
+            clients.add(client);
             senders.put(destination.name(), new DestinationSender(destination, store, eventLog, client, clock,
                     registry));
         }
@@ -142,7 +144,7 @@ public final class DeliveryService implements AutoCloseable {
     /** Lets requests in flight finish within {@code grace}; those cut off read as unknown after a restart. */
     public void close(Duration grace) {
         senders.values().parallelStream().forEach(s -> s.close(grace));
-        httpExecutor.shutdownNow();
+        clients.forEach(HttpClient::shutdownNow);
     }
 
     @Override
