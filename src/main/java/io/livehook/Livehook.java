@@ -25,6 +25,7 @@ import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
+import io.livehook.log.WritableGauge;
 import io.livehook.log.KafkaEventLog;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
@@ -83,6 +84,7 @@ public final class Livehook implements AutoCloseable {
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
         this.eventLog = orClose(() -> openEventLog(config), lock);
+        WritableGauge.register(registry, eventLog);
         var verifier = new WebhookVerifier(config.livekit().keys(), config.livekit().leeway(), clock);
         this.ingest = new WebhookIngest(verifier, eventLog, config.server().maxBodyBytes(), clock, registry);
         this.state = orClose(() -> StateStore.open(config.storage().state()), eventLog, lock);

@@ -206,6 +206,19 @@ class LauncherTest {
                 "--enable-native-access=ALL-UNNAMED");
     }
 
+    @Test
+    void printsTheHomeOfTheNewestJdkWithACompilerForTheBenchmarks() throws Exception {
+        fakeJdk(jdks.resolve("jre-26"), "26", true, false);
+        Map<String, String> env = env();
+        env.put("LIVEHOOK_LAUNCHER", "jdk-home");
+
+        Run run = launch(env);
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.stdout().lines()).containsExactly(jdks.resolve("jdk-25").toString());
+        assertThat(buildRecord).as("nothing built").doesNotExist();
+    }
+
     private Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", pathBin.toString());

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +80,7 @@ public final class KafkaEventLog implements EventLog {
     private final RecentIds recentIds = new RecentIds(System.currentTimeMillis());
     /** Appends sent and not yet answered, by event id: a retry arriving meanwhile waits for the original. */
     private final Map<String, CompletableFuture<Appended>> inFlight = new HashMap<>();
-    private final Map<Long, Long> duplicateCounts = new ConcurrentHashMap<>();
+    private final DuplicateCounts duplicateCounts = new DuplicateCounts();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread watcher;
     /** Why the last append failed, until one succeeds; why the ends cannot be looked up, until they can. */
@@ -443,7 +442,7 @@ public final class KafkaEventLog implements EventLog {
     }
 
     private Appended duplicateOf(Appended original) {
-        duplicateCounts.merge(place(original.partition(), original.offset()), 1L, Long::sum);
+        duplicateCounts.add(place(original.partition(), original.offset()));
         return new Appended(original.partition(), original.offset(), true);
     }
 
@@ -474,7 +473,7 @@ public final class KafkaEventLog implements EventLog {
         List<LoggedEvent> events = new ArrayList<>(records.size());
         for (ConsumerRecord<byte[], byte[]> record : records) {
             events.add(KafkaRecords.loggedEvent(record,
-                    duplicateCounts.getOrDefault(place(record.partition(), record.offset() + 1), 0L)));
+                    duplicateCounts.of(place(record.partition(), record.offset() + 1))));
         }
         return events;
     }

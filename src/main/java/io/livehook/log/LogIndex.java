@@ -1,7 +1,6 @@
 package io.livehook.log;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Where records lie in the file, kept in memory: built by recovery, extended by the writer after each sync,
@@ -19,16 +18,11 @@ final class LogIndex {
      * second, and must not scan a stride each time.
      */
     static final int RECENT = 1 << 16;
-    static final int DUPLICATE_COUNTS = 1 << 16;
 
     private volatile long[] strideOffsets = new long[1024];
     private int filledSlots;
     private final long[] recentOffsets = new long[RECENT];
-    /**
-     * How many times each recent event came again, for the newest {@link #DUPLICATE_COUNTS} events that did: a
-     * duplicate is only ever found for an event in the dedupe window, so older counts would never change.
-     */
-    private final ConcurrentSkipListMap<Long, Long> duplicateCounts = new ConcurrentSkipListMap<>();
+    private final DuplicateCounts duplicateCounts = new DuplicateCounts();
     private final Offsets quarantineOffsets = new Offsets();
 
     void event(long position, long offset) {
@@ -43,10 +37,7 @@ final class LogIndex {
     }
 
     void duplicate(long position) {
-        duplicateCounts.merge(position, 1L, Long::sum);
-        if (duplicateCounts.size() > DUPLICATE_COUNTS) {
-            duplicateCounts.pollFirstEntry();
-        }
+        duplicateCounts.add(position);
     }
 
     void quarantine(long offset) {
@@ -54,7 +45,7 @@ final class LogIndex {
     }
 
     long duplicates(long position) {
-        return duplicateCounts.getOrDefault(position, 0L);
+        return duplicateCounts.of(position);
     }
 
     /** Where a scan for {@code first} (at most {@code newest}) starts: at or before its event. */

@@ -3,6 +3,7 @@ package io.livehook.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -249,16 +250,21 @@ class FileEventLogTest extends EventLogContract {
     void aFullDiskMakesTheLogUnhealthyUntilAWriteWorksAgain() throws Exception {
         log.close();
         log = openCapped(fileIn(dir.resolve("small")), 4);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        WritableGauge.register(registry, log);
         assertThat(log.writeProblem()).isEmpty();
+        assertThat(registry.get("livehook.log.writable").gauge().value()).isEqualTo(1.0);
         assertThatThrownBy(() -> log.append(new IncomingEvent("EV_big", "room_started", "r", new byte[64 * 1024],
                 Instant.now(), "k", Origin.LIVEKIT))).isInstanceOf(LogUnavailableException.class);
         assertThat(log.writeProblem()).hasValueSatisfying(p -> assertThat(p).contains("no space left"));
+        assertThat(registry.get("livehook.log.writable").gauge().value()).isEqualTo(0.0);
         // Nothing else arrives; the log tries a small write by itself and is healthy again.
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (log.writeProblem().isPresent() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         assertThat(log.writeProblem()).isEmpty();
+        assertThat(registry.get("livehook.log.writable").gauge().value()).isEqualTo(1.0);
         assertThat(log.append(incoming("EV_small")).duplicate()).isFalse();
     }
 
