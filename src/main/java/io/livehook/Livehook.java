@@ -11,6 +11,8 @@ import io.livehook.api.DeliveriesApi;
 import io.livehook.api.OpenApiDescription;
 import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
+import io.livehook.api.ChangeStream;
+import io.livehook.api.PresenceApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.cluster.Leases;
 import io.livehook.config.LivehookConfig;
@@ -31,6 +33,7 @@ import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
 import io.livehook.reconcile.Reconciler;
+import io.livehook.reconcile.SilentRooms;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,6 +73,8 @@ public final class Livehook implements AutoCloseable {
     private final DeliveryService deliveries;
     private final Processor processor;
     private final Optional<Reconciler> reconciler;
+    private final Optional<SilentRooms> silentRooms;
+    private final ChangeStream changes;
     private final AccessFilter access;
     private final ApiRoutes api;
     private final MetricsHistory history;
@@ -92,9 +97,15 @@ public final class Livehook implements AutoCloseable {
         this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
                 deliveries.outbox(), config.process().nice(), member), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);
+        // Without LiveKit to ask, silence is the only sign that a room whose room_finished was lost has ended.
+        this.silentRooms = reconciler.isPresent() ? Optional.empty()
+                : Optional.of(new SilentRooms(eventLog, state, clock, config.reconcile().silenceMargin()));
         this.access = new AccessFilter(new ApiAuth(config.api().token(), config.dev(), clock));
         var queries = new StateQueries(state, clock);
-        this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new DeliveriesApi(deliveries, clock),
+        this.changes = new ChangeStream(state, clock, config.api().streamRetention(), config.api().streamMaxChanges(),
+                this::streaming);
+        this.api = new ApiRoutes(new QueryApi(queries, eventLog, processor), new PresenceApi(queries, changes),
+                new DeliveriesApi(deliveries, clock),
                 new ReconcileApi(reconciler), new ProgressApi(eventLog, processor, registry), new OpenApiDescription());
         this.history = new MetricsHistory(registry, clock);
         this.dashboard = new Dashboard(queries, deliveries, eventLog, access, history, clock);
@@ -155,6 +166,11 @@ public final class Livehook implements AutoCloseable {
         return Optional.of(new Reconciler(service, eventLog, state, clock, Reconciler.Settings.of(settings), registry));
     }
 
+    /** A stream's connection is busy, not idle: the listener built last keeps it open. */
+    private void streaming(java.net.SocketAddress peer) {
+        listener.streaming(peer);
+    }
+
     /** The Kafka topic when Kafka is configured, the data directory's file otherwise. */
     public static EventLog openEventLog(LivehookConfig config) {
         Path dataDir = config.storage().dataDir();
@@ -183,7 +199,9 @@ public final class Livehook implements AutoCloseable {
         if (roles.contains(Role.RECONCILE)) {
             livehook.reconciler.ifPresent(r -> r.start(new Leases(livehook.state, RECONCILE_LOCK, 1, livehook.member,
                     clock)));
+            livehook.silentRooms.ifPresent(SilentRooms::start);
         }
+        livehook.changes.start();
         try {
             livehook.listener.start();
         } catch (IllegalStateException e) {
@@ -238,9 +256,10 @@ public final class Livehook implements AutoCloseable {
                     + "settle {} ms, at most {} calls/s", config.livekit().url().get(), settings.interval().toSeconds(),
                     settings.grace().toSeconds(), settings.settle().toMillis(), settings.requestsPerSecond());
         } else {
-            log.info("reconciliation off: {}", config.livekit().url().isEmpty()
-                    ? "set LIVEKIT_URL to let livehook correct lost events from LiveKit's RoomService"
-                    : "reconcile.enabled is false");
+            log.info("reconciliation off: {}; a room nobody is in is ended once silent for its timeout plus {} s",
+                    config.livekit().url().isEmpty()
+                            ? "set LIVEKIT_URL to let livehook correct lost events from LiveKit's RoomService"
+                            : "reconcile.enabled is false", settings.silenceMargin().toSeconds());
         }
     }
 
@@ -329,6 +348,7 @@ public final class Livehook implements AutoCloseable {
         }
         ready = false;
         ingest.stopAccepting();
+        changes.close(); // open streams end, so that the listener can stop
         try {
             listener.drain(config.server().drain());
             if (!ingest.awaitIdle(config.server().shutdownGrace())) {
@@ -341,6 +361,7 @@ public final class Livehook implements AutoCloseable {
         listener.close();
         history.close();
         reconciler.ifPresent(Reconciler::close);
+        silentRooms.ifPresent(SilentRooms::close);
         processor.close();
         deliveries.close(config.server().shutdownGrace());
         eventLog.close();

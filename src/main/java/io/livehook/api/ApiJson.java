@@ -21,6 +21,7 @@ import io.livehook.state.DeliveryStore.DestinationFigures;
 import io.livehook.state.Egress;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
+import io.livehook.state.StateChange;
 import io.livehook.state.StateQueries.AnomalyRecord;
 import io.livehook.state.StateQueries.EventSummary;
 import io.livehook.state.StateQueries.EventTypeCount;
@@ -315,9 +316,24 @@ public final class ApiJson {
                     .put("room_sid", c.roomSid())
                     .put("participant_sid", c.participantSid())
                     .put("identity", c.identity())
+                    .put("track_sid", c.trackSid())
                     .put("at_ms", c.atMs());
         }
         return node;
+    }
+
+    public static ObjectNode stateChange(StateChange c) {
+        return object()
+                .put("id", c.id())
+                .put("kind", c.kind())
+                .put("room", c.roomName())
+                .put("room_sid", c.roomSid())
+                .put("participant_sid", c.participantSid())
+                .put("identity", c.identity())
+                .put("track_sid", c.trackSid())
+                .put("source", c.source())
+                .put("event_id", c.eventId())
+                .put("at_ms", c.atMs());
     }
 
     public static ObjectNode quarantined(QuarantinedBody q) {

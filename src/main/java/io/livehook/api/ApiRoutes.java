@@ -13,9 +13,10 @@ import java.util.List;
 public final class ApiRoutes implements HttpService {
     private final List<ApiRoute> routes = new ArrayList<>();
 
-    public ApiRoutes(QueryApi queries, DeliveriesApi deliveries, ReconcileApi reconcile, ProgressApi progress,
-            OpenApiDescription description) {
+    public ApiRoutes(QueryApi queries, PresenceApi presence, DeliveriesApi deliveries, ReconcileApi reconcile,
+            ProgressApi progress, OpenApiDescription description) {
         routes.addAll(queries.routes());
+        routes.addAll(presence.routes());
         routes.addAll(deliveries.routes());
         routes.addAll(reconcile.routes());
         routes.addAll(progress.routes());

@@ -16,8 +16,8 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Main.Version.class,
         description = "Makes LiveKit webhooks reliable: verify, log durably, process, deliver, reconcile.",
         subcommands = {ServeCommand.class, ReplayCommand.class, LogCommand.class, DeliveriesCommand.class,
-                ReconcileCommand.class, SimulateCommand.class, DemoCommand.class, ProbeCommand.class,
-                CommandLine.HelpCommand.class})
+                ReconcileCommand.class, StreamCommand.class, SimulateCommand.class, DemoCommand.class,
+                ProbeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         // Before anything logs: a typo in the log settings would otherwise switch logging off or flood it.

@@ -27,8 +27,9 @@ final class ReconcileCommand extends ApiCommand {
         JsonNode corrections = summary.path("corrections");
         out.printf("%d correction(s)%n", corrections.size());
         for (JsonNode c : corrections) {
-            out.printf("  %-15s %s %s%s%n", c.path("kind").asText(), c.path("event_id").asText(),
-                    c.path("room").asText(), c.hasNonNull("identity") ? " " + c.path("identity").asText() : "");
+            out.printf("  %-17s %s %s%s%s%n", c.path("kind").asText(), c.path("event_id").asText(),
+                    c.path("room").asText(), c.hasNonNull("identity") ? " " + c.path("identity").asText() : "",
+                    c.hasNonNull("track_sid") ? " " + c.path("track_sid").asText() : "");
         }
     }
 }

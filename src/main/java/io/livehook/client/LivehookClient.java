@@ -2,7 +2,10 @@ package io.livehook.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -12,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -93,6 +98,75 @@ public final class LivehookClient {
     }
 
     /** One path segment, escaped. */
+    /** One change from {@code GET /api/stream}: its id, its kind, and the whole change as the API gives it. */
+    public record Change(long id, String kind, JsonNode data) {}
+
+    /**
+     * Follows {@code GET /api/stream} (of one room, or all), from after change {@code after} (empty: from the next
+     * change on), handing each change to {@code handler} until it returns false. A connection that drops is made
+     * again with {@code Last-Event-ID}, so no change is missed or repeated; failing to connect is an error.
+     */
+    public void stream(Optional<String> room, OptionalLong after, Predicate<Change> handler)
+            throws LivehookApiException, InterruptedException {
+        Long last = after.isPresent() ? after.getAsLong() : null;
+        String path = "/api/stream" + room.map(r -> "?room=" + segment(r)).orElse("");
+        while (true) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            if (last != null) {
+                request.header("Last-Event-ID", Long.toString(last));
+            }
+            HttpResponse<InputStream> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                throw new LivehookApiException.Unreachable("cannot reach livehook's API at " + base + ": " + e);
+            }
+            if (response.statusCode() != 200) {
+                byte[] body;
+                try (InputStream in = response.body()) {
+                    body = in.readNBytes(64 * 1024);
+                } catch (IOException e) {
+                    body = new byte[0];
+                }
+                JsonNode error = json(body);
+                String said = error != null && error.path("error").isTextual() ? error.path("error").asText()
+                        : "not livehook's answer";
+                if (response.statusCode() == 401) {
+                    throw new LivehookApiException.Unauthorized("livehook refused the call: " + said);
+                }
+                throw new LivehookApiException.HttpError(response.statusCode(),
+                        "HTTP " + response.statusCode() + " to GET " + path + ": " + said);
+            }
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
+                    StandardCharsets.UTF_8))) {
+                long id = -1;
+                String kind = null;
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    if (line.startsWith("id: ")) {
+                        id = Long.parseLong(line.substring(4).strip());
+                    } else if (line.startsWith("event: ")) {
+                        kind = line.substring(7).strip();
+                    } else if (line.startsWith("data: ") && kind != null) {
+                        JsonNode data = json(line.substring(6).getBytes(StandardCharsets.UTF_8));
+                        if (id >= 0) {
+                            last = id;
+                            if (!handler.test(new Change(id, kind, data))) {
+                                return;
+                            }
+                        }
+                        kind = null;
+                        id = -1;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // dropped: connect again, after the last change received
+            }
+            Thread.sleep(POLL);
+        }
+    }
+
     public static String segment(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }

@@ -67,9 +67,9 @@ public final class ConfigLoader {
                     "max_connections", "read_timeout_seconds", "drain_seconds")),
             Map.entry("livekit", List.of("api_key", "api_secret", "keys", "leeway_seconds", "url")),
             Map.entry("storage", List.of("data_dir", "state_url", "state_schema", "state_pool_size")),
-            Map.entry("api", List.of("token")),
+            Map.entry("api", List.of("token", "stream_retention_hours", "stream_max_changes")),
             Map.entry("reconcile", List.of("enabled", "interval_seconds", "anomaly_delay_seconds", "grace_seconds",
-                    "settle_ms", "requests_per_second", "max_backoff_seconds")),
+                    "settle_ms", "requests_per_second", "max_backoff_seconds", "silence_margin_seconds")),
             Map.entry("process", List.of("nice")),
             Map.entry("kafka", List.of("bootstrap_servers", "topic", "quarantine_topic", "partitions",
                     "replication_factor", "append_timeout_ms", "connect_timeout_ms", "properties")));
@@ -151,10 +151,16 @@ public final class ConfigLoader {
                 intSetting("LIVEHOOK_RECONCILE_RATE", reconcile, "requests_per_second",
                         reconcileDefaults.requestsPerSecond(), 1, 1000),
                 Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_MAX_BACKOFF", reconcile, "max_backoff_seconds",
-                        reconcileDefaults.maxBackoff().toSeconds(), 1, 86_400)));
+                        reconcileDefaults.maxBackoff().toSeconds(), 1, 86_400)),
+                Duration.ofSeconds(longSetting("LIVEHOOK_RECONCILE_SILENCE_MARGIN", reconcile, "silence_margin_seconds",
+                        reconcileDefaults.silenceMargin().toSeconds(), 0, 86_400)));
         var processConfig = new LivehookConfig.Processing(intSetting("LIVEHOOK_PROCESS_NICE", process, "nice",
                 LivehookConfig.Processing.defaults().nice(), 0, 19));
-        return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token), dev,
+        return new LivehookConfig(serverConfig, livekitConfig, storageConfig, new LivehookConfig.Api(token,
+                Duration.ofHours(longSetting("LIVEHOOK_STREAM_RETENTION_HOURS", api, "stream_retention_hours",
+                        LivehookConfig.Api.STREAM_RETENTION.toHours(), 1, 8760)),
+                longSetting("LIVEHOOK_STREAM_MAX_CHANGES", api, "stream_max_changes",
+                        LivehookConfig.Api.STREAM_MAX_CHANGES, 1000, 1_000_000_000)), dev,
                 destinations, reconcileConfig, processConfig, kafka(section(root, "kafka")), roles(root));
     }
 

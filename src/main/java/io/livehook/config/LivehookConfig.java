@@ -42,13 +42,14 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /**
      * Reconciliation with LiveKit's RoomService: runs only when {@code livekit.url} is set and {@code enabled}.
-     * {@code grace} and {@code settle} guard against ending what a webhook in flight is about to confirm.
+     * {@code grace} and {@code settle} guard against ending what a webhook in flight is about to confirm. When it
+     * does not run, a room nobody is in is ended once silent for its LiveKit timeout plus {@code silenceMargin}.
      */
     public record Reconcile(boolean enabled, Duration interval, Duration anomalyDelay, Duration grace,
-            Duration settle, int requestsPerSecond, Duration maxBackoff) {
+            Duration settle, int requestsPerSecond, Duration maxBackoff, Duration silenceMargin) {
         public static Reconcile defaults() {
             return new Reconcile(true, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(10),
-                    Duration.ofSeconds(2), 10, Duration.ofMinutes(5));
+                    Duration.ofSeconds(2), 10, Duration.ofMinutes(5), Duration.ofSeconds(60));
         }
     }
 
@@ -105,12 +106,17 @@ public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Ap
 
     /**
      * {@code token} guards the query API and dashboard. Absent: open in --dev, closed (401) otherwise, so a
-     * forgotten token never exposes raw events.
+     * forgotten token never exposes raw events. The stream of state changes keeps each for {@code streamRetention},
+     * and at most {@code streamMaxChanges} of them.
      */
-    public record Api(Optional<String> token) {
+    public record Api(Optional<String> token, Duration streamRetention, long streamMaxChanges) {
+        public static final Duration STREAM_RETENTION = Duration.ofHours(24);
+        public static final long STREAM_MAX_CHANGES = 1_000_000;
+
         @Override
         public String toString() {
-            return "Api[token=" + (token.isPresent() ? "<set>" : "<none>") + "]";
+            return "Api[token=" + (token.isPresent() ? "<set>" : "<none>") + ", streamRetention=" + streamRetention
+                    + ", streamMaxChanges=" + streamMaxChanges + "]";
         }
     }
 }

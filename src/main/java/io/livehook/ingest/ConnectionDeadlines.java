@@ -92,6 +92,13 @@ final class ConnectionDeadlines implements AutoCloseable {
         };
     }
 
+    void streaming(SocketAddress peer) {
+        Tracked tracked = open.get(peer);
+        if (tracked != null) {
+            tracked.deadline = System.nanoTime() + headerNanos;
+        }
+    }
+
     private void extend(ConnectionContext ctx, long nanos) {
         Tracked tracked = open.get(ctx.remotePeer().address());
         if (tracked != null) {

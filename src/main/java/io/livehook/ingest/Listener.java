@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -112,6 +113,14 @@ public final class Listener implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * The peer's answer is a stream still being written (Server-Sent Events): its connection is not idle, so its
+     * deadline moves on by the read timeout. A client gone away is noticed when the stream next writes.
+     */
+    public void streaming(SocketAddress peer) {
+        deadlines.streaming(peer);
     }
 
     /** Completes with what happened when the listener stopped accepting and could not be bound again. */

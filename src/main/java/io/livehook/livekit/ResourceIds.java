@@ -7,6 +7,10 @@ import java.util.random.RandomGenerator;
  * characters of the shortuuid alphabet, digits and letters without 0, 1, I, O and l.
  */
 public final class ResourceIds {
+    /** The prefix of livehook's own events' ids: reconciliation's corrections. */
+    public static final String LIVEHOOK_EVENT = "LH_";
+    /** The prefix of the events livehook writes when it infers from silence that a room has ended. */
+    public static final String INFERRED_EVENT = "LHI_";
     public static final String BASE57 = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
     private ResourceIds() {}

@@ -36,7 +36,7 @@ public final class WebhookBody {
     private WebhookBody() {}
 
     /**
-     * Reads the fields livehook's rules use: createdAt, id, event, room, participant and track with a streaming
+     * Reads the fields livehook's rules use: createdAt, id, event, room, participant (its tracks included) and track with a streaming
      * parser and the builders' own setters; egressInfo and ingressInfo whole, through protobuf's parser. Other
      * fields are skipped unchecked.
      */
@@ -89,6 +89,8 @@ public final class WebhookBody {
                 case "metadata" -> room.setMetadata(text(json, field));
                 case "creationTime", "creation_time" -> room.setCreationTime(int64(json, field));
                 case "creationTimeMs", "creation_time_ms" -> room.setCreationTimeMs(int64(json, field));
+                case "emptyTimeout", "empty_timeout" -> room.setEmptyTimeout((int) int64(json, field));
+                case "departureTimeout", "departure_timeout" -> room.setDepartureTimeout((int) int64(json, field));
                 default -> json.skipChildren();
             }
         }
@@ -112,8 +114,19 @@ public final class WebhookBody {
                 case "kind" -> enumValue(json, field, ParticipantInfo.Kind::valueOf, p::setKindValue);
                 case "disconnectReason", "disconnect_reason" -> enumValue(json, field,
                         DisconnectReason::valueOf, p::setDisconnectReasonValue);
+                case "tracks" -> tracks(json, p);
                 default -> json.skipChildren();
             }
+        }
+    }
+
+    /** A participant's published tracks: reconciliation's corrections carry those LiveKit listed. */
+    private static void tracks(JsonParser json, ParticipantInfo.Builder p) throws IOException {
+        if (json.currentToken() != JsonToken.START_ARRAY) {
+            throw new InvalidProtocolBufferException("tracks is not a list");
+        }
+        while (json.nextToken() != JsonToken.END_ARRAY) {
+            track(json, p.addTracksBuilder());
         }
     }
 

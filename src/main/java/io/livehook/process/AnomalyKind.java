@@ -27,7 +27,11 @@ public enum AnomalyKind {
     /** An event older than the state it would overwrite: not applied over newer state. */
     STALE_EVENT,
     /** Corrections from LiveKit's RoomService API. */
-    RECONCILED;
+    RECONCILED,
+    /** A session reconciliation ended that LiveKit listed again (same sid): reopened, its end was wrong. */
+    RECONCILED_END_UNDONE,
+    /** A room nobody was in, silent for longer than LiveKit keeps such a room: ended without its room_finished. */
+    ROOM_END_INFERRED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -166,7 +166,7 @@ final class BatchApplier {
             applied.add(stored.get(at));
             outcomes.add(Outcome.applied(event, anomalies));
         }
-        state.flush();
+        state.flush(nowMs);
         tx.recordDeadLetters(failures);
         tx.resolveDeadLetters(resolved);
         outbox.enqueue(tx, applied, nowMs);

@@ -4,7 +4,9 @@ import io.livehook.state.Anomaly;
 import io.livehook.state.Egress;
 import io.livehook.state.Ingress;
 import io.livehook.state.Room;
+import io.livehook.state.RoomTimeouts;
 import io.livehook.state.Session;
+import io.livehook.state.StateChange;
 import io.livehook.state.StateQueries.LogPosition;
 import io.livehook.state.StateTx;
 import io.livehook.state.StatusChange;
@@ -56,6 +58,7 @@ final class BatchState {
     private final Map<String, Set<String>> openTracksByParticipant = new HashMap<>();
     private final Set<String> openTracksRead = new HashSet<>();
     private final Map<String, Room> changedRooms = new LinkedHashMap<>();
+    private final Map<String, RoomTimeouts> changedTimeouts = new LinkedHashMap<>();
     private final Map<String, Session> changedSessions = new LinkedHashMap<>();
     private final Map<String, Track> changedTracks = new LinkedHashMap<>();
     private final Map<String, Egress> changedEgress = new LinkedHashMap<>();
@@ -63,7 +66,9 @@ final class BatchState {
     private final List<StatusChange> egressHistory = new ArrayList<>();
     private final List<StatusChange> ingressHistory = new ArrayList<>();
     private final List<Anomaly> anomalies = new ArrayList<>();
+    private final List<StateChange> stateChanges = new ArrayList<>();
     private LogPosition applying;
+    private LiveKitEvent current;
 
     BatchState(StateTx tx, PresenceCounts presence) {
         this.tx = tx;
@@ -134,6 +139,31 @@ final class BatchState {
     /** The event whose rules run now: what they ask of the events table is about the events before it. */
     void applying(LiveKitEvent e) {
         applying = new LogPosition(e.logged().partition(), e.logged().offset());
+        current = e;
+    }
+
+    // -- changes the app can follow ------------------------------------------------------------------
+
+    /**
+     * A row's presence changed (opened/started/published, or ended): recorded for the stream, with the event that
+     * changed it. Found from the row before and after, both in memory: no read of its own.
+     */
+    private void presence(boolean existed, boolean wasOpen, boolean open, String opened, String ended, String roomSid,
+            String roomName, String participantSid, String identity, String trackSid, String startSource,
+            Long startMs, String endSource, Long endMs) {
+        if (open == wasOpen && existed) {
+            return;
+        }
+        if (open || !existed) {
+            // Ended at once (a leave never seen joining) still tells the app someone was there.
+            String source = existed ? EventRules.RECONCILED : startSource;
+            stateChanges.add(new StateChange(0, opened, roomSid, roomName, participantSid, identity, trackSid, source,
+                    current.id(), startMs != null ? startMs : current.atMs()));
+        }
+        if (!open) {
+            stateChanges.add(new StateChange(0, ended, roomSid, roomName, participantSid, identity, trackSid, endSource,
+                    current.id(), endMs != null ? endMs : current.atMs()));
+        }
     }
 
     // -- rooms -------------------------------------------------------------------------------------
@@ -160,8 +190,16 @@ final class BatchState {
     }
 
     void saveRoom(Room room) {
+        Optional<Room> before = rooms.getOrDefault(room.sid(), Optional.empty());
+        presence(before.isPresent(), before.map(Room::active).orElse(false), room.active(), StateChange.ROOM_STARTED,
+                StateChange.ROOM_FINISHED, room.sid(), room.name(), null, null, null, room.startSource(),
+                room.startedAtMs(), room.endSource(), room.finishedAtMs());
         rooms.put(room.sid(), Optional.of(room));
         changedRooms.put(room.sid(), room);
+    }
+
+    void saveRoomTimeouts(RoomTimeouts timeouts) {
+        changedTimeouts.put(timeouts.roomSid(), timeouts);
     }
 
     // -- sessions ----------------------------------------------------------------------------------
@@ -215,6 +253,10 @@ final class BatchState {
 
     void saveSession(Session session) throws SQLException {
         Optional<Session> before = session(session.sid());
+        presence(before.isPresent(), before.map(Session::open).orElse(false), session.open(),
+                StateChange.SESSION_OPENED, StateChange.SESSION_ENDED, session.roomSid(), session.roomName(),
+                session.sid(), session.identity(), null, session.startSource(), session.joinedAtMs(),
+                session.endSource(), session.leftAtMs());
         if (before.isPresent()) {
             readPeople(Set.of(Map.entry(before.get().roomSid(), before.get().identity())));
         }
@@ -332,6 +374,14 @@ final class BatchState {
     }
 
     void saveTrack(Track track) {
+        Optional<Track> before = tracks.getOrDefault(track.sid(), Optional.empty());
+        Optional<Session> owner = sessions.getOrDefault(track.participantSid(), Optional.empty());
+        String roomName = rooms.getOrDefault(track.roomSid(), Optional.empty()).map(Room::name)
+                .orElse(owner.map(Session::roomName).orElse(current.roomName()));
+        presence(before.isPresent(), before.map(Track::open).orElse(false), track.open(),
+                StateChange.TRACK_PUBLISHED, StateChange.TRACK_UNPUBLISHED, track.roomSid(), roomName,
+                track.participantSid(), owner.map(Session::identity).orElse(null), track.sid(), track.publishSource(),
+                track.publishedAtMs(), track.endSource(), track.unpublishedAtMs());
         putTrack(track);
         changedTracks.put(track.sid(), track);
     }
@@ -416,9 +466,10 @@ final class BatchState {
         anomalies.add(anomaly);
     }
 
-    /** Writes every row the batch changed, each once, in batched statements. */
-    void flush() throws SQLException {
+    /** Writes every row the batch changed, each once, and the changes of presence, in batched statements. */
+    void flush(long nowMs) throws SQLException {
         tx.saveRooms(changedRooms.values());
+        tx.saveRoomTimeouts(changedTimeouts.values());
         tx.saveSessions(changedSessions.values());
         tx.saveTracks(changedTracks.values());
         tx.saveEgress(changedEgress.values());
@@ -426,7 +477,10 @@ final class BatchState {
         tx.addEgressHistory(egressHistory);
         tx.addIngressHistory(ingressHistory);
         tx.recordAnomalies(anomalies);
+        tx.recordStateChanges(stateChanges, nowMs);
+        stateChanges.clear();
         changedRooms.clear();
+        changedTimeouts.clear();
         changedSessions.clear();
         changedTracks.clear();
         changedEgress.clear();

@@ -21,6 +21,7 @@ import java.util.List;
  */
 final class EventRules {
     static final String RECONCILED = "reconciled";
+    static final String INFERRED = "inferred";
 
     private EventRules() {}
 

@@ -24,6 +24,7 @@ final class RoomRules {
         var info = e.event().getRoom();
         long startedMs = ctx.roomCreationMs(info);
         Optional<Room> existing = state.room(ctx.roomSid());
+        ctx.noteTimeouts(ctx.roomSid());
         if (existing.isEmpty()) {
             state.saveRoom(new Room(ctx.roomSid(), info.getName(), Room.ACTIVE, startedMs, "room_started", null, null,
                     info.getMetadata(), 0, e.atMs()));
@@ -48,8 +49,9 @@ final class RoomRules {
             ctx.anomaly(AnomalyKind.ROOM_INFERRED, room, null, null, "room_finished for a room never seen starting");
         }
         if (!room.active()) {
-            if (EventRules.RECONCILED.equals(room.endSource())) {
-                // Reconciliation knew only that the room was gone by the time it asked; this is when it ended.
+            if (EventRules.RECONCILED.equals(room.endSource()) || EventRules.INFERRED.equals(room.endSource())) {
+                // Reconciliation knew only that the room was gone by the time it asked, and an inference only
+                // when LiveKit would have closed it; this is when it ended.
                 long finishedMs = RuleContext.notBefore(e.atMs(), room.startedAtMs());
                 state.saveRoom(new Room(room.sid(), room.name(), room.status(), room.startedAtMs(), room.startSource(),
                         finishedMs, "room_finished", room.metadata(), room.peakParticipants(),

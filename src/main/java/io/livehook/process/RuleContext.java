@@ -2,6 +2,7 @@ package io.livehook.process;
 
 import io.livehook.state.Anomaly;
 import io.livehook.state.Room;
+import io.livehook.state.RoomTimeouts;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +59,17 @@ final class RuleContext {
         Room room = new Room(sid, info.getName(), Room.ACTIVE, roomCreationMs(info), "inferred", null, null,
                 info.getMetadata(), 0, e.atMs());
         state.saveRoom(room);
+        noteTimeouts(sid);
         anomaly(AnomalyKind.ROOM_INFERRED, room, null, null, e.type() + " for a room never seen starting");
         return room;
+    }
+
+    /** The room's timeouts, when the event's room carries them: rooms are ended by them when LiveKit is silent. */
+    void noteTimeouts(String roomSid) {
+        var info = e.event().getRoom();
+        if (info.getEmptyTimeout() > 0 || info.getDepartureTimeout() > 0) {
+            state.saveRoomTimeouts(new RoomTimeouts(roomSid, info.getEmptyTimeout(), info.getDepartureTimeout()));
+        }
     }
 
     void updatePresence(Room room) throws SQLException {

@@ -5,7 +5,9 @@ import io.livehook.state.Room;
 import io.livehook.state.Session;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
+import io.livehook.state.Track;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,13 @@ final class KnownState {
     /** One room's sessions as livehook knows them now, with when each was last heard of. */
     RoomSessions sessions(String roomSid) {
         return new RoomSessions(queries.sessionsOfRoom(roomSid), queries.lastHeardOfParticipantsMs(roomSid));
+    }
+
+    /** One room's tracks as livehook knows them now, by track sid. */
+    Map<String, Track> tracks(String roomSid) {
+        Map<String, Track> bySid = new HashMap<>();
+        queries.tracksOfRoom(roomSid).forEach(t -> bySid.put(t.sid(), t));
+        return bySid;
     }
 
     /**
@@ -65,6 +74,10 @@ final class KnownState {
 
         List<Session> open() {
             return all.stream().filter(Session::open).toList();
+        }
+
+        Optional<Session> session(String sid) {
+            return all.stream().filter(s -> s.sid().equals(sid)).findFirst();
         }
 
         long lastHeardMs(Session s) {

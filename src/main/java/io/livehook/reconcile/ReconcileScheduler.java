@@ -1,5 +1,6 @@
 package io.livehook.reconcile;
 
+import io.livehook.livekit.ResourceIds;
 import io.livehook.livekit.RoomServiceException;
 import io.livehook.process.AnomalyKind;
 import io.livehook.state.Anomaly;
@@ -114,7 +115,7 @@ final class ReconcileScheduler implements AutoCloseable {
         for (Map.Entry<Long, Anomaly> entry : fresh) {
             Anomaly anomaly = entry.getValue();
             boolean ours = AnomalyKind.RECONCILED.label().equals(anomaly.kind())
-                    || anomaly.eventIds().stream().allMatch(id -> id.startsWith("LH_"));
+                    || anomaly.eventIds().stream().allMatch(id -> id.startsWith(ResourceIds.LIVEHOOK_EVENT));
             if (!ours && anomaly.roomName() != null) {
                 synchronized (dueRooms) {
                     dueRooms.putIfAbsent(anomaly.roomName(), dueAt);

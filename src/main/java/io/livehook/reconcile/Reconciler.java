@@ -53,7 +53,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** One correction written to the log. */
     public record Done(String kind, String eventId, String room, String roomSid, String participantSid,
-            String identity, long atMs) {}
+            String identity, String trackSid, long atMs) {}
 
     private final RoomService service;
     private final EventLog eventLog;
@@ -147,7 +147,7 @@ public final class Reconciler implements AutoCloseable {
             }
             metrics.correction(c.kind());
             done.add(new Done(c.kind().label(), c.eventId(), c.roomName(), c.roomSid(), c.participantSid(),
-                    c.identity(), c.at().toEpochMilli()));
+                    c.identity(), c.trackSid(), c.at().toEpochMilli()));
         }
         return new Summary(startedAtMs, clock.millis() - startedAtMs, rooms.size(), look.listed, look.requests,
                 differences.deferred(), done);

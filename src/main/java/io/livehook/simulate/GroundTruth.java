@@ -3,9 +3,11 @@ package io.livehook.simulate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What really happened in the simulated LiveKit, whatever reached the receiver: every event in generation
@@ -53,8 +55,22 @@ public final class GroundTruth {
         rooms.put(room.name(), new RoomState(room, null));
     }
 
+    /** A room deleted with people still in it ends their sessions and tracks with it. */
     synchronized void roomFinished(SimulatedRoom room, Instant at) {
         rooms.put(room.name(), new RoomState(room, at));
+        Set<String> gone = new HashSet<>();
+        for (Session s : List.copyOf(sessions.values())) {
+            if (s.roomName().equals(room.name()) && s.end() == Session.End.CONNECTED) {
+                sessions.put(s.participant().sid(), new Session(s.roomName(), s.participant(), Session.End.LEFT, at,
+                        "ROOM_DELETED"));
+                gone.add(s.participant().sid());
+            }
+        }
+        for (Publication p : List.copyOf(tracks.values())) {
+            if (p.unpublishedAt() == null && gone.contains(p.track().participantSid())) {
+                tracks.put(p.track().sid(), new Publication(p.roomName(), p.track(), at));
+            }
+        }
     }
 
     synchronized void joined(SimulatedRoom room, Participant participant) {
@@ -97,6 +113,14 @@ public final class GroundTruth {
         return sessions.values().stream()
                 .filter(s -> s.roomName().equals(roomName) && s.end() == Session.End.CONNECTED)
                 .map(Session::participant)
+                .toList();
+    }
+
+    /** The participant's tracks published now, in the order they were published: what ListParticipants lists. */
+    public synchronized List<SimulatedTrack> published(String participantSid) {
+        return tracks.values().stream()
+                .filter(p -> p.unpublishedAt() == null && p.track().participantSid().equals(participantSid))
+                .map(Publication::track)
                 .toList();
     }
 

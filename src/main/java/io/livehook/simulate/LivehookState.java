@@ -11,24 +11,29 @@ import java.util.Map;
 
 /**
  * The part of livehook's state a run can be checked against, read from the room documents of its query API
- * ({@code GET /api/rooms/{sid}}): rooms by sid, participant sessions by sid, tracks by sid. Only open or ended
- * is kept of each: times and sources legitimately differ from the simulator's (a session livehook ended by
+ * ({@code GET /api/rooms/{sid}}): rooms by sid, participant sessions by sid, tracks by sid (with their owner),
+ * egresses by id (with their status). Only open or ended is kept of the others: times and sources legitimately differ from the simulator's (a session livehook ended by
  * room_finished or by reconciliation is as ended as one that got its participant_left).
  */
 public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView> sessions,
-        Map<String, TrackView> tracks) {
+        Map<String, TrackView> tracks, Map<String, EgressView> egresses) {
 
     public record RoomView(String sid, String name, boolean active) {}
 
     /** {@code identity} is null when livehook does not know it. */
     public record SessionView(String sid, String roomName, String identity, boolean open) {}
 
-    public record TrackView(String sid, String roomName, boolean open) {}
+    /** {@code participantSid} is null when livehook does not know whose it is. */
+    public record TrackView(String sid, String roomName, String participantSid, boolean open) {}
+
+    /** {@code status} is LiveKit's EgressStatus name as livehook last heard it. */
+    public record EgressView(String egressId, String roomName, String status) {}
 
     public LivehookState {
         rooms = Collections.unmodifiableMap(new LinkedHashMap<>(rooms));
         sessions = Collections.unmodifiableMap(new LinkedHashMap<>(sessions));
         tracks = Collections.unmodifiableMap(new LinkedHashMap<>(tracks));
+        egresses = Collections.unmodifiableMap(new LinkedHashMap<>(egresses));
     }
 
     /** livehook's view of the run's rooms, through its query API; a room livehook does not know is simply absent. */
@@ -50,6 +55,7 @@ public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView
         Map<String, RoomView> rooms = new LinkedHashMap<>();
         Map<String, SessionView> sessions = new LinkedHashMap<>();
         Map<String, TrackView> tracks = new LinkedHashMap<>();
+        Map<String, EgressView> egresses = new LinkedHashMap<>();
         for (JsonNode room : documents) {
             String name = text(room, "name", "room");
             String roomSid = text(room, "sid", "room " + name);
@@ -61,10 +67,15 @@ public record LivehookState(Map<String, RoomView> rooms, Map<String, SessionView
             }
             for (JsonNode t : array(room, "tracks", name)) {
                 String sid = text(t, "sid", "a track of room " + name);
-                tracks.put(sid, new TrackView(sid, name, bool(t, "open", "track " + sid)));
+                tracks.put(sid, new TrackView(sid, name, t.path("participant_sid").textValue(),
+                        bool(t, "open", "track " + sid)));
+            }
+            for (JsonNode e : array(room, "egress", name)) {
+                String id = text(e, "egress_id", "an egress of room " + name);
+                egresses.put(id, new EgressView(id, name, text(e, "status", "egress " + id)));
             }
         }
-        return new LivehookState(rooms, sessions, tracks);
+        return new LivehookState(rooms, sessions, tracks, egresses);
     }
 
     private static String text(JsonNode node, String field, String what) {

@@ -16,6 +16,9 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.Set;
 import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitModels.TrackInfo;
+import livekit.LivekitModels.TrackSource;
+import livekit.LivekitModels.TrackType;
 import livekit.LivekitRoom.ListParticipantsRequest;
 import livekit.LivekitRoom.ListParticipantsResponse;
 import livekit.LivekitRoom.ListRoomsRequest;
@@ -132,7 +135,19 @@ public final class RoomServiceServer implements AutoCloseable {
     private ListParticipantsResponse listParticipants(String room) {
         ListParticipantsResponse.Builder response = ListParticipantsResponse.newBuilder();
         for (Participant p : truth.connected(room)) {
-            response.addParticipants(ParticipantInfo.newBuilder()
+            ParticipantInfo.Builder info = ParticipantInfo.newBuilder();
+            for (SimulatedTrack t : truth.published(p.sid())) {
+                info.addTracks(TrackInfo.newBuilder()
+                        .setSid(t.sid())
+                        .setType(TrackType.valueOf(t.source().type()))
+                        .setSource(TrackSource.valueOf(t.source().name()))
+                        .setName(t.name())
+                        .setMimeType(t.mimeType())
+                        .setWidth(t.width())
+                        .setHeight(t.height())
+                        .setSimulcast(t.simulcast()));
+            }
+            response.addParticipants(info
                     .setSid(p.sid())
                     .setIdentity(p.identity())
                     .setName(p.name())

@@ -18,7 +18,9 @@ import java.util.Set;
 /**
  * Compares livehook's state with what really happened in a run: every room of the run open or finished,
  * every participant session (by sid) in the right room under the right identity and open or ended, every
- * track (by sid) published or unpublished. Only open/ended is compared, never times or how an end is known:
+ * track (by sid) of the right participant and published or unpublished, every egress (by id) in its last status.
+ * A session or track that is over and that livehook never heard of, in a room that lost events, had its start
+ * and its end both lost: no one can know of it any more, so it is counted apart, not as a mismatch. Only open/ended is compared, never times or how an end is known:
  * an end livehook inferred from room_finished, or that reconciliation filled in, matches when it is an end.
  *
  * <p>Rooms that lost events on the way (dropped by LiveKit's rules or on purpose) may legitimately differ,
@@ -38,7 +40,11 @@ public final class StateCheck {
         SESSION_ROOM("session_room"),
         TRACK_MISSING("track_missing"),
         TRACK_UNEXPECTED("track_unexpected"),
-        TRACK_STATUS("track_status");
+        TRACK_STATUS("track_status"),
+        /** The track belongs to another participant than the one that published it. */
+        TRACK_OWNER("track_owner"),
+        EGRESS_MISSING("egress_missing"),
+        EGRESS_STATUS("egress_status");
 
         private final String label;
 
@@ -58,8 +64,8 @@ public final class StateCheck {
      * Counts per kind (every kind, zeros included) and up to {@link #EXAMPLES} mismatches, the unexplained
      * ones first since they are the ones that point at livehook.
      */
-    public record Result(int rooms, int sessions, int tracks, Map<Kind, Long> counts, long explained,
-            List<Mismatch> examples) {
+    public record Result(int rooms, int sessions, int tracks, int egresses, Map<Kind, Long> counts, long explained,
+            List<Mismatch> examples, long unseenSessions, long unseenTracks) {
         public Result {
             counts = Collections.unmodifiableMap(new EnumMap<>(counts));
             examples = List.copyOf(examples);
@@ -75,9 +81,14 @@ public final class StateCheck {
 
         public String text() {
             StringBuilder out = new StringBuilder();
-            out.append(String.format(Locale.ROOT, "verify             %d rooms, %d sessions, %d tracks compared with livehook: "
-                    + "%d mismatches (%d in rooms that lost events, %d unexplained)%n",
-                    rooms, sessions, tracks, total(), explained, unexplained()));
+            out.append(String.format(Locale.ROOT, "verify             %d rooms, %d sessions, %d tracks, %d egresses compared "
+                    + "with livehook: %d mismatches (%d in rooms that lost events, %d unexplained)%n",
+                    rooms, sessions, tracks, egresses, total(), explained, unexplained()));
+            if (unseenSessions + unseenTracks > 0) {
+                out.append(String.format(Locale.ROOT, "  never told of     %9d sessions, %d tracks: their start and end both "
+                        + "lost, over before anyone could ask LiveKit (not counted as mismatches)%n", unseenSessions,
+                        unseenTracks));
+            }
             for (Map.Entry<Kind, Long> count : counts.entrySet()) {
                 if (count.getValue() > 0) {
                     out.append(String.format(Locale.ROOT, "  %-17s%9d%n", count.getKey().label(), count.getValue()));
@@ -95,7 +106,8 @@ public final class StateCheck {
 
         public ObjectNode json() {
             ObjectNode node = JsonNodeFactory.instance.objectNode();
-            node.put("rooms", rooms).put("sessions", sessions).put("tracks", tracks);
+            node.put("rooms", rooms).put("sessions", sessions).put("tracks", tracks).put("egresses", egresses);
+        node.put("never_told_sessions", unseenSessions).put("never_told_tracks", unseenTracks);
             node.put("mismatches", total()).put("explained_by_losses", explained).put("unexplained", unexplained());
             ObjectNode byKind = node.putObject("by_kind");
             counts.forEach((kind, n) -> byKind.put(kind.label(), n));
@@ -113,6 +125,8 @@ public final class StateCheck {
     private final List<Mismatch> unexplainedExamples = new ArrayList<>();
     private final List<Mismatch> explainedExamples = new ArrayList<>();
     private long explained;
+    private long unseenSessions;
+    private long unseenTracks;
 
     private StateCheck(Set<String> roomsWithLosses) {
         this.roomsWithLosses = roomsWithLosses;
@@ -141,11 +155,13 @@ public final class StateCheck {
         check.rooms(truth, state);
         check.sessions(truth, state);
         check.tracks(truth, state);
+        check.egresses(truth, state);
         List<Mismatch> examples = new ArrayList<>(check.unexplainedExamples);
         examples.addAll(check.explainedExamples.subList(0, Math.min(check.explainedExamples.size(),
                 EXAMPLES - examples.size())));
-        return new Result(truth.rooms().size(), truth.sessions().size(), truth.tracks().size(), check.counts,
-                check.explained, examples);
+        return new Result(truth.rooms().size(), truth.sessions().size(), truth.tracks().size(),
+                truth.egresses().size(), check.counts, check.explained, examples, check.unseenSessions,
+                check.unseenTracks);
     }
 
     private void rooms(GroundTruth truth, LivehookState state) {
@@ -168,7 +184,11 @@ public final class StateCheck {
             LivehookState.SessionView seen = state.sessions().get(sid);
             boolean open = session.end() == GroundTruth.Session.End.CONNECTED;
             if (seen == null) {
-                add(Kind.SESSION_MISSING, sid, session.roomName(), status(open), "no session");
+                if (!open && roomsWithLosses.contains(session.roomName())) {
+                    unseenSessions++; // LiveKit lists it no more, and livehook heard nothing of it
+                } else {
+                    add(Kind.SESSION_MISSING, sid, session.roomName(), status(open), "no session");
+                }
                 continue;
             }
             if (!seen.roomName().equals(session.roomName())) {
@@ -195,14 +215,35 @@ public final class StateCheck {
             LivehookState.TrackView seen = state.tracks().get(sid);
             boolean published = publication.unpublishedAt() == null;
             if (seen == null) {
-                add(Kind.TRACK_MISSING, sid, publication.roomName(), published(published), "no track");
-            } else if (seen.open() != published) {
+                if (!published && roomsWithLosses.contains(publication.roomName())) {
+                    unseenTracks++;
+                } else {
+                    add(Kind.TRACK_MISSING, sid, publication.roomName(), published(published), "no track");
+                }
+                continue;
+            }
+            if (seen.open() != published) {
                 add(Kind.TRACK_STATUS, sid, publication.roomName(), published(published), published(seen.open()));
+            }
+            if (!Objects.equals(seen.participantSid(), publication.track().participantSid())) {
+                add(Kind.TRACK_OWNER, sid, publication.roomName(), publication.track().participantSid(),
+                        seen.participantSid());
             }
         }
         for (LivehookState.TrackView seen : state.tracks().values()) {
             if (truthRooms.contains(seen.roomName()) && !truth.tracks().containsKey(seen.sid())) {
                 add(Kind.TRACK_UNEXPECTED, seen.sid(), seen.roomName(), "no track", published(seen.open()));
+            }
+        }
+    }
+
+    private void egresses(GroundTruth truth, LivehookState state) {
+        for (SimulatedEgress egress : truth.egresses().values()) {
+            LivehookState.EgressView seen = state.egresses().get(egress.egressId());
+            if (seen == null) {
+                add(Kind.EGRESS_MISSING, egress.egressId(), egress.roomName(), egress.status(), "no egress");
+            } else if (!seen.status().equals(egress.status())) {
+                add(Kind.EGRESS_STATUS, egress.egressId(), egress.roomName(), egress.status(), seen.status());
             }
         }
     }

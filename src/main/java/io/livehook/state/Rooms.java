@@ -72,6 +72,38 @@ final class Rooms {
         sql.batch(SAVE, params);
     }
 
+    /** Saves the rooms' timeouts in one batch. */
+    static void saveTimeouts(Statements sql, Collection<RoomTimeouts> rows) throws SQLException {
+        List<Object[]> params = new ArrayList<>(rows.size());
+        for (RoomTimeouts t : rows) {
+            params.add(new Object[] {t.roomSid(), t.emptyTimeoutS(), t.departureTimeoutS()});
+        }
+        sql.batch("INSERT INTO room_timeouts (room_sid, empty_timeout_s, departure_timeout_s) VALUES (?, ?, ?) "
+                + "ON CONFLICT (room_sid) DO UPDATE SET empty_timeout_s = excluded.empty_timeout_s, "
+                + "departure_timeout_s = excluded.departure_timeout_s", params);
+    }
+
+    /** Active rooms with no open session, with their timeouts and when they were last heard of. */
+    static List<QuietRoom> quiet(Statements sql) throws SQLException {
+        List<QuietRoom> rooms = sql.list("SELECT " + COLUMNS + ", empty_timeout_s, "
+                + "departure_timeout_s FROM rooms LEFT JOIN room_timeouts ON room_timeouts.room_sid = rooms.sid "
+                + "WHERE status = 'active' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.room_sid = rooms.sid "
+                + "AND s.end_source IS NULL)",
+                rs -> {
+                    Room room = map(rs);
+                    int empty = rs.getInt("empty_timeout_s");
+                    RoomTimeouts timeouts = rs.wasNull() ? null
+                            : new RoomTimeouts(room.sid(), empty, rs.getInt("departure_timeout_s"));
+                    return new QuietRoom(room, timeouts, room.lastEventMs());
+                });
+        List<QuietRoom> quiet = new ArrayList<>(rooms.size());
+        for (QuietRoom r : rooms) {
+            long heard = Math.max(r.lastHeardMs(), Events.lastHeardOfRoomMs(sql, r.room().sid()));
+            quiet.add(new QuietRoom(r.room(), r.timeouts(), heard));
+        }
+        return quiet;
+    }
+
     private static Object[] row(Room r) {
         return new Object[] {r.sid(), r.name(), r.status(), r.startedAtMs(), r.startSource(), r.finishedAtMs(),
                 r.endSource(), r.metadata(), r.peakParticipants(), r.lastEventMs()};

@@ -232,6 +232,42 @@ public final class StateQueries {
         return store.read(sql -> Sessions.ofRoom(sql, roomSid));
     }
 
+    /** Up to {@code limit} state changes after {@code afterId}, oldest first. */
+    public List<StateChange> changesAfter(long afterId, int limit) {
+        return store.read(sql -> StateChanges.after(sql, afterId, limit));
+    }
+
+    /** The smallest and largest state change id kept, 0 for both when there is none. */
+    public long[] changeBounds() {
+        return store.read(StateChanges::bounds);
+    }
+
+    /** Who is in the room now (by sid, else the newest room of that name): its open sessions and open tracks. */
+    public Optional<Presence> presence(String sidOrName) {
+        return store.read(sql -> {
+            Optional<Room> room = Rooms.bySidOrName(sql, sidOrName);
+            if (room.isEmpty()) {
+                return Optional.empty();
+            }
+            List<Session> open = Sessions.openOfRooms(sql, List.of(room.get().sid()));
+            List<Track> tracks = Tracks.ofRoom(sql, room.get().sid()).stream().filter(Track::open).toList();
+            return Optional.of(new Presence(room.get(), open, tracks));
+        });
+    }
+
+    /** A room and who is in it now. */
+    public record Presence(Room room, List<Session> sessions, List<Track> tracks) {}
+
+    /** Active rooms nobody is in, with their timeouts and when each was last heard of. */
+    public List<QuietRoom> quietRooms() {
+        return store.read(Rooms::quiet);
+    }
+
+    /** A room's tracks, published and unpublished. */
+    public List<Track> tracksOfRoom(String roomSid) {
+        return store.read(sql -> Tracks.ofRoom(sql, roomSid));
+    }
+
     /**
      * When livehook last heard of each participant (by sid) of the room: the later of its newest event's
      * LiveKit time and that event's arrival, so that a late-delivered event counts as recent.

@@ -73,6 +73,19 @@ public final class StateTx {
         Rooms.saveAll(sql, rooms);
     }
 
+    public void recordStateChanges(Collection<StateChange> changes, long nowMs) throws SQLException {
+        StateChanges.addAll(sql, changes, nowMs);
+    }
+
+    /** Drops state changes recorded before {@code beforeMs}, and all but the newest {@code keep}. */
+    public int pruneStateChanges(long beforeMs, long keep) throws SQLException {
+        return StateChanges.prune(sql, beforeMs, keep);
+    }
+
+    public void saveRoomTimeouts(Collection<RoomTimeouts> timeouts) throws SQLException {
+        Rooms.saveTimeouts(sql, timeouts);
+    }
+
     public Optional<Session> session(String sid) throws SQLException {
         return Sessions.byId(sql, sid);
     }

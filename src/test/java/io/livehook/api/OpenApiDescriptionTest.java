@@ -41,6 +41,7 @@ class OpenApiDescriptionTest {
     static final Map<String, String> CALLS = Map.ofEntries(
             Map.entry("/api/rooms/{room}", "/api/rooms/RM_oa"),
             Map.entry("/api/rooms/{room}/timeline", "/api/rooms/openapi-room/timeline"),
+            Map.entry("/api/rooms/{room}/participants", "/api/rooms/openapi-room/participants"),
             Map.entry("/api/identities/{identity}/sessions", "/api/identities/ann/sessions"),
             Map.entry("/api/events/{id}", "/api/events/EV_oa_join"),
             Map.entry("/api/events/{id}/raw", "/api/events/EV_oa_join/raw"),
@@ -48,6 +49,8 @@ class OpenApiDescriptionTest {
             Map.entry("/api/deliveries/{destination}/{eventId}", "/api/deliveries/app/EV_oa_join"));
     /** What an operation answers here when it is not 200. */
     static final Map<String, Integer> NOT_OK = Map.of("POST /api/reconcile", 502); // LiveKit is unreachable
+    /** Operations that answer with an endless stream: called by a test of their own (PresenceStreamTest). */
+    static final Set<String> STREAMS = Set.of("GET /api/stream");
 
     @TempDir
     static Path dir;
@@ -169,6 +172,9 @@ class OpenApiDescriptionTest {
     void everyOperationAnswersWithADescribedStatusAndItsSchema() throws Exception {
         Map<String, Integer> answered = new TreeMap<>();
         for (String op : described()) {
+            if (STREAMS.contains(op)) {
+                continue;
+            }
             String[] parts = op.split(" ", 2);
             String path = CALLS.getOrDefault(parts[1], parts[1]);
             assertThat(path).as(op + " needs a concrete call in CALLS").doesNotContain("{");
@@ -180,7 +186,7 @@ class OpenApiDescriptionTest {
                     .isEqualTo(NOT_OK.getOrDefault(op, 200));
             assertAnswersAsDescribed(op, response);
         }
-        assertThat(answered).hasSameSizeAs(described());
+        assertThat(answered).hasSize(described().size() - STREAMS.size());
     }
 
     @Test

@@ -137,10 +137,12 @@ class ConfigLoaderTest {
                   settle_ms: 500
                   requests_per_second: 4
                   max_backoff_seconds: 60
+                  silence_margin_seconds: 30
                 """, false);
         assertThat(fromYaml.livekit().url()).contains("wss://demo.livekit.cloud");
         assertThat(fromYaml.reconcile()).isEqualTo(new LivehookConfig.Reconcile(false, Duration.ofSeconds(15),
-                Duration.ofSeconds(2), Duration.ofSeconds(20), Duration.ofMillis(500), 4, Duration.ofSeconds(60)));
+                Duration.ofSeconds(2), Duration.ofSeconds(20), Duration.ofMillis(500), 4, Duration.ofSeconds(60),
+                Duration.ofSeconds(30)));
 
         assertThat(load(Map.of("LIVEKIT_API_KEY", "k", "LIVEKIT_API_SECRET", SECRET_A, "LIVEHOOK_RECONCILE", "off"))
                 .reconcile().enabled()).isFalse();

@@ -2,6 +2,7 @@ package io.livehook.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
@@ -17,12 +18,14 @@ import io.livehook.retry.Backoff;
 import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.simulate.RoomServiceServer;
+import io.livehook.simulate.SimulatedTrack;
 import io.livehook.state.Anomaly;
 import io.livehook.state.Room;
 import io.livehook.state.Session;
 import io.livehook.state.StateBackend;
 import io.livehook.state.StateLocation;
 import io.livehook.state.StateSql;
+import io.livehook.state.Track;
 import io.livehook.testing.LivehookFixture;
 import io.livehook.testing.TestReceiver;
 import io.micrometer.core.instrument.Counter;
@@ -160,6 +163,11 @@ class ReconcilerTest {
         assertThat(opened.joinedAtMs()).isEqualTo(joinedAt.toEpochMilli());
         assertThat(opened.identity()).isEqualTo("carol");
         assertThat(counter("livehook.reconcile.corrections", "kind", "session_opened")).isEqualTo(1);
+        HttpResponse<String> presence = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + livehook.port() + "/api/rooms/" + ROOM + "/participants"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(presence.body()).as("the app is told how carol is known")
+                .contains("\"identity\":\"carol\"").contains("\"known_from\":\"reconciled\"");
     }
 
     @Test
@@ -184,6 +192,120 @@ class ReconcilerTest {
         assertThat(counter("livehook.reconcile.corrections", "kind", "room_finished")).isEqualTo(1);
         assertThat(counter("livehook.reconcile.requests", "method", "ListParticipants", "outcome", "ok"))
                 .as("a room LiveKit does not have is not asked for its participants").isZero();
+    }
+
+    // -- tracks, and undoing a wrong end -----------------------------------------------------------------
+
+    @Test
+    void tracksLiveKitListsDifferently_arePublishedAndUnpublished_fromParticipantsTracks() throws Exception {
+        startLivehook(Map.of(), "");
+        Instant t = Instant.now();
+        deliver(scene.startRoom(ROOM, t));
+        Participant alice = scene.join(ROOM, "alice", t);
+        SimulatedTrack kept = scene.track(alice, t);
+        SimulatedTrack dropped = scene.track(alice, t);
+        deliver(scene.joined(alice, t), scene.published(alice, kept, t), scene.published(alice, dropped, t));
+        scene.unpublish(alice, dropped, Instant.now()); // lost
+        SimulatedTrack unseen = scene.track(alice, Instant.now()); // its track_published lost
+        Thread.sleep(GRACE.plusMillis(200));
+
+        Instant before = Instant.now();
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.PROTOBUF)).reconcile(Optional.empty());
+        awaitProcessed();
+
+        assertThat(summary.corrections()).extracting(Reconciler.Done::kind, Reconciler.Done::trackSid)
+                .containsExactlyInAnyOrder(tuple("track_published", unseen.sid()),
+                        tuple("track_unpublished", dropped.sid()));
+        assertThat(track(kept.sid()).open()).isTrue();
+        Track ended = track(dropped.sid());
+        assertThat(ended.endSource()).isEqualTo("reconciled");
+        assertThat(ended.unpublishedAtMs()).isBetween(before.toEpochMilli() / 1000 * 1000, Instant.now().toEpochMilli());
+        Track published = track(unseen.sid());
+        assertThat(published.open()).isTrue();
+        assertThat(published.publishSource()).isEqualTo("reconciled");
+        assertThat(published.participantSid()).isEqualTo(alice.sid());
+        assertThat(published.source()).isEqualTo("MICROPHONE");
+        assertThat(session(alice.sid()).open()).isTrue();
+        assertThat(anomalies()).extracting(Anomaly::kind).containsExactly("reconciled", "reconciled");
+        assertThat(counter("livehook.reconcile.corrections", "kind", "track_published")).isEqualTo(1);
+        assertThat(counter("livehook.reconcile.corrections", "kind", "track_unpublished")).isEqualTo(1);
+
+        assertThat(reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.empty()).corrections())
+                .as("nothing left to correct").isEmpty();
+    }
+
+    @Test
+    void aTrackHeardOfWithinTheGrace_isNotUnpublished() throws Exception {
+        startLivehook(Map.of(), "");
+        Instant t = Instant.now();
+        deliver(scene.startRoom(ROOM, t));
+        Participant alice = scene.join(ROOM, "alice", t);
+        SimulatedTrack mic = scene.track(alice, t);
+        deliver(scene.joined(alice, t), scene.published(alice, mic, t));
+        // LiveKit answers as it was before the track was published.
+        ParticipantInfo withoutTracks = ParticipantInfo.newBuilder().setSid(alice.sid()).setIdentity("alice")
+                .setState(ParticipantInfo.State.ACTIVE).build();
+
+        Reconciler.Summary summary = reconciler(participantsOf(List.of(withoutTracks))).reconcile(Optional.empty());
+        awaitProcessed();
+
+        assertThat(summary.corrections()).isEmpty();
+        assertThat(summary.deferred()).isEqualTo(1);
+        assertThat(track(mic.sid()).open()).isTrue();
+    }
+
+    @Test
+    void aParticipantOpenedByReconciliation_comesWithTheTracksLiveKitLists() throws Exception {
+        startLivehook(Map.of(), "");
+        Instant t = Instant.now();
+        deliver(scene.startRoom(ROOM, t));
+        Participant carol = scene.join(ROOM, "carol", t); // participant_joined lost
+        SimulatedTrack mic = scene.track(carol, t); // track_published lost
+
+        Reconciler.Summary summary = reconciler(client(Twirp.Encoding.JSON)).reconcile(Optional.empty());
+        awaitProcessed();
+
+        assertThat(summary.corrections()).extracting(Reconciler.Done::kind).containsExactly("session_opened");
+        assertThat(track(mic.sid()).open()).isTrue();
+        assertThat(track(mic.sid()).participantSid()).isEqualTo(carol.sid());
+        assertThat(track(mic.sid()).publishSource()).isEqualTo("reconciled");
+    }
+
+    @Test
+    void aSessionEndedByReconciliation_isReopenedWhenLiveKitListsItAgain() throws Exception {
+        startLivehook(Map.of(), "");
+        Instant t = Instant.now();
+        deliver(scene.startRoom(ROOM, t));
+        Participant alice = scene.join(ROOM, "alice", t);
+        SimulatedTrack mic = scene.track(alice, t);
+        deliver(scene.joined(alice, t), scene.published(alice, mic, t));
+        Thread.sleep(GRACE.plusMillis(200));
+        AtomicInteger looks = new AtomicInteger();
+        // LiveKit leaves alice out of two lists in a row although she is still there.
+        RoomService blinking = looking(client(Twirp.Encoding.JSON), looks, (look, listed) -> look <= 2 ? List.of() : listed);
+        Reconciler reconciler = reconciler(blinking);
+        assertThat(reconciler.reconcile(Optional.empty()).corrections()).extracting(Reconciler.Done::kind)
+                .containsExactly("session_ended");
+        awaitProcessed();
+        assertThat(session(alice.sid()).open()).isFalse();
+        assertThat(track(mic.sid()).open()).isFalse();
+
+        Reconciler.Summary again = reconciler.reconcile(Optional.empty());
+        awaitProcessed();
+
+        assertThat(again.corrections()).extracting(Reconciler.Done::kind).containsExactly("session_reopened");
+        Session reopened = session(alice.sid());
+        assertThat(reopened.open()).isTrue();
+        assertThat(reopened.leftAtMs()).isNull();
+        assertThat(reopened.startSource()).isEqualTo("participant_joined");
+        assertThat(track(mic.sid()).open()).as("its track, listed, is published again").isTrue();
+        assertThat(anomalies()).extracting(Anomaly::kind).contains("reconciled_end_undone");
+        assertThat(counter("livehook.reconcile.corrections", "kind", "session_reopened")).isEqualTo(1);
+        assertThat(reconciler.reconcile(Optional.empty()).corrections()).isEmpty();
+
+        deliver(scene.leave(alice, Instant.now()));
+        assertThat(session(alice.sid()).endSource()).as("LiveKit's own leave ends it for good")
+                .isEqualTo("participant_left");
     }
 
     // -- LiveKit unreachable or refusing -----------------------------------------------------------------
@@ -559,6 +681,11 @@ class ReconcilerTest {
     Session session(String sid) {
         return StateSql.sessions(livehook.state()).stream().filter(s -> s.sid().equals(sid)).findFirst()
                 .orElseThrow(() -> new AssertionError("no session " + sid));
+    }
+
+    Track track(String sid) {
+        return StateSql.tracks(livehook.state()).stream().filter(t -> t.sid().equals(sid)).findFirst()
+                .orElseThrow(() -> new AssertionError("no track " + sid));
     }
 
     Room room(String sid) {

@@ -51,10 +51,24 @@ public final class LiveKitScene {
     }
 
     public byte[] publish(Participant p, Instant at) {
+        return published(p, track(p, at), at);
+    }
+
+    /** A microphone the participant publishes now; in LiveKit's list from this step on. */
+    public SimulatedTrack track(Participant p, Instant at) {
         SimulatedTrack track = new SimulatedTrack("TR_" + tag + ids.incrementAndGet(), p.sid(), SimulatedTrack.Source.MICROPHONE, "microphone",
                 "audio/opus", 0, 0, false, at);
         truth.published(rooms.get(roomOf.get(p.sid())), track);
+        return track;
+    }
+
+    public byte[] published(Participant p, SimulatedTrack track, Instant at) {
         return bodies.trackPublished(id(), at, rooms.get(roomOf.get(p.sid())), p, track);
+    }
+
+    public byte[] unpublish(Participant p, SimulatedTrack track, Instant at) {
+        truth.unpublished(track, at);
+        return bodies.trackUnpublished(id(), at, rooms.get(roomOf.get(p.sid())), p, track);
     }
 
     public byte[] finish(String room, Instant at) {

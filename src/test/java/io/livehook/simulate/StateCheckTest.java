@@ -52,6 +52,8 @@ class StateCheckTest {
         truth.aborted(done, cy, T.plusSeconds(1), "JOIN_FAILURE");
         truth.roomFinished(done, T.plusSeconds(20));
         truth.roomStarted(idle);
+        truth.egress(new SimulatedEgress("EG_rec", open.sid(), open.name(), SimulatedEgress.COMPLETE, T,
+                T.plusSeconds(30), T.plusSeconds(30), null, "rec.mp4", 1000));
     }
 
     /** What livehook shows when it saw every event. */
@@ -61,6 +63,7 @@ class StateCheckTest {
         session(first, bo, false, "participant_joined", "participant_left");
         track(first, mic, true);
         track(first, cam, false);
+        ((ArrayNode) first.get("egress")).addObject().put("egress_id", "EG_rec").put("status", "EGRESS_COMPLETE");
         ObjectNode second = room(done, "finished");
         session(second, cy, false, "connection_aborted", "connection_aborted");
         return List.of(first, second, room(idle, "active"));
@@ -75,6 +78,42 @@ class StateCheckTest {
         assertThat(result.rooms()).isEqualTo(3);
         assertThat(result.sessions()).isEqualTo(3);
         assertThat(result.tracks()).isEqualTo(2);
+        assertThat(result.egresses()).isEqualTo(1);
+    }
+
+    /** bo's join and leave, and his camera's publish and unpublish, all lost: nothing could know of them. */
+    @Test
+    void whatIsOverAndWasNeverToldOf_inARoomThatLostEvents_isCountedApart() {
+        truth.published(open, new SimulatedTrack("TR_bocam", "PA_bo", SimulatedTrack.Source.CAMERA, "camera",
+                "video/VP8", 0, 0, false, T));
+        truth.unpublished(truth.tracks().get("TR_bocam").track(), T.plusSeconds(8));
+        List<ObjectNode> docs = documents();
+        ((ArrayNode) docs.get(0).get("sessions")).remove(1);
+
+        StateCheck.Result lossy = check(docs, Set.of(open.name()));
+        assertThat(lossy.total()).isZero();
+        assertThat(lossy.unseenSessions()).isEqualTo(1);
+        assertThat(lossy.unseenTracks()).isEqualTo(1);
+        assertThat(lossy.text()).contains("never told of             1 sessions, 1 tracks");
+        assertThat(lossy.json().get("never_told_sessions").asLong()).isEqualTo(1);
+
+        StateCheck.Result lossless = check(docs, Set.of());
+        assertThat(lossless.counts().get(Kind.SESSION_MISSING)).as("a room that lost nothing has no excuse").isEqualTo(1);
+        assertThat(lossless.counts().get(Kind.TRACK_MISSING)).isEqualTo(1);
+        assertThat(lossless.unseenSessions()).isZero();
+    }
+
+    @Test
+    void aRoomDeletedWithPeopleInIt_endsTheirSessionsAndTracksInTheTruth() {
+        truth.roomFinished(open, T.plusSeconds(60));
+
+        assertThat(truth.sessions().get("PA_ana").end()).isEqualTo(GroundTruth.Session.End.LEFT);
+        assertThat(truth.sessions().get("PA_ana").endedAt()).isEqualTo(T.plusSeconds(60));
+        assertThat(truth.sessions().get("PA_bo").endedAt()).as("already gone").isEqualTo(T.plusSeconds(9));
+        assertThat(truth.tracks().get("TR_mic").unpublishedAt()).isEqualTo(T.plusSeconds(60));
+        assertThat(truth.tracks().get("TR_cam").unpublishedAt()).isEqualTo(T.plusSeconds(5));
+        assertThat(truth.connected(open.name())).isEmpty();
+        assertThat(truth.published("PA_ana")).isEmpty();
     }
 
     @Test
@@ -96,6 +135,11 @@ class StateCheckTest {
         breakers.put(Kind.TRACK_UNEXPECTED, docs -> track(docs.get(1), new SimulatedTrack("TR_ghost", "PA_cy",
                 SimulatedTrack.Source.CAMERA, "camera", "video/VP8", 0, 0, false, T), true));
         breakers.put(Kind.TRACK_STATUS, docs -> ((ObjectNode) docs.get(0).get("tracks").get(1)).put("open", true));
+        breakers.put(Kind.TRACK_OWNER, docs -> ((ObjectNode) docs.get(0).get("tracks").get(0))
+                .put("participant_sid", "PA_bo"));
+        breakers.put(Kind.EGRESS_MISSING, docs -> ((ArrayNode) docs.get(0).get("egress")).removeAll());
+        breakers.put(Kind.EGRESS_STATUS, docs -> ((ObjectNode) docs.get(0).get("egress").get(0))
+                .put("status", "EGRESS_ACTIVE"));
 
         assertThat(breakers).as("a case for every kind").containsOnlyKeys(Kind.values());
         for (Map.Entry<Kind, Consumer<List<ObjectNode>>> breaker : breakers.entrySet()) {

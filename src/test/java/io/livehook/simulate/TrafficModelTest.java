@@ -243,13 +243,27 @@ class TrafficModelTest {
         Map<String, String> sessions = new HashMap<>();
         Map<String, String> tracks = new HashMap<>();
         Map<String, String> egresses = new HashMap<>();
+        Map<String, String> roomOf = new HashMap<>();
+        Map<String, String> ownerOf = new HashMap<>();
+        int deletedWithPeopleIn = 0;
         for (GeneratedEvent event : events) {
             JsonNode body = JSON.readTree(event.body());
             String participantSid = body.path("participant").path("sid").asText();
             switch (event.type()) {
                 case "room_started" -> rooms.put(event.roomName(), "open");
-                case "room_finished" -> rooms.put(event.roomName(), "finished");
-                case "participant_joined" -> sessions.put(participantSid, "CONNECTED");
+                case "room_finished" -> {
+                    rooms.put(event.roomName(), "finished");
+                    // A room deleted with people in it: room_finished alone ends them and their tracks.
+                    List<String> inIt = sessions.entrySet().stream().filter(s -> s.getValue().equals("CONNECTED")
+                            && event.roomName().equals(roomOf.get(s.getKey()))).map(Map.Entry::getKey).toList();
+                    deletedWithPeopleIn += inIt.isEmpty() ? 0 : 1;
+                    inIt.forEach(sid -> sessions.put(sid, "LEFT"));
+                    tracks.replaceAll((track, status) -> inIt.contains(ownerOf.get(track)) ? "unpublished" : status);
+                }
+                case "participant_joined" -> {
+                    sessions.put(participantSid, "CONNECTED");
+                    roomOf.put(participantSid, event.roomName());
+                }
                 case "participant_left" -> {
                     assertThat(sessions).as("left after joined").containsEntry(participantSid, "CONNECTED");
                     sessions.put(participantSid, "LEFT");
@@ -258,6 +272,7 @@ class TrafficModelTest {
                 case "track_published" -> {
                     assertThat(sessions).as("published by a joined participant").containsEntry(participantSid, "CONNECTED");
                     tracks.put(body.path("track").path("sid").asText(), "published");
+                    ownerOf.put(body.path("track").path("sid").asText(), participantSid);
                 }
                 case "track_unpublished" -> tracks.put(body.path("track").path("sid").asText(), "unpublished");
                 default -> egresses.put(event.queueKey(), body.path("egressInfo").path("status").asText("EGRESS_STARTING"));
@@ -285,6 +300,9 @@ class TrafficModelTest {
         }
         assertThat(truth.sessions().values()).extracting(GroundTruth.Session::end)
                 .contains(GroundTruth.Session.End.values());
+        assertThat(deletedWithPeopleIn).as("rooms deleted with people in them").isPositive();
+        assertThat(truth.tracks().values()).extracting(t -> t.track().participantSid())
+                .as("every track is its publisher's").allMatch(sessions::containsKey);
     }
 
     private static <V> Map<String, String> map(Map<String, V> values, java.util.function.Function<V, String> f) {
