@@ -16,6 +16,7 @@ public record DestinationConfig(
         Duration timeout,
         Retry retry,
         int concurrency,
+        Ordering ordering,
         Signing signing,
         Circuit circuit) {
 
@@ -32,7 +33,8 @@ public record DestinationConfig(
     @Override
     public String toString() {
         return "DestinationConfig[name=" + name + ", url=" + redactedUrl() + ", events=" + events + ", timeout="
-                + timeout + ", retry=" + retry + ", concurrency=" + concurrency + ", signing=" + signing + ", circuit="
+                + timeout + ", retry=" + retry + ", concurrency=" + concurrency + ", ordering="
+                + ordering.label() + ", signing=" + signing + ", circuit="
                 + circuit + "]";
     }
 
@@ -71,6 +73,25 @@ public record DestinationConfig(
     public record Circuit(int failureThreshold, Duration open) {
         public static Circuit defaults() {
             return new Circuit(5, Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * {@code room}: a queue key's (room's) next delivery waits until the one before it is delivered or dead.
+     * {@code none}: every delivery goes on its own, for receivers that put events in order (or dedupe) by id.
+     */
+    public enum Ordering {
+        ROOM("room"),
+        NONE("none");
+
+        private final String label;
+
+        Ordering(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
         }
     }
 

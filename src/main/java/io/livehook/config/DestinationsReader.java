@@ -33,7 +33,7 @@ final class DestinationsReader {
 
     /** The settings of one entry, and of each mapping below it; signing's depend on its mode. */
     private static final List<String> DESTINATION = List.of("name", "url", "events", "timeout_seconds", "retry",
-            "concurrency", "signing", "circuit");
+            "concurrency", "ordering", "signing", "circuit");
     private static final List<String> EVENTS = List.of("include", "exclude");
     private static final List<String> RETRY = List.of("initial_backoff_ms", "max_backoff_ms", "multiplier", "jitter",
             "max_attempts", "max_age_seconds");
@@ -95,8 +95,22 @@ final class DestinationsReader {
                 Duration.ofSeconds(whole(path, node, "timeout_seconds", 30, 1, 3600)),
                 retry(path + ".retry", node.get("retry")),
                 (int) whole(path, node, "concurrency", 8, 1, 1024),
+                ordering(path, node),
                 signing(path + ".signing", node.get("signing")),
                 circuit(path + ".circuit", node.get("circuit")));
+    }
+
+    private static DestinationConfig.Ordering ordering(String path, JsonNode node) {
+        String value = text(path, node, "ordering");
+        if (value == null) {
+            return DestinationConfig.Ordering.ROOM;
+        }
+        for (DestinationConfig.Ordering ordering : DestinationConfig.Ordering.values()) {
+            if (ordering.label().equals(value)) {
+                return ordering;
+            }
+        }
+        throw new ConfigException(path + ".ordering must be \"room\" or \"none\", got \"" + value + "\"");
     }
 
     private static URI url(String path, String text) {

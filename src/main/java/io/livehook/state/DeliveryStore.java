@@ -6,6 +6,10 @@ import static io.livehook.state.Statements.placeholders;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +27,8 @@ public final class DeliveryStore {
     private static final String INSERT = "INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
             + "'pending', 0, 0, ?, ?, ?, NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING";
     private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
+
+    private static final int HEADS_PER_STATEMENT = 64;
 
     private final StateStore store;
 
@@ -91,49 +97,124 @@ public final class DeliveryStore {
                 destination, destination, limit));
     }
 
-    /** The head of one queue, if it has anything pending. */
-    public Optional<Delivery> head(String destination, String queueKey) {
-        return store.read(sql -> sql.one("SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
-                + "AND status = 'pending' AND queue_key = ? ORDER BY log_partition, log_offset, replay LIMIT 1",
-                DeliveryStore::delivery, destination, queueKey));
+    /**
+     * The heads of the given queues that have anything pending, soonest due first: what {@link #heads(String,
+     * int)} reads, for the few queues whose delivery just settled.
+     */
+    public List<Delivery> heads(String destination, Collection<String> queueKeys) {
+        if (queueKeys.isEmpty()) {
+            return List.of();
+        }
+        // Each queue's head is the first entry of its range of the index, one probe per queue, all in one statement
+        // (one round trip): grouping the queues' pending rows read all of them. Chunks are padded to a power of
+        // two by repeating a queue, so that a few statements stay prepared; the repeats are dropped.
+        List<String> keys = List.copyOf(new LinkedHashSet<>(queueKeys));
+        Map<String, Delivery> heads = new LinkedHashMap<>();
+        store.read(sql -> {
+            for (int from = 0; from < keys.size(); from += HEADS_PER_STATEMENT) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + HEADS_PER_STATEMENT));
+                int size = Integer.highestOneBit(chunk.size());
+                size = size == chunk.size() ? size : size * 2;
+                StringBuilder select = new StringBuilder();
+                Object[] params = new Object[size * 2];
+                for (int i = 0; i < size; i++) {
+                    select.append(i == 0 ? "" : " UNION ALL ").append("SELECT * FROM (SELECT ").append(COLUMNS)
+                            .append(" FROM deliveries WHERE destination = ? AND status = 'pending' AND queue_key = ? "
+                                    + "ORDER BY log_partition, log_offset, replay LIMIT 1) h").append(i);
+                    params[2 * i] = destination;
+                    params[2 * i + 1] = chunk.get(Math.min(i, chunk.size() - 1));
+                }
+                for (Delivery d : sql.list(select.toString(), DeliveryStore::delivery, params)) {
+                    heads.putIfAbsent(d.queueKey(), d);
+                }
+            }
+            return null;
+        });
+        List<Delivery> sorted = new ArrayList<>(heads.values());
+        sorted.sort(SOONEST);
+        return sorted;
     }
 
     /**
-     * Counts the attempt and records it as in flight, committed before the request goes out, so that a
-     * crash leaves a trace of a request whose answer was never seen. Returns the attempt number, or
-     * empty if the delivery changed since {@code d} was read (so a stale read never sends twice).
+     * Pending deliveries in the order they fall due, whatever their queue: for a destination that does not
+     * keep a queue's order. Includes those in flight (still pending until their answer is recorded).
      */
-    public Optional<Integer> beginAttempt(Delivery d, long nowMs) throws SQLException {
+    public List<Delivery> pending(String destination, int limit) {
+        return store.read(sql -> sql.list("SELECT " + COLUMNS + " FROM deliveries WHERE destination = ? "
+                + "AND status = 'pending' ORDER BY next_attempt_ms, log_partition, log_offset, replay LIMIT ?",
+                DeliveryStore::delivery, destination, limit));
+    }
+
+    /** The order deliveries fall due in: due time, then log order. */
+    public static final Comparator<Delivery> SOONEST = Comparator.comparingLong(Delivery::nextAttemptMs)
+            .thenComparingInt(Delivery::logPartition).thenComparingLong(Delivery::logOffset)
+            .thenComparingInt(Delivery::replay);
+
+    /** A delivery whose attempt number {@code attempt} was counted and recorded in flight. */
+    public record Claim(Delivery delivery, int attempt) {}
+
+    /**
+     * Counts an attempt of each delivery and records it as in flight, all in one transaction committed before
+     * the requests go out, so that a crash leaves a trace of requests whose answer was never seen. A delivery
+     * that changed since it was read is left out (so a stale read never sends twice); the rest are returned.
+     */
+    public List<Claim> claim(List<Delivery> deliveries, long nowMs) throws SQLException {
+        if (deliveries.isEmpty()) {
+            return List.of();
+        }
         return store.inTransaction(tx -> {
             Statements sql = tx.sql();
-            if (sql.update("UPDATE deliveries SET attempts = attempts + 1, round_attempts = round_attempts + 1 "
-                    + "WHERE " + PK + " AND status = 'pending' AND attempts = ? AND next_attempt_ms = ?",
-                    d.destination(), d.eventId(), d.replay(), d.attempts(), d.nextAttemptMs()) != 1) {
-                return Optional.empty();
+            List<Object[]> counts = new ArrayList<>(deliveries.size());
+            for (Delivery d : deliveries) {
+                counts.add(new Object[] {d.destination(), d.eventId(), d.replay(), d.attempts(), d.nextAttemptMs()});
             }
-            int attempt = (int) sql.count("SELECT attempts FROM deliveries WHERE " + PK, d.destination(),
-                    d.eventId(), d.replay());
-            sql.update("INSERT INTO delivery_attempts (destination, event_id, replay, " + ATTEMPT_COLUMNS + ") "
-                            + "VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?)", d.destination(), d.eventId(),
-                    d.replay(), attempt, nowMs, DeliveryAttempt.IN_FLIGHT);
-            return Optional.of(attempt);
+            int[] updated = sql.batch("UPDATE deliveries SET attempts = attempts + 1, round_attempts = "
+                    + "round_attempts + 1 WHERE " + PK + " AND status = 'pending' AND attempts = ? "
+                    + "AND next_attempt_ms = ?", counts);
+            List<Claim> claims = new ArrayList<>(deliveries.size());
+            List<Object[]> rows = new ArrayList<>(deliveries.size());
+            for (int i = 0; i < deliveries.size(); i++) {
+                if (updated[i] == 1) {
+                    Delivery d = deliveries.get(i);
+                    // The update matched attempts = d.attempts(), so this is the one it counted.
+                    int attempt = d.attempts() + 1;
+                    claims.add(new Claim(d, attempt));
+                    rows.add(new Object[] {d.destination(), d.eventId(), d.replay(), attempt, nowMs,
+                            DeliveryAttempt.IN_FLIGHT});
+                }
+            }
+            sql.batch("INSERT INTO delivery_attempts (destination, event_id, replay, " + ATTEMPT_COLUMNS + ") "
+                    + "VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?)", rows);
+            return claims;
         });
     }
 
-    /** Records the attempt's answer and where the delivery stands now, in one transaction. */
-    public void finishAttempt(Delivery d, DeliveryAttempt attempt, String status, long nextAttemptMs, long nowMs)
-            throws SQLException {
+    /** The answer to a claimed attempt, and where its delivery stands now: {@code status} due at {@code nextAttemptMs}. */
+    public record Settled(Claim claim, DeliveryAttempt attempt, String status, long nextAttemptMs) {}
+
+    /** Records the answers of many attempts and where their deliveries stand now, in one transaction. */
+    public void settle(List<Settled> settled, long nowMs) throws SQLException {
+        if (settled.isEmpty()) {
+            return;
+        }
+        List<Object[]> attempts = new ArrayList<>(settled.size());
+        List<Object[]> deliveries = new ArrayList<>(settled.size());
+        for (Settled s : settled) {
+            Delivery d = s.claim().delivery();
+            DeliveryAttempt a = s.attempt();
+            attempts.add(new Object[] {a.latencyMs(), a.httpStatus(), a.error(), a.responseSnippet(), a.outcome(),
+                    d.destination(), d.eventId(), d.replay(), a.attempt()});
+            deliveries.add(new Object[] {s.status(), s.nextAttemptMs(),
+                    a.outcome().equals(DeliveryAttempt.DELIVERED) ? null : describe(a),
+                    Delivery.DELIVERED.equals(s.status()) ? nowMs : null,
+                    Delivery.DEAD.equals(s.status()) ? nowMs : null, d.destination(), d.eventId(), d.replay()});
+        }
         store.inTransaction(tx -> {
             Statements sql = tx.sql();
-            sql.update("UPDATE delivery_attempts SET latency_ms = ?, http_status = ?, error = ?, response_snippet = ?, "
-                            + "outcome = ? WHERE " + PK + " AND attempt = ?", attempt.latencyMs(), attempt.httpStatus(),
-                    attempt.error(), attempt.responseSnippet(), attempt.outcome(), d.destination(), d.eventId(),
-                    d.replay(), attempt.attempt());
-            String error = attempt.outcome().equals(DeliveryAttempt.DELIVERED) ? null : describe(attempt);
-            sql.update("UPDATE deliveries SET status = ?, next_attempt_ms = ?, last_error = ?, "
-                            + "delivered_ms = ?, dead_ms = ? WHERE " + PK, status, nextAttemptMs, error,
-                    Delivery.DELIVERED.equals(status) ? nowMs : null, Delivery.DEAD.equals(status) ? nowMs : null,
-                    d.destination(), d.eventId(), d.replay());
+            sql.batch("UPDATE delivery_attempts SET latency_ms = ?, http_status = ?, error = ?, response_snippet = ?, "
+                    + "outcome = ? WHERE " + PK + " AND attempt = ?", attempts);
+            sql.batch("UPDATE deliveries SET status = ?, next_attempt_ms = ?, last_error = ?, delivered_ms = ?, "
+                    + "dead_ms = ? WHERE " + PK, deliveries);
             return null;
         });
     }

@@ -55,6 +55,7 @@ class DestinationConfigTest {
         assertThat(d.retry().maxAttempts()).isZero();
         assertThat(d.retry().maxAge()).isEqualTo(Duration.ofDays(1));
         assertThat(d.concurrency()).isEqualTo(8);
+        assertThat(d.ordering()).isEqualTo(DestinationConfig.Ordering.ROOM);
         assertThat(d.circuit()).isEqualTo(new DestinationConfig.Circuit(5, Duration.ofSeconds(30)));
         // No signing section: signed like LiveKit with livehook's own LiveKit key.
         assertThat(d.signing().mode()).isEqualTo(Mode.LIVEKIT);
@@ -78,6 +79,7 @@ class DestinationConfigTest {
                     retry: {initial_backoff_ms: 100, max_backoff_ms: 1000, multiplier: 1.5, jitter: 0,
                             max_attempts: 7, max_age_seconds: 60}
                     concurrency: 2
+                    ordering: none
                     signing: {mode: livekit, api_key: APIother, api_secret: other-secret}
                     circuit: {failure_threshold: 0, open_seconds: 1}
                   - name: audit.log
@@ -93,6 +95,8 @@ class DestinationConfigTest {
         assertThat(app.retry()).isEqualTo(new DestinationConfig.Retry(Duration.ofMillis(100), Duration.ofSeconds(1),
                 1.5, 0, 7, Duration.ofSeconds(60)));
         assertThat(app.concurrency()).isEqualTo(2);
+        assertThat(app.ordering()).isEqualTo(DestinationConfig.Ordering.NONE);
+        assertThat(app.toString()).contains("ordering=none");
         assertThat(app.signing().keyId()).isEqualTo("APIother");
         assertThat(app.circuit().failureThreshold()).isZero();
         DestinationConfig audit = all.get(1);
@@ -144,6 +148,8 @@ class DestinationConfigTest {
                 "destinations[0].timeout_seconds must be between 1 and 3600");
         assertError("destinations: [{name: a, url: 'https://a.example.com', concurrency: many}]",
                 "destinations[0].concurrency must be a whole number");
+        assertError("destinations: [{name: a, url: 'https://a.example.com', ordering: event}]",
+                "destinations[0].ordering must be \"room\" or \"none\", got \"event\"");
         assertError("destinations: [{name: a, url: 'https://a.example.com', events: {include: room_started}}]",
                 "destinations[0].events.include must be a list");
         assertError("destinations: [{name: a, url: 'https://a.example.com', signing: {mode: hmac}}]",

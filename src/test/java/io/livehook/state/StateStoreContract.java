@@ -669,8 +669,12 @@ abstract class StateStoreContract {
         run(tx -> tx.queueDeliveries("app", List.of(event("EV_a1", 1, "RM_a", "a")), T + 5)); // queued twice: kept once
 
         assertThat(deliveries.heads("app", 10)).extracting(Delivery::eventId).containsExactly("EV_a1", "EV_b1");
-        assertThat(deliveries.head("app", "a")).map(Delivery::eventId).contains("EV_a1");
-        assertThat(deliveries.head("app", "nothing")).isEmpty();
+        assertThat(deliveries.heads("app", List.of("a"))).extracting(Delivery::eventId).containsExactly("EV_a1");
+        assertThat(deliveries.heads("app", List.of("nothing"))).isEmpty();
+        assertThat(deliveries.heads("app", List.of("b", "a", "nothing", "a"))).as("soonest due, then log order")
+                .extracting(Delivery::eventId).containsExactly("EV_a1", "EV_b1");
+        assertThat(deliveries.pending("app", 10)).as("every pending one, whatever its queue")
+                .extracting(Delivery::eventId).containsExactly("EV_a1", "EV_b1", "EV_a2");
         assertThat(deliveries.count("app", Delivery.PENDING)).isEqualTo(3);
         assertThat(deliveries.oldestPendingQueuedMs("app")).contains(T);
         assertThat(deliveries.oldestPendingQueuedMs("nobody")).as("none pending").isEmpty();
@@ -684,20 +688,20 @@ abstract class StateStoreContract {
         queued("EV_1", 1, "a", "app");
         Delivery d = deliveries.heads("app", 1).get(0);
 
-        assertThat(deliveries.beginAttempt(d, T + 10)).contains(1);
-        assertThat(deliveries.beginAttempt(d, T + 11)).as("the same read again: stale").isEmpty();
+        assertThat(beginAttempt(d, T + 10)).contains(1);
+        assertThat(beginAttempt(d, T + 11)).as("the same read again: stale").isEmpty();
         assertThat(deliveries.attempts(d)).singleElement().extracting(DeliveryAttempt::outcome)
                 .isEqualTo(DeliveryAttempt.IN_FLIGHT);
 
         Delivery begun = deliveries.deliveries("app", "EV_1").get(0);
-        deliveries.finishAttempt(begun, new DeliveryAttempt(1, T + 10, 40L, 503, "busy", "try later",
+        finishAttempt(begun, new DeliveryAttempt(1, T + 10, 40L, 503, "busy", "try later",
                 DeliveryAttempt.RETRY), Delivery.PENDING, T + 1_000, T + 50);
         Delivery retrying = deliveries.deliveries("app", "EV_1").get(0);
         assertThat(retrying).extracting(Delivery::status, Delivery::attempts, Delivery::nextAttemptMs,
                 Delivery::lastError).containsExactly(Delivery.PENDING, 1, T + 1_000, "HTTP 503: busy");
 
-        assertThat(deliveries.beginAttempt(retrying, T + 1_000)).contains(2);
-        deliveries.finishAttempt(retrying, new DeliveryAttempt(2, T + 1_000, 12L, 200, null, "ok",
+        assertThat(beginAttempt(retrying, T + 1_000)).contains(2);
+        finishAttempt(retrying, new DeliveryAttempt(2, T + 1_000, 12L, 200, null, "ok",
                 DeliveryAttempt.DELIVERED), Delivery.DELIVERED, T + 1_000, T + 1_012);
         assertThat(deliveries.deliveries("app", "EV_1").get(0)).extracting(Delivery::status, Delivery::deliveredMs,
                 Delivery::lastError).containsExactly(Delivery.DELIVERED, T + 1_012, null);
@@ -707,11 +711,60 @@ abstract class StateStoreContract {
         assertThat(deliveries.heads("app", 10)).isEmpty();
     }
 
+    /** One delivery's attempt through the batched calls the senders use. */
+    private Optional<Integer> beginAttempt(Delivery d, long nowMs) throws SQLException {
+        return deliveries.claim(List.of(d), nowMs).stream().findFirst().map(DeliveryStore.Claim::attempt);
+    }
+
+    private void finishAttempt(Delivery d, DeliveryAttempt attempt, String status, long nextAttemptMs, long nowMs)
+            throws SQLException {
+        deliveries.settle(List.of(new DeliveryStore.Settled(new DeliveryStore.Claim(d, attempt.attempt()), attempt,
+                status, nextAttemptMs)), nowMs);
+    }
+
+    @Test
+    void manyAttemptsAreClaimedAndSettledTogether_staleOnesLeftOut() throws Exception {
+        List<Delivery> heads = new ArrayList<>();
+        for (int room = 0; room < 40; room++) {
+            queued("EV_" + room, room + 1, "r" + room, "app");
+        }
+        heads.addAll(deliveries.heads("app", 100));
+        assertThat(heads).hasSize(40);
+        Delivery stale = heads.get(7);
+        assertThat(beginAttempt(stale, T)).contains(1);
+
+        List<DeliveryStore.Claim> claims = deliveries.claim(heads, T + 5);
+        assertThat(claims).as("all but the one claimed since it was read").hasSize(39)
+                .extracting(c -> c.delivery().eventId()).doesNotContain(stale.eventId());
+        assertThat(claims).extracting(DeliveryStore.Claim::attempt).containsOnly(1);
+        assertThat(deliveries.attempts(heads.get(0))).singleElement().extracting(DeliveryAttempt::outcome,
+                DeliveryAttempt::startedMs).containsExactly(DeliveryAttempt.IN_FLIGHT, T + 5);
+
+        List<DeliveryStore.Settled> settled = new ArrayList<>();
+        for (DeliveryStore.Claim c : claims) {
+            boolean ok = !c.delivery().eventId().equals("EV_3");
+            settled.add(new DeliveryStore.Settled(c, new DeliveryAttempt(c.attempt(), T + 5, 3L, ok ? 200 : 500,
+                    null, ok ? "ok" : "oops", ok ? DeliveryAttempt.DELIVERED : DeliveryAttempt.RETRY),
+                    ok ? Delivery.DELIVERED : Delivery.PENDING, ok ? T + 5 : T + 2_000));
+        }
+        deliveries.settle(settled, T + 9);
+        assertThat(deliveries.count("app", Delivery.DELIVERED)).isEqualTo(38);
+        assertThat(deliveries.deliveries("app", "EV_3").get(0)).extracting(Delivery::status, Delivery::attempts,
+                Delivery::nextAttemptMs, Delivery::lastError).containsExactly(Delivery.PENDING, 1, T + 2_000, "HTTP 500");
+        assertThat(deliveries.attempts(heads.get(0))).singleElement().extracting(DeliveryAttempt::outcome,
+                DeliveryAttempt::latencyMs, DeliveryAttempt::responseSnippet)
+                .containsExactly(DeliveryAttempt.DELIVERED, 3L, "ok");
+        assertThat(deliveries.deliveries("app", stale.eventId()).get(0).deliveredMs()).isNull();
+        assertThat(deliveries.heads("app", 100)).extracting(Delivery::eventId)
+                .containsExactlyInAnyOrder("EV_3", stale.eventId());
+        assertThat(deliveries.claim(List.of(), T)).isEmpty();
+    }
+
     @Test
     void attemptsLeftInFlightByAStoppedProcessBecomeUnknown() throws Exception {
         queued("EV_1", 1, "a", "app");
         Delivery d = deliveries.heads("app", 1).get(0);
-        deliveries.beginAttempt(d, T);
+        beginAttempt(d, T);
         assertThat(deliveries.recoverInFlight()).isEqualTo(1);
         assertThat(deliveries.attempts(d)).singleElement().satisfies(a -> {
             assertThat(a.outcome()).isEqualTo(DeliveryAttempt.UNKNOWN);
@@ -727,8 +780,8 @@ abstract class StateStoreContract {
         queued("EV_3", 3, "a", "app");
         for (String id : List.of("EV_1", "EV_2")) {
             Delivery d = deliveries.deliveries("app", id).get(0);
-            deliveries.beginAttempt(d, T);
-            deliveries.finishAttempt(d, new DeliveryAttempt(1, T, 5L, 400, null, "no", DeliveryAttempt.DEAD),
+            beginAttempt(d, T);
+            finishAttempt(d, new DeliveryAttempt(1, T, 5L, 400, null, "no", DeliveryAttempt.DEAD),
                     Delivery.DEAD, d.nextAttemptMs(), T + 5);
         }
         DeliveryFilter roomA = new DeliveryFilter(Optional.of("app"), Optional.of("a"), Optional.empty(),
@@ -749,8 +802,8 @@ abstract class StateStoreContract {
         // replay: new deliveries of events not pending or dead there; none for types the destination skips
         assertThat(deliveries.replay("app", type -> true, DeliveryFilter.any(), T + 200)).isZero();
         Delivery third = deliveries.deliveries("app", "EV_3").get(0);
-        deliveries.beginAttempt(third, T);
-        deliveries.finishAttempt(third, new DeliveryAttempt(1, T, 1L, 200, null, "", DeliveryAttempt.DELIVERED),
+        beginAttempt(third, T);
+        finishAttempt(third, new DeliveryAttempt(1, T, 1L, 200, null, "", DeliveryAttempt.DELIVERED),
                 Delivery.DELIVERED, third.nextAttemptMs(), T + 1);
         assertThat(deliveries.replay("app", type -> false, DeliveryFilter.any(), T + 200)).isZero();
         assertThat(deliveries.replay("app", type -> true, DeliveryFilter.any(), T + 200)).isEqualTo(1);
@@ -768,8 +821,8 @@ abstract class StateStoreContract {
         run(tx -> tx.queueDeliveries("audit", List.of(event("EV_2", 2, "RM_b", "b")), T));
         queued("EV_3", 3, "a", "audit");
         Delivery second = deliveries.deliveries("app", "EV_2").get(0);
-        deliveries.beginAttempt(second, T);
-        deliveries.finishAttempt(second, new DeliveryAttempt(1, T, 1L, 200, null, "", DeliveryAttempt.DELIVERED),
+        beginAttempt(second, T);
+        finishAttempt(second, new DeliveryAttempt(1, T, 1L, 200, null, "", DeliveryAttempt.DELIVERED),
                 Delivery.DELIVERED, second.nextAttemptMs(), T + 1);
         assertThat(deliveries.replay("app", type -> true, new DeliveryFilter(Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), List.of("EV_2")), T + 10)).isEqualTo(1);
@@ -801,20 +854,20 @@ abstract class StateStoreContract {
         queued("EV_3", 3, "a", "app");
         queued("EV_4", 4, "c", "audit");
         Delivery first = deliveries.deliveries("app", "EV_1").get(0);
-        deliveries.beginAttempt(first, T + 10);
-        deliveries.finishAttempt(first, new DeliveryAttempt(1, T + 10, 5L, 503, "busy", "", DeliveryAttempt.RETRY),
+        beginAttempt(first, T + 10);
+        finishAttempt(first, new DeliveryAttempt(1, T + 10, 5L, 503, "busy", "", DeliveryAttempt.RETRY),
                 Delivery.PENDING, T + 1_000, T + 15);
         Delivery second = deliveries.deliveries("app", "EV_2").get(0);
-        deliveries.beginAttempt(second, T + 20);
-        deliveries.finishAttempt(second, new DeliveryAttempt(1, T + 20, 5L, 400, "bad", "", DeliveryAttempt.DEAD),
+        beginAttempt(second, T + 20);
+        finishAttempt(second, new DeliveryAttempt(1, T + 20, 5L, 400, "bad", "", DeliveryAttempt.DEAD),
                 Delivery.DEAD, second.nextAttemptMs(), T + 25);
         Delivery fourth = deliveries.deliveries("audit", "EV_4").get(0);
-        deliveries.beginAttempt(fourth, T + 30);
-        deliveries.finishAttempt(fourth, new DeliveryAttempt(1, T + 30, 5L, 500, null, "", DeliveryAttempt.RETRY),
+        beginAttempt(fourth, T + 30);
+        finishAttempt(fourth, new DeliveryAttempt(1, T + 30, 5L, 500, null, "", DeliveryAttempt.RETRY),
                 Delivery.PENDING, T + 1_000, T + 35);
         fourth = deliveries.deliveries("audit", "EV_4").get(0);
-        deliveries.beginAttempt(fourth, T + 1_000);
-        deliveries.finishAttempt(fourth, new DeliveryAttempt(2, T + 1_000, 5L, 200, null, "", DeliveryAttempt.DELIVERED),
+        beginAttempt(fourth, T + 1_000);
+        finishAttempt(fourth, new DeliveryAttempt(2, T + 1_000, 5L, 200, null, "", DeliveryAttempt.DELIVERED),
                 Delivery.DELIVERED, fourth.nextAttemptMs(), T + 1_005);
 
         var figures = deliveries.figures();
@@ -832,7 +885,7 @@ abstract class StateStoreContract {
         run(tx -> tx.saveRooms(List.of(room("RM_old", "old", Room.ACTIVE, T))));
         queued("EV_1", 1, "a", "app");
         Delivery d = deliveries.heads("app", 1).get(0);
-        deliveries.beginAttempt(d, T);
+        beginAttempt(d, T);
         store.close();
 
         long events = StateStore.rebuild(location, fresh -> {
