@@ -62,6 +62,8 @@ public final class Livehook implements AutoCloseable {
     private static final int PROCESS_LANES = 4;
     /** The job name of the lease that makes one livehook of a cluster the reconciler. */
     static final String RECONCILE_LOCK = "reconcile";
+    /** The job name of the lease that makes one livehook of a cluster the deliverer. */
+    static final String DELIVER_LOCK = "deliver";
 
     private final LivehookConfig config;
     private final String member = Leases.newMemberId();
@@ -191,7 +193,7 @@ public final class Livehook implements AutoCloseable {
         Livehook livehook = new Livehook(config, clock);
         var roles = config.roles();
         if (roles.contains(Role.DELIVER)) {
-            livehook.deliveries.start();
+            livehook.deliveries.start(new Leases(livehook.state, DELIVER_LOCK, 1, livehook.member, clock));
         }
         if (roles.contains(Role.PROCESS)) {
             livehook.processor.start();

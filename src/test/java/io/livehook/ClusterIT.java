@@ -50,14 +50,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three livehooks from the built jar on one Kafka topic and one PostgreSQL state: a and b run every role but
- * delivery (b), c only processes. LiveKit's traffic (the simulator, cloud rules) goes to both ingest URLs, as
+ * Three livehooks from the built jar on one Kafka topic and one PostgreSQL state: a and b run every role (one
+ * of them delivers and one reconciles at a time, under leases), c only processes. LiveKit's traffic (the simulator, cloud rules) goes to both ingest URLs, as
  * LiveKit sends every webhook to every URL in {@code webhook.urls}; meanwhile livehooks are killed with
  * SIGKILL and started again. Every event answered 200 is applied once, the destination gets each in its room's
  * order (once, but for attempts a kill left unknown), and the state matches LiveKit's truth.
- *
- * <p>Delivery runs on one livehook only (a): several delivering processes need the outbox's claims to be safe
- * across processes, which this test leaves to delivery's own tests.
  */
 class ClusterIT {
     private static final String KEY = "APIcluster";
@@ -139,7 +136,7 @@ class ClusterIT {
                     Map.entry("LIVEKIT_URL", "http://127.0.0.1:" + closedPort),
                     Map.entry("LIVEHOOK_PROCESS_NICE", "0"));
             nodes.put("a", new Node("a", "ingest,process,deliver,reconcile"));
-            nodes.put("b", new Node("b", "ingest,process,reconcile"));
+            nodes.put("b", new Node("b", "ingest,process,deliver,reconcile"));
             nodes.put("c", new Node("c", "process"));
             for (Node node : nodes.values()) {
                 node.start();
