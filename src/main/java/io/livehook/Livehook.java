@@ -14,7 +14,9 @@ import io.livehook.api.QueryApi;
 import io.livehook.api.ChangeStream;
 import io.livehook.api.PresenceApi;
 import io.livehook.api.ReconcileApi;
+import io.livehook.cluster.Leases;
 import io.livehook.config.LivehookConfig;
+import io.livehook.config.Role;
 import io.livehook.dashboard.Dashboard;
 import io.livehook.deliver.DeliveryService;
 import io.livehook.ingest.Listener;
@@ -58,8 +60,13 @@ import org.slf4j.LoggerFactory;
 public final class Livehook implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Livehook.class);
     private static final int PROCESS_LANES = 4;
+    /** The job name of the lease that makes one livehook of a cluster the reconciler. */
+    static final String RECONCILE_LOCK = "reconcile";
+    /** The job name of the lease that makes one livehook of a cluster the deliverer. */
+    static final String DELIVER_LOCK = "deliver";
 
     private final LivehookConfig config;
+    private final String member = Leases.newMemberId();
     private final DataDirLock lock;
     private final PrometheusMeterRegistry registry;
     private final EventLog eventLog;
@@ -80,6 +87,7 @@ public final class Livehook implements AutoCloseable {
 
     private Livehook(LivehookConfig config, Clock clock) {
         this.config = config;
+        requireSharedForRoles(config);
         this.lock = DataDirLock.acquire(config.storage().dataDir(), "starting another");
         this.registry = Metrics.prometheus();
         this.eventLog = orClose(() -> openEventLog(config), lock);
@@ -89,7 +97,7 @@ public final class Livehook implements AutoCloseable {
         this.state = orClose(() -> StateStore.open(config.storage().state()), eventLog, lock);
         this.deliveries = new DeliveryService(config.destinations(), state, eventLog, clock, registry);
         this.processor = orClose(() -> new Processor(eventLog, state, PROCESS_LANES, clock, registry,
-                deliveries.outbox(), config.process().nice()), state, eventLog, lock);
+                deliveries.outbox(), config.process().nice(), member), state, eventLog, lock);
         this.reconciler = reconciler(config, clock);
         // Without LiveKit to ask, silence is the only sign that a room whose room_finished was lost has ended.
         this.silentRooms = reconciler.isPresent() ? Optional.empty()
@@ -122,6 +130,29 @@ public final class Livehook implements AutoCloseable {
                 }
             }
             throw e instanceof IllegalStateException ? e : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A process that runs only some roles works with others on the same log and state: that takes the log on
+     * Kafka and the state in PostgreSQL. The file log and a SQLite state belong to the one process holding the
+     * data directory, which then runs every role.
+     */
+    static void requireSharedForRoles(LivehookConfig config) {
+        if (config.roles().equals(Role.ALL)) {
+            return;
+        }
+        List<String> missing = new java.util.ArrayList<>();
+        if (config.kafka().isEmpty()) {
+            missing.add("the event log on Kafka (LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS)");
+        }
+        if (!config.storage().state().shared()) {
+            missing.add("the state in PostgreSQL (LIVEHOOK_STATE_URL)");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("roles " + Role.describe(config.roles()) + " leave the other roles to "
+                    + "other livehooks, which needs " + String.join(" and ", missing) + "; with the data directory's "
+                    + "own log and state, one livehook runs every role (leave roles unset)");
         }
     }
 
@@ -160,10 +191,18 @@ public final class Livehook implements AutoCloseable {
     public static Livehook start(LivehookConfig config, Clock clock) {
         requirePortFree(config.server());
         Livehook livehook = new Livehook(config, clock);
-        livehook.deliveries.start();
-        livehook.processor.start();
-        livehook.reconciler.ifPresent(Reconciler::start);
-        livehook.silentRooms.ifPresent(SilentRooms::start);
+        var roles = config.roles();
+        if (roles.contains(Role.DELIVER)) {
+            livehook.deliveries.start(new Leases(livehook.state, DELIVER_LOCK, 1, livehook.member, clock));
+        }
+        if (roles.contains(Role.PROCESS)) {
+            livehook.processor.start();
+        }
+        if (roles.contains(Role.RECONCILE)) {
+            livehook.reconciler.ifPresent(r -> r.start(new Leases(livehook.state, RECONCILE_LOCK, 1, livehook.member,
+                    clock)));
+            livehook.silentRooms.ifPresent(SilentRooms::start);
+        }
         livehook.changes.start();
         try {
             livehook.listener.start();
@@ -187,6 +226,8 @@ public final class Livehook implements AutoCloseable {
                 config.server().webhookPath(), Dashboard.BASE, config.livekit().keys().keyIds(),
                 config.storage().dataDir().toAbsolutePath());
         log.info("state in {}", config.storage().state());
+        log.info("roles {} as member {}{}", Role.describe(roles), livehook.member, roles.contains(Role.INGEST) ? ""
+                : " (webhooks are not taken here: " + config.server().webhookPath() + " answers 404)");
         livehook.logReconcile();
         return livehook;
     }
@@ -227,8 +268,10 @@ public final class Livehook implements AutoCloseable {
     private void routes(HttpRouting.Builder routing) {
         routing.addFilter(access);
         ApiErrors.register(routing);
-        routing.post(config.server().webhookPath(), ingest)
-                .register(ApiErrors.PREFIX, api)
+        if (config.roles().contains(Role.INGEST)) {
+            routing.post(config.server().webhookPath(), ingest);
+        }
+        routing.register(ApiErrors.PREFIX, api)
                 .get("/healthz", (req, res) -> res.send("ok\n"))
                 .get("/readyz", (req, res) -> {
                     // Not ready while stopping, and while the log cannot take writes (disk full, I/O error).

@@ -79,6 +79,11 @@ class KafkaServeTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> get(Livehook livehook, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + livehook.port() + path))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String roomStarted(String id, String room) {
         return "{\"event\":\"room_started\",\"room\":{\"sid\":\"RM_" + room + "\",\"name\":\"" + room + "\"},\"id\":\""
                 + id + "\",\"createdAt\":\"" + Instant.now().getEpochSecond() + "\"}";
@@ -137,8 +142,19 @@ class KafkaServeTest {
                 assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
                 assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
 
+                assertThat(get(livehook, "/readyz").statusCode()).isEqualTo(200);
                 KafkaTestCluster.close(broker);
                 brokerRunning = false;
+                // Readiness sees it before any webhook fails: a load balancer sends LiveKit to another livehook.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                HttpResponse<String> ready;
+                while ((ready = get(livehook, "/readyz")).statusCode() == 200 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.body()).contains("event log cannot take writes");
+                assertThat(livehook.eventLog().writeProblem()).get().asString()
+                        .startsWith("Kafka at " + broker.bootstrapServers() + " does not answer");
                 long start = System.nanoTime();
                 HttpResponse<String> second = post(livehook, roomStarted("EV_unacked", "lost"));
                 long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

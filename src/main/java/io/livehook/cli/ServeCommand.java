@@ -4,8 +4,10 @@ import io.livehook.Livehook;
 import io.livehook.config.ConfigException;
 import io.livehook.config.ConfigLoader;
 import io.livehook.config.LivehookConfig;
+import io.livehook.config.Role;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +23,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--dev", description = "Accept LiveKit's dev key pair (devkey/secret) and open the API. Test machines only.")
     boolean dev;
 
+    @Option(names = "--role", split = ",", paramLabel = "ROLE",
+            description = "The parts this process runs, of ingest,process,deliver,reconcile (default: all, or "
+                    + "LIVEHOOK_ROLES / roles:). Fewer than all need Kafka and PostgreSQL.")
+    List<String> roles;
+
     @Override
     public Integer call() throws InterruptedException {
         LivehookConfig settings;
         try {
             settings = new ConfigLoader(System.getenv()).load(Optional.ofNullable(config), dev);
+            if (roles != null) {
+                settings = settings.withRoles(Role.parse(String.join(",", roles), "--role"));
+            }
         } catch (ConfigException e) {
             System.err.println("livehook: " + e.getMessage());
             return 2;

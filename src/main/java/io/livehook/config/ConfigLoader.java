@@ -55,6 +55,8 @@ public final class ConfigLoader {
 
     /** The YAML file's list of destinations, whose entries {@link DestinationsReader} reads. */
     static final String DESTINATIONS = "destinations";
+    /** The top-level list of the parts this process runs. */
+    static final String ROLES = "roles";
 
     /**
      * Every setting of the YAML file by section, besides {@code destinations}. ops/livehook.example.yaml shows
@@ -79,6 +81,7 @@ public final class ConfigLoader {
         List<String> paths = new ArrayList<>();
         SECTIONS.forEach((section, fields) -> fields.forEach(field -> paths.add(section + "." + field)));
         DestinationsReader.settingPaths().forEach(path -> paths.add(DESTINATIONS + "[]." + path));
+        paths.add(ROLES);
         return List.copyOf(paths);
     }
 
@@ -90,6 +93,7 @@ public final class ConfigLoader {
         Section root = new Section("", file.map(ConfigLoader::readYaml).orElse(null));
         List<String> top = new ArrayList<>(SECTIONS.keySet());
         top.add(DESTINATIONS);
+        top.add(ROLES);
         root.allowOnly(top);
         Section server = section(root, "server");
         Section livekit = section(root, "livekit");
@@ -157,7 +161,28 @@ public final class ConfigLoader {
                         LivehookConfig.Api.STREAM_RETENTION.toHours(), 1, 8760)),
                 longSetting("LIVEHOOK_STREAM_MAX_CHANGES", api, "stream_max_changes",
                         LivehookConfig.Api.STREAM_MAX_CHANGES, 1000, 1_000_000_000)), dev,
-                destinations, reconcileConfig, processConfig, kafka(section(root, "kafka")));
+                destinations, reconcileConfig, processConfig, kafka(section(root, "kafka")), roles(root));
+    }
+
+    /** {@code LIVEHOOK_ROLES=ingest,process} or {@code roles: [ingest, process]}; all of them when unset. */
+    private Set<Role> roles(Section root) {
+        Optional<String> fromEnv = env("LIVEHOOK_ROLES");
+        if (fromEnv.isPresent()) {
+            return Role.parse(fromEnv.get(), "LIVEHOOK_ROLES");
+        }
+        JsonNode node = root.node(ROLES);
+        if (node == null) {
+            return Role.ALL;
+        }
+        if (node.isArray()) {
+            List<String> names = new ArrayList<>();
+            node.forEach(element -> names.add(element.asText()));
+            return Role.parse(String.join(",", names), ROLES);
+        }
+        if (!node.isValueNode()) {
+            throw new ConfigException(ROLES + " must be a list of roles or one comma-separated value");
+        }
+        return Role.parse(node.asText(), ROLES);
     }
 
     /** Present when bootstrap servers are set: then the event log is on Kafka. */

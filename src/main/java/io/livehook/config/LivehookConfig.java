@@ -6,19 +6,27 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Everything livehook is told at start-up. Built by {@link ConfigLoader}; immutable afterwards. */
 public record LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev,
-        List<DestinationConfig> destinations, Reconcile reconcile, Processing process, Optional<Kafka> kafka) {
+        List<DestinationConfig> destinations, Reconcile reconcile, Processing process, Optional<Kafka> kafka,
+        Set<Role> roles) {
 
     public LivehookConfig {
         destinations = List.copyOf(destinations);
+        roles = Set.copyOf(roles);
     }
 
     /** A configuration that forwards nowhere. */
     public LivehookConfig(Server server, LiveKit livekit, Storage storage, Api api, boolean dev) {
         this(server, livekit, storage, api, dev, List.of(), Reconcile.defaults(), Processing.defaults(),
-                Optional.empty());
+                Optional.empty(), Role.ALL);
+    }
+
+    /** The same settings for a process that runs only {@code roles}. */
+    public LivehookConfig withRoles(Set<Role> roles) {
+        return new LivehookConfig(server, livekit, storage, api, dev, destinations, reconcile, process, kafka, roles);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.livehook.deliver;
 
+import io.livehook.cluster.Leases;
 import io.livehook.config.DestinationConfig;
 import io.livehook.log.EventLog;
 import io.livehook.state.DeliveryFilter;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,9 @@ public final class DeliveryService implements AutoCloseable {
     private final Map<String, DestinationSender> senders = new LinkedHashMap<>();
     private final Outbox outbox;
     private final List<HttpClient> clients = new ArrayList<>();
+    /** The lease epoch whose in-flight leftovers were recovered; -1 before the first. */
+    private final AtomicLong recovered = new AtomicLong(-1);
+    private volatile Optional<Leases> lock = Optional.empty();
 
     /** The bodies sent are read from {@code eventLog}. */
     public DeliveryService(List<DestinationConfig> destinations, StateStore state, EventLog eventLog, Clock clock,
@@ -49,7 +54,7 @@ public final class DeliveryService implements AutoCloseable {
                     .build();
             clients.add(client);
             senders.put(destination.name(), new DestinationSender(destination, store, eventLog, client, clock,
-                    registry));
+                    registry, this::delivering));
         }
         this.outbox = new Outbox(destinations, this::wakeAll);
     }
@@ -63,22 +68,58 @@ public final class DeliveryService implements AutoCloseable {
         return store;
     }
 
+    /** Starts delivering at once: this process is the only one that delivers from its state. */
     public void start() {
+        startSenders(Optional.empty());
+    }
+
+    /**
+     * Delivers whenever this process holds {@code lock} (one slot): with several livehooks on one state, one
+     * delivers at a time and another takes over when it stops, so a room's order and the outbox's claims never
+     * have two processes behind them.
+     */
+    public void start(Leases lock) {
+        startSenders(Optional.of(lock));
+    }
+
+    private void startSenders(Optional<Leases> lock) {
         if (senders.isEmpty()) {
             return;
         }
-        try {
-            int unknown = store.recoverInFlight();
-            if (unknown > 0) {
-                log.warn("{} delivery attempts were in flight when livehook last stopped; their outcome is unknown "
-                        + "and they will be sent again", unknown);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the delivery outbox: " + e.getMessage(), e);
-        }
+        this.lock = lock;
+        lock.ifPresent(Leases::start);
         senders.values().forEach(DestinationSender::start);
         senders.values().forEach(s -> log.info("delivering to {} at {} ({}, events {})", s.name(),
                 s.config().redactedUrl(), s.config().signing().mode().label(), describe(s.config().events())));
+    }
+
+    /**
+     * Whether senders may start attempts now. The first time under a lease (at start, or on taking over from a
+     * livehook that stopped), attempts left in flight by whoever delivered before are recorded as of unknown
+     * outcome, to be sent again: that holder is gone, or has lost the lease and starts nothing new.
+     */
+    boolean delivering() {
+        long epoch = lock.map(l -> l.epoch(0)).orElse(0L);
+        if (epoch < 0) {
+            return false;
+        }
+        synchronized (recovered) {
+            if (recovered.get() == epoch) {
+                return true;
+            }
+            try {
+                int unknown = store.recoverInFlight();
+                if (unknown > 0) {
+                    log.warn("{} delivery attempts were in flight when the livehook delivering before stopped; their "
+                            + "outcome is unknown and they will be sent again", unknown);
+                }
+            } catch (SQLException | RuntimeException e) {
+                log.warn("cannot read the delivery outbox yet, trying again: {}", e.getMessage());
+                return false;
+            }
+            recovered.set(epoch);
+            return true;
+        }
     }
 
     public Optional<DestinationConfig> destination(String name) {
@@ -145,6 +186,7 @@ public final class DeliveryService implements AutoCloseable {
     public void close(Duration grace) {
         senders.values().parallelStream().forEach(s -> s.close(grace));
         clients.forEach(HttpClient::shutdownNow);
+        lock.ifPresent(Leases::close);
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,10 +91,13 @@ final class DestinationSender {
     private volatile boolean running;
     private Thread dispatcher;
     private Thread recorder;
+    private final BooleanSupplier mayStart;
 
+    /** Starts new attempts only while {@code mayStart} says so (this livehook is the cluster's deliverer). */
     DestinationSender(DestinationConfig config, DeliveryStore store, EventLog eventLog, HttpClient client, Clock clock,
-            io.micrometer.core.instrument.MeterRegistry registry) {
+            io.micrometer.core.instrument.MeterRegistry registry, BooleanSupplier mayStart) {
         this.config = config;
+        this.mayStart = mayStart;
         this.roomOrder = config.ordering() == DestinationConfig.Ordering.ROOM;
         this.store = store;
         this.eventLog = eventLog;
@@ -166,6 +170,10 @@ final class DestinationSender {
 
     /** Starts what is due; returns how long to sleep if nothing wakes the dispatcher sooner. */
     private long dispatchDue() {
+        if (!mayStart.getAsBoolean()) {
+            scanRequested = true; // whatever was read before is another deliverer's now
+            return POLL.toMillis();
+        }
         long probeIn = circuit.msUntilProbe();
         if (probeIn > 0) {
             return Math.min(probeIn, POLL.toMillis());

@@ -59,6 +59,8 @@ public final class KafkaEventLog implements EventLog {
     private static final Duration WATCH_EVERY = Duration.ofMillis(100);
     /** How long a read may wait for records the log is known to hold. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    /** A look-up of the ends slower than this counts as Kafka not answering, for readiness. */
+    private static final Duration WATCH_TIMEOUT = Duration.ofSeconds(3);
     /** Room for the headers and Kafka's own framing next to the largest body ingest takes. */
     private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
     /** Kafka's default largest record, for brokers and producers alike. */
@@ -81,6 +83,9 @@ public final class KafkaEventLog implements EventLog {
     private final DuplicateCounts duplicateCounts = new DuplicateCounts();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread watcher;
+    /** Why the last append failed, until one succeeds; why the ends cannot be looked up, until they can. */
+    private volatile String appendProblem;
+    private volatile String watchProblem;
 
     private KafkaEventLog(LivehookConfig.Kafka settings, Admin admin, Producer<byte[], byte[]> producer,
             KafkaReaders readers, long[] ends) {
@@ -335,8 +340,31 @@ public final class KafkaEventLog implements EventLog {
         send(record, deadline);
     }
 
+    /**
+     * Kafka not answering (an append not acknowledged, the ends not looked up within a few seconds) means webhooks
+     * get 503 now or soon: readiness says so, so that a load balancer sends them to another livehook.
+     */
+    @Override
+    public Optional<String> writeProblem() {
+        String problem = appendProblem != null ? appendProblem : watchProblem;
+        return Optional.ofNullable(problem);
+    }
+
     /** Sends and waits for the broker's acknowledgement until the deadline; the place it acknowledged. */
     private Appended send(ProducerRecord<byte[], byte[]> record, long deadline) throws LogUnavailableException {
+        try {
+            Appended appended = sendOnce(record, deadline);
+            appendProblem = null;
+            return appended;
+        } catch (LogUnavailableException e) {
+            if (!closed.get()) {
+                appendProblem = e.getMessage();
+            }
+            throw e;
+        }
+    }
+
+    private Appended sendOnce(ProducerRecord<byte[], byte[]> record, long deadline) throws LogUnavailableException {
         if (closed.get()) {
             throw new LogUnavailableException("event log cannot write: it is closed");
         }
@@ -500,8 +528,9 @@ public final class KafkaEventLog implements EventLog {
         while (!closed.get()) {
             try {
                 Thread.sleep(WATCH_EVERY);
-                var offsets = admin.listOffsets(latest).all().get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                var offsets = admin.listOffsets(latest).all().get(WATCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 offsets.forEach((tp, info) -> heads[tp.partition()].advanceTo(info.offset()));
+                watchProblem = null;
                 if (failing) {
                     log.info("Kafka at {} answers again", settings.bootstrapServers());
                     failing = false;
@@ -509,6 +538,11 @@ public final class KafkaEventLog implements EventLog {
             } catch (InterruptedException e) {
                 return;
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                if (!closed.get()) {
+                    watchProblem = "Kafka at " + settings.bootstrapServers() + " does not answer: "
+                            + (e instanceof TimeoutException ? "no answer within " + WATCH_TIMEOUT.toMillis() + " ms"
+                                    : e instanceof ExecutionException ? e.getCause().getMessage() : e.toString());
+                }
                 if (!failing && !closed.get()) {
                     log.warn("cannot look up the ends of Kafka topic {} at {}: {} (retrying)", settings.topic(),
                             settings.bootstrapServers(), e instanceof ExecutionException ? e.getCause().getMessage()

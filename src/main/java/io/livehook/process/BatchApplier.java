@@ -1,5 +1,6 @@
 package io.livehook.process;
 
+import io.livehook.cluster.Leases;
 import io.livehook.deliver.Outbox;
 import io.livehook.log.LoggedEvent;
 import io.livehook.retry.Backoff;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,10 +39,12 @@ final class BatchApplier {
     private final Outbox outbox;
     private final Clock clock;
     private final BooleanSupplier running;
+    private final Leases leases;
     private final PresenceCounts presence = new PresenceCounts();
 
-    BatchApplier(StateStore store, Outbox outbox, Clock clock, BooleanSupplier running) {
+    BatchApplier(StateStore store, Outbox outbox, Clock clock, BooleanSupplier running, Leases leases) {
         this.store = store;
+        this.leases = leases;
         this.outbox = outbox;
         this.clock = clock;
         this.running = running;
@@ -69,7 +73,8 @@ final class BatchApplier {
 
     /**
      * Applies the batch, waiting out a failing store; returns the outcomes of the work done, in batch order: all
-     * of it, or a beginning of it when the processor stops first.
+     * of it, or a beginning of it when the processor stops first. Throws {@link Fenced}, with nothing committed,
+     * when a partition of the batch is no longer this process's.
      */
     List<Outcome> apply(List<Work> batch, StoreOutage outage) throws InterruptedException {
         List<Parsed> parsed = new ArrayList<>(batch.size());
@@ -84,6 +89,8 @@ final class BatchApplier {
                 return outcomes;
             } catch (RuleFailed failed) {
                 ruleFailures.put(failed.index, StoreOutage.describe(failed.getCause()));
+            } catch (Fenced fenced) {
+                throw fenced;
             } catch (SQLException | RuntimeException e) {
                 if (!store.isTemporary(e)) {
                     return oneByOne(parsed, ruleFailures, outage);
@@ -107,6 +114,7 @@ final class BatchApplier {
 
     private Applied applyAll(StateTx tx, List<Parsed> batch, Map<Integer, String> ruleFailures)
             throws SQLException {
+        fence(tx, batch);
         long nowMs = clock.millis();
         List<StoredEvent> stored = new ArrayList<>(batch.size());
         List<LiveKitEvent> toApply = new ArrayList<>(batch.size());
@@ -166,6 +174,23 @@ final class BatchApplier {
     }
 
     /**
+     * First in the transaction: each partition of the batch is still held under the epoch its events were read
+     * under, and stays so until the commit (the fence holds the ownership row). In partition order, so that two
+     * transactions never wait on each other's rows.
+     */
+    private void fence(StateTx tx, List<Parsed> batch) throws SQLException {
+        TreeMap<Integer, Long> epochs = new TreeMap<>();
+        for (Parsed p : batch) {
+            epochs.put(p.work().event().partition(), p.work().epoch());
+        }
+        for (var entry : epochs.entrySet()) {
+            if (!leases.fence(tx, entry.getKey(), entry.getValue())) {
+                throw new Fenced(entry.getKey(), entry.getValue());
+            }
+        }
+    }
+
+    /**
      * Applies each event in a transaction of its own, to find the one whose write the database refuses; that one
      * is dead-lettered. Stops at the first event not done when the processor stops.
      */
@@ -196,6 +221,8 @@ final class BatchApplier {
             } catch (RuleFailed failed) {
                 failure.put(0, StoreOutage.describe(failed.getCause()));
                 continue;
+            } catch (Fenced fenced) {
+                throw fenced;
             } catch (SQLException | RuntimeException e) {
                 if (store.isTemporary(e)) {
                     outage.failed(e);

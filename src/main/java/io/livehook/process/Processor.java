@@ -1,5 +1,6 @@
 package io.livehook.process;
 
+import io.livehook.cluster.Leases;
 import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
@@ -14,10 +15,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -32,6 +35,12 @@ import org.slf4j.spi.LoggingEventBuilder;
  * that does not parse, a rule that throws, data a constraint refuses) is dead-lettered and the lane moves
  * on. A store that fails whatever the event (full disk, I/O error, a database that is down or busy) is
  * waited for: the lane retries with growing pauses for as long as it takes, and dead-letters nothing.
+ *
+ * <p>Several processes can process one Kafka log into one PostgreSQL state: each partition is applied by the
+ * process that holds its lease ({@link Leases}), read from the checkpoint on when it takes the partition, and
+ * every transaction for the partition (a lane's batch, a checkpoint) first checks that the lease's epoch is
+ * unchanged, so a process that lost a partition never commits for it. A key is always in one partition, so one
+ * room's events are only ever applied by one process at a time, in log order.
  */
 public final class Processor implements AutoCloseable {
     static final String CONSUMER = "process";
@@ -48,6 +57,10 @@ public final class Processor implements AutoCloseable {
      * the one writer's turn. A restart goes on from the last one saved and finds what came after it applied.
      */
     private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(1);
+    /** How often a reader looks for dead letters of its partition marked for retry by any process. */
+    private static final Duration RETRIES_EVERY = Duration.ofSeconds(5);
+    /** Within this a partition held elsewhere is reported applied up to its stored checkpoint. */
+    private static final long CHECKPOINTS_FRESH_NS = 1_000_000_000L;
 
     private final EventLog eventLog;
     private final StateStore store;
@@ -56,10 +69,13 @@ public final class Processor implements AutoCloseable {
     private final int niceness;
     private final List<Lane> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<InFlightOffsets> progress = new ArrayList<>();
+    private final AtomicReferenceArray<InFlightOffsets> progress;
+    private final Leases leases;
     private final BatchApplier applier;
     private final ProcessMetrics metrics;
     private final AtomicLong deadLetterSignal = new AtomicLong();
+    private volatile Map<Integer, Long> storedCheckpoints = Map.of();
+    private volatile long storedCheckpointsAtNs;
     private volatile boolean running;
 
     /** A processor that queues nothing for delivery and runs at the priority it is started with. */
@@ -74,6 +90,15 @@ public final class Processor implements AutoCloseable {
      */
     public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry,
             Outbox outbox, int niceness) {
+        this(eventLog, store, laneCount, clock, registry, outbox, niceness, "local");
+    }
+
+    /**
+     * As above; {@code member} names this process among those sharing the state, unique to it: it holds the
+     * leases on the partitions it applies.
+     */
+    public Processor(EventLog eventLog, StateStore store, int laneCount, Clock clock, MeterRegistry registry,
+            Outbox outbox, int niceness, String member) {
         this.eventLog = eventLog;
         this.store = store;
         this.clock = clock;
@@ -82,20 +107,23 @@ public final class Processor implements AutoCloseable {
         for (int i = 0; i < laneCount; i++) {
             lanes.add(new Lane(i));
         }
+        this.progress = new AtomicReferenceArray<>(eventLog.partitions());
         for (int p = 0; p < eventLog.partitions(); p++) {
-            progress.add(new InFlightOffsets(checkpointWithinLog(p)));
+            progress.set(p, new InFlightOffsets(checkpointWithinLog(p)));
         }
-        this.applier = new BatchApplier(store, outbox, clock, () -> running);
+        this.leases = new Leases(store, CONSUMER, eventLog.partitions(), member, clock);
+        this.applier = new BatchApplier(store, outbox, clock, () -> running, leases);
         this.metrics = new ProcessMetrics(registry, clock, eventLog, new StateQueries(store, clock), this::appliedUpTo,
-                partition -> progress.get(partition).oldestReceivedAtMs());
+                partition -> leases.epoch(partition) < 0 ? -1 : progress.get(partition).oldestReceivedAtMs());
     }
 
     public void start() {
         running = true;
+        leases.start();
         for (Lane lane : lanes) {
             threads.add(startThread("process-lane-" + lane.index, lane::run));
         }
-        for (int p = 0; p < progress.size(); p++) {
+        for (int p = 0; p < progress.length(); p++) {
             int partition = p;
             threads.add(startThread("process-reader-" + p, () -> read(partition)));
         }
@@ -110,17 +138,42 @@ public final class Processor implements AutoCloseable {
         });
     }
 
-    /** The offset up to which every event of the partition is applied or dead-lettered. */
+    /**
+     * The offset up to which every event of the partition is applied or dead-lettered: as this process applies
+     * it where it holds the partition, as last checkpointed by its holder where another process does.
+     */
     public long appliedUpTo(int partition) {
-        return progress.get(partition).watermark();
+        if (leases.epoch(partition) >= 0) {
+            return progress.get(partition).watermark();
+        }
+        if (System.nanoTime() - storedCheckpointsAtNs > CHECKPOINTS_FRESH_NS) {
+            try {
+                storedCheckpoints = store.inTransaction(tx -> tx.checkpoints(CONSUMER));
+                storedCheckpointsAtNs = System.nanoTime();
+            } catch (SQLException | RuntimeException e) {
+                log.debug("cannot read the stored checkpoints: {}", e.getMessage());
+            }
+        }
+        return Math.max(progress.get(partition).watermark(), storedCheckpoints.getOrDefault(partition, 0L));
+    }
+
+    /** Which log partitions this process applies now. */
+    public List<Integer> ownedPartitions() {
+        List<Integer> owned = new ArrayList<>();
+        for (int p = 0; p < progress.length(); p++) {
+            if (leases.epoch(p) >= 0) {
+                owned.add(p);
+            }
+        }
+        return owned;
     }
 
     /** Waits until everything the log held when called is applied; false on timeout. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (int p = 0; p < progress.size(); p++) {
+        for (int p = 0; p < progress.length(); p++) {
             long head = eventLog.head(p);
-            while (progress.get(p).watermark() < head) {
+            while (appliedUpTo(p) < head) {
                 if (System.nanoTime() > deadline) {
                     return false;
                 }
@@ -161,23 +214,47 @@ public final class Processor implements AutoCloseable {
     }
 
     private void read(int partition) {
-        InFlightOffsets partitionProgress = progress.get(partition);
         StoreOutage outage = new StoreOutage(log, "processing reader " + partition);
-        long cursor = partitionProgress.watermark();
-        long savedWatermark = cursor;
-        long savedAtNs = System.nanoTime() - CHECKPOINT_EVERY.toNanos();
+        long epoch = -1;
+        InFlightOffsets partitionProgress = null;
+        long cursor = 0;
+        long savedWatermark = 0;
+        long savedAtNs = 0;
         long seenRetrySignal = -1;
+        long retriesAtNs = System.nanoTime();
         while (running) {
             try {
+                long holding = leases.epoch(partition);
+                if (holding != epoch) {
+                    epoch = holding;
+                    partitionProgress = null;
+                    if (epoch >= 0) {
+                        // Taken (again): go on from what its last holder checkpointed; what that one applied
+                        // after it is found applied by event id.
+                        long checkpoint = store.inTransaction(tx -> tx.checkpoint(CONSUMER, partition));
+                        partitionProgress = new InFlightOffsets(checkpoint);
+                        progress.set(partition, partitionProgress);
+                        cursor = checkpoint;
+                        savedWatermark = checkpoint;
+                        savedAtNs = System.nanoTime() - CHECKPOINT_EVERY.toNanos();
+                    }
+                }
+                if (epoch < 0) {
+                    Thread.sleep(IDLE_WAIT);
+                    continue;
+                }
                 List<LoggedEvent> events = eventLog.read(partition, cursor, READ_BATCH);
                 for (LoggedEvent event : events) {
                     if (!running) {
                         return; // what is not dispatched is read again after the restart
                     }
+                    if (!leases.holds(partition, epoch)) {
+                        break;
+                    }
                     partitionProgress.dispatched(event.offset(), event.receivedAt().toEpochMilli());
                     // A lane that stopped takes nothing more: never wait on it for ever.
                     BlockingQueue<Work> queue = laneFor(event).queue;
-                    while (!queue.offer(new Work(event, true), 100, TimeUnit.MILLISECONDS)) {
+                    while (!queue.offer(new Work(event, epoch, partitionProgress), 100, TimeUnit.MILLISECONDS)) {
                         if (!running) {
                             return;
                         }
@@ -186,19 +263,16 @@ public final class Processor implements AutoCloseable {
                 }
                 long watermark = partitionProgress.watermark();
                 if (watermark != savedWatermark && System.nanoTime() - savedAtNs >= CHECKPOINT_EVERY.toNanos()) {
-                    long saving = watermark;
-                    store.inTransaction(tx -> {
-                        tx.saveCheckpoint(CONSUMER, partition, saving);
-                        return null;
-                    });
+                    saveCheckpoint(partition, epoch, watermark);
                     savedWatermark = watermark;
                     savedAtNs = System.nanoTime();
                     outage.over();
                 }
                 long retrySignal = deadLetterSignal.get();
-                if (retrySignal != seenRetrySignal && partition == 0) {
+                if (retrySignal != seenRetrySignal || System.nanoTime() - retriesAtNs >= RETRIES_EVERY.toNanos()) {
                     seenRetrySignal = retrySignal;
-                    requeueDeadLetters();
+                    retriesAtNs = System.nanoTime();
+                    requeueDeadLetters(partition, epoch);
                 }
                 if (events.isEmpty()) {
                     eventLog.awaitAfter(partition, cursor, IDLE_WAIT);
@@ -206,6 +280,8 @@ public final class Processor implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (Fenced fenced) {
+                leases.lost(fenced.partition, fenced.epoch);
             } catch (SQLException | RuntimeException e) {
                 if (store.isTemporary(e)) {
                     outage.failed(e);
@@ -220,12 +296,27 @@ public final class Processor implements AutoCloseable {
         }
     }
 
-    private void requeueDeadLetters() throws SQLException, InterruptedException {
+    /** Saves how far the partition is applied, if it is still held under {@code epoch}; throws Fenced if not. */
+    private void saveCheckpoint(int partition, long epoch, long watermark) throws SQLException {
+        store.inTransaction(tx -> {
+            if (!leases.fence(tx, partition, epoch)) {
+                throw new Fenced(partition, epoch);
+            }
+            tx.saveCheckpoint(CONSUMER, partition, watermark);
+            return null;
+        });
+    }
+
+    /** Dead letters of the partition marked for retry (by any process, through its API) go to the lanes again. */
+    private void requeueDeadLetters(int partition, long epoch) throws SQLException, InterruptedException {
         List<DeadLetter> retrying = store.inTransaction(StateTx::deadLettersRetrying);
         for (DeadLetter letter : retrying) {
+            if (letter.logPartition() != partition) {
+                continue;
+            }
             var found = eventLog.read(letter.logPartition(), letter.logOffset(), letter.eventId());
             if (found.isPresent()) {
-                laneFor(found.get()).queue.put(new Work(found.get(), false));
+                laneFor(found.get()).queue.put(new Work(found.get(), epoch, null));
             }
         }
     }
@@ -255,12 +346,12 @@ public final class Processor implements AutoCloseable {
                     batch.add(first);
                     queue.drainTo(batch, LANE_BATCH - 1);
                     gather(batch);
-                    List<Outcome> done = applier.apply(batch, outage);
+                    List<Outcome> done = applyHeld(batch);
                     committed(done);
                     for (int i = 0; i < done.size(); i++) {
                         Work work = batch.get(i);
                         if (work.fresh()) {
-                            progress.get(work.event().partition()).done(work.event().offset());
+                            work.progress().done(work.event().offset());
                         }
                     }
                     if (done.size() < batch.size()) {
@@ -272,6 +363,24 @@ public final class Processor implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
+                }
+            }
+        }
+
+        /**
+         * Applies the work of partitions this process still holds; work of a partition it lost is dropped, here
+         * and when a transaction's fence finds it taken over, for its new holder reads it again.
+         */
+        private List<Outcome> applyHeld(List<Work> batch) throws InterruptedException {
+            while (true) {
+                batch.removeIf(work -> !leases.holds(work.event().partition(), work.epoch()));
+                if (batch.isEmpty()) {
+                    return List.of();
+                }
+                try {
+                    return applier.apply(batch, outage);
+                } catch (Fenced fenced) {
+                    leases.lost(fenced.partition, fenced.epoch);
                 }
             }
         }
@@ -357,17 +466,20 @@ public final class Processor implements AutoCloseable {
                 return;
             }
         }
-        for (int p = 0; p < progress.size(); p++) {
-            long watermark = progress.get(p).watermark();
-            int partition = p;
+        for (int p = 0; p < progress.length(); p++) {
+            long epoch = leases.epoch(p);
+            if (epoch < 0) {
+                continue;
+            }
             try {
-                store.inTransaction(tx -> {
-                    tx.saveCheckpoint(CONSUMER, partition, watermark);
-                    return null;
-                });
-            } catch (SQLException e) {
+                saveCheckpoint(p, epoch, progress.get(p).watermark());
+            } catch (Fenced fenced) {
+                leases.lost(fenced.partition, fenced.epoch);
+            } catch (SQLException | RuntimeException e) {
                 log.warn("could not save the processing checkpoint on close: {}", e.getMessage());
             }
         }
+        // Checkpoints first: the next holder goes on from them.
+        leases.close();
     }
 }

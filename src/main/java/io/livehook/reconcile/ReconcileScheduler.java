@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ final class ReconcileScheduler implements AutoCloseable {
     private final Clock clock;
     private final Map<String, Long> dueRooms = new LinkedHashMap<>();
     private volatile boolean running;
+    private BooleanSupplier holdsLock = () -> true;
     private Thread thread;
 
     ReconcileScheduler(Reconciler reconciler, KnownState known, Reconciler.Settings settings, Clock clock) {
@@ -38,7 +40,9 @@ final class ReconcileScheduler implements AutoCloseable {
         this.clock = clock;
     }
 
-    void start() {
+    /** Runs passes only while {@code holdsLock} says this process is the cluster's one reconciler. */
+    void start(BooleanSupplier holdsLock) {
+        this.holdsLock = holdsLock;
         running = true;
         thread = Thread.ofPlatform().name("reconcile").daemon().start(this::schedule);
     }
@@ -48,8 +52,23 @@ final class ReconcileScheduler implements AutoCloseable {
         long nextFullMs = clock.millis() + settings.anomalyDelay().toMillis();
         long backoffUntilMs = 0;
         int failures = 0;
+        boolean holding = true;
         while (running) {
             try {
+                if (!holdsLock.getAsBoolean()) {
+                    holding = false;
+                    Thread.sleep(TICK);
+                    continue;
+                }
+                if (!holding) {
+                    // Taken over from a reconciler that stopped: start afresh, as after a start.
+                    holding = true;
+                    log.info("this livehook reconciles now");
+                    seenAnomaly = known.lastAnomalyId();
+                    nextFullMs = clock.millis() + settings.anomalyDelay().toMillis();
+                    backoffUntilMs = 0;
+                    failures = 0;
+                }
                 seenAnomaly = watchAnomalies(seenAnomaly);
                 long now = clock.millis();
                 if (now >= backoffUntilMs) {

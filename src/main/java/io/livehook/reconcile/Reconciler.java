@@ -1,5 +1,6 @@
 package io.livehook.reconcile;
 
+import io.livehook.cluster.Leases;
 import io.livehook.config.LivehookConfig;
 import io.livehook.livekit.RoomService;
 import io.livehook.livekit.RoomServiceException;
@@ -63,6 +64,7 @@ public final class Reconciler implements AutoCloseable {
     private final ReentrantLock passes = new ReentrantLock();
     private final ReconcileMetrics metrics;
     private final ReconcileScheduler scheduler;
+    private volatile Leases lock;
 
     public Reconciler(RoomService service, EventLog eventLog, StateStore state, Clock clock, Settings settings,
             MeterRegistry registry) {
@@ -82,7 +84,22 @@ public final class Reconciler implements AutoCloseable {
 
     /** Starts the scheduled passes. */
     public void start() {
-        scheduler.start();
+        scheduler.start(() -> true);
+    }
+
+    /**
+     * Starts reconciling whenever this process holds {@code lock} (one slot): with several livehooks on one
+     * state, one reconciles at a time, and another takes over when it stops.
+     */
+    public void start(Leases lock) {
+        this.lock = lock;
+        lock.start();
+        scheduler.start(() -> lock.epoch(0) >= 0);
+    }
+
+    /** True while this process runs the passes (it holds the cluster's reconcile lock, or there is none). */
+    public boolean reconciling() {
+        return lock == null || lock.epoch(0) >= 0;
     }
 
     /**
@@ -139,5 +156,8 @@ public final class Reconciler implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
+        if (lock != null) {
+            lock.close();
+        }
     }
 }

@@ -48,8 +48,18 @@ final class PostgresDialect implements StateDialect {
     }
 
     @Override
+    public boolean shared() {
+        return true; // a server every livehook of a cluster connects to
+    }
+
+    @Override
+    public String shareLock() {
+        return " FOR SHARE";
+    }
+
+    @Override
     public Writers writers(StateLocation location, DataSource pool) {
-        return new Writers.Pooled(pool);
+        return new Writers.Pooled(pool, shareLock());
     }
 
     @Override

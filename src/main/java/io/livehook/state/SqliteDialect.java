@@ -45,6 +45,16 @@ final class SqliteDialect implements StateDialect {
     }
 
     @Override
+    public boolean shared() {
+        return false; // one process's file
+    }
+
+    @Override
+    public String shareLock() {
+        return ""; // one writer at a time: no one changes a row a transaction read before it ends
+    }
+
+    @Override
     public Writers writers(StateLocation location, DataSource pool) {
         try {
             Connection writer = dataSource(location).getConnection();
@@ -56,7 +66,7 @@ final class SqliteDialect implements StateDialect {
                 // The index pages a batch touches stay cached between batches; readers keep the default.
                 pragma.execute("PRAGMA cache_size = -16384");
             }
-            return new Writers.OneWriter(writer);
+            return new Writers.OneWriter(writer, shareLock());
         } catch (SQLException e) {
             throw new StateUnavailableException("cannot open the state store's writer on " + location.describe()
                     + ": " + e.getMessage(), e);

@@ -24,6 +24,18 @@ sealed interface StateDialect permits SqliteDialect, PostgresDialect {
                 + "(jdbc:postgresql://…), not at " + location.describe());
     }
 
+    /**
+     * True when several livehook processes can work on this state at once (a database server); false when it is
+     * one process's file, which the data directory's lock keeps to that process.
+     */
+    boolean shared();
+
+    /**
+     * What a SELECT ends with to keep the rows it read from changing until the transaction ends, while letting
+     * other transactions read and keep them too (fences of one partition from several lanes).
+     */
+    String shareLock();
+
     /** Flyway, told where this database's migrations are and where its tables go. */
     FluentConfiguration migrations(StateLocation location);
 

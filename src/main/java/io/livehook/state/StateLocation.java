@@ -36,6 +36,11 @@ public record StateLocation(String url, Optional<String> user, Optional<String> 
         return new StateLocation(otherUrl, user, password, otherSchema, poolSize);
     }
 
+    /** True when several livehook processes can share the state there (PostgreSQL), false for a SQLite file. */
+    public boolean shared() {
+        return StateDialect.of(this).shared();
+    }
+
     /**
      * The URL without its parameters or any user info, for messages and logs: parameters may carry
      * credentials ({@code ?password=}); host, port and database name say where it is.

@@ -50,6 +50,11 @@ public final class StateStore implements AutoCloseable {
         return open(StateLocation.sqlite(file));
     }
 
+    /** True when several livehook processes can share this state (PostgreSQL), false for a SQLite file. */
+    public boolean shared() {
+        return dialect.shared();
+    }
+
     public StateLocation location() {
         return location;
     }

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The state operations of one transaction. Processing an event, recording it as applied and anything
@@ -13,9 +14,11 @@ import java.util.Optional;
  */
 public final class StateTx {
     private final Statements sql;
+    private final String shareLock;
 
-    StateTx(Statements statements) {
+    StateTx(Statements statements, String shareLock) {
         this.sql = statements;
+        this.shareLock = shareLock;
     }
 
     Statements sql() {
@@ -204,5 +207,53 @@ public final class StateTx {
     /** Queues newly applied events for delivery to one destination, in the transaction that applies them. */
     public void queueDeliveries(String destination, List<StoredEvent> events, long nowMs) throws SQLException {
         DeliveryStore.insertAll(sql, destination, events, nowMs);
+    }
+
+    // -- ownership of log partitions and cluster-wide jobs ---------------------------------------------
+
+    /** Records that {@code member} is alive now. */
+    public void heartbeat(String consumer, String member, long nowMs) throws SQLException {
+        Owners.heartbeat(sql, consumer, member, nowMs);
+    }
+
+    /** How many members have a heartbeat at or after {@code sinceMs}; those older than {@code forgetBeforeMs} go. */
+    public long liveMembers(String consumer, long sinceMs, long forgetBeforeMs) throws SQLException {
+        return Owners.liveMembers(sql, consumer, sinceMs, forgetBeforeMs);
+    }
+
+    /**
+     * Takes the partition when it is free, its lease ended before {@code expiredBeforeMs}, or {@code member} held
+     * it before; the epoch it is now held under, empty when another holds it.
+     */
+    public OptionalLong claim(String consumer, int partition, String member, long expiredBeforeMs, long leaseUntilMs)
+            throws SQLException {
+        return Owners.claim(sql, consumer, partition, member, expiredBeforeMs, leaseUntilMs);
+    }
+
+    /** Extends the lease held under {@code epoch}; false when another has taken the partition since. */
+    public boolean renew(String consumer, int partition, long epoch, long leaseUntilMs) throws SQLException {
+        return Owners.renew(sql, consumer, partition, epoch, leaseUntilMs);
+    }
+
+    /**
+     * True while {@code epoch} holds the partition; the transaction then keeps its row (shared with other
+     * transactions of the holder), so the partition cannot change hands before this transaction ends. Work on a
+     * partition commits only after this said true.
+     */
+    public boolean fence(String consumer, int partition, long epoch) throws SQLException {
+        return Owners.fence(sql, shareLock, consumer, partition, epoch);
+    }
+
+    public void release(String consumer, int partition, long epoch) throws SQLException {
+        Owners.release(sql, consumer, partition, epoch);
+    }
+
+    public Map<Integer, PartitionOwner> owners(String consumer) throws SQLException {
+        return Owners.owners(sql, consumer);
+    }
+
+    /** Every checkpoint of the consumer, by partition. */
+    public Map<Integer, Long> checkpoints(String consumer) throws SQLException {
+        return Owners.checkpoints(sql, consumer);
     }
 }

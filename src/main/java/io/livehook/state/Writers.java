@@ -26,9 +26,11 @@ sealed interface Writers extends AutoCloseable permits Writers.OneWriter, Writer
         private final ReentrantLock turns = new ReentrantLock(true);
         private final Connection connection;
         private final Statements statements;
+        private final String shareLock;
 
-        OneWriter(Connection connection) {
+        OneWriter(Connection connection, String shareLock) {
             this.connection = connection;
+            this.shareLock = shareLock;
             this.statements = new Statements(connection);
         }
 
@@ -36,7 +38,7 @@ sealed interface Writers extends AutoCloseable permits Writers.OneWriter, Writer
         public <T> T inTransaction(StateStore.TxWork<T> work) throws SQLException {
             turns.lock();
             try {
-                return transaction(statements, work);
+                return transaction(statements, work, shareLock);
             } finally {
                 turns.unlock();
             }
@@ -69,15 +71,17 @@ sealed interface Writers extends AutoCloseable permits Writers.OneWriter, Writer
     /** Concurrent writers, each transaction on a connection of the pool (PostgreSQL). */
     final class Pooled implements Writers {
         private final DataSource pool;
+        private final String shareLock;
 
-        Pooled(DataSource pool) {
+        Pooled(DataSource pool, String shareLock) {
             this.pool = pool;
+            this.shareLock = shareLock;
         }
 
         @Override
         public <T> T inTransaction(StateStore.TxWork<T> work) throws SQLException {
             try (Connection connection = pool.getConnection(); Statements statements = new Statements(connection)) {
-                return transaction(statements, work);
+                return transaction(statements, work, shareLock);
             }
         }
 
@@ -95,11 +99,12 @@ sealed interface Writers extends AutoCloseable permits Writers.OneWriter, Writer
     }
 
     /** Committed if {@code work} returns, rolled back if it throws; the work's failure is what the caller sees. */
-    private static <T> T transaction(Statements statements, StateStore.TxWork<T> work) throws SQLException {
+    private static <T> T transaction(Statements statements, StateStore.TxWork<T> work, String shareLock)
+            throws SQLException {
         Connection connection = statements.connection();
         connection.setAutoCommit(false);
         try {
-            T result = work.run(new StateTx(statements));
+            T result = work.run(new StateTx(statements, shareLock));
             connection.commit();
             return result;
         } catch (SQLException | RuntimeException e) {

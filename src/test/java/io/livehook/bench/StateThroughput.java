@@ -2,6 +2,7 @@ package io.livehook.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.livehook.ingest.EventHeader;
+import io.livehook.log.EventLog;
 import io.livehook.log.FileEventLog;
 import io.livehook.log.IncomingEvent;
 import io.livehook.log.Origin;
@@ -133,7 +134,7 @@ public final class StateThroughput {
      * About {@code events} webhooks of rooms of 10 participants each, appended as ingest would: rooms at once
      * from 16 threads, so that the log's group commit syncs many per write, each room's events in order.
      */
-    private static int backlog(FileEventLog log, int events) throws Exception {
+    static int backlog(EventLog log, int events) throws Exception {
         int rooms = (events + 41) / 42;
         AtomicInteger appended = new AtomicInteger();
         try (ExecutorService pool = Executors.newFixedThreadPool(16)) {

@@ -55,6 +55,6 @@ class SqliteStateStoreTest extends StateStoreContract {
         assertThat(location.describe()).isEqualTo("jdbc:sqlite:" + dir.resolve("state.db").toAbsolutePath());
         assertThat(Files.exists(dir.resolve("state.db"))).isTrue();
         assertThat(StateSql.count(store, "SELECT count(*) FROM flyway_schema_history WHERE success = 1"))
-                .isEqualTo(5);
+                .isEqualTo(6);
     }
 }
