@@ -17,8 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +32,7 @@ public final class DeliveryService implements AutoCloseable {
     private final Clock clock;
     private final Map<String, DestinationSender> senders = new LinkedHashMap<>();
     private final Outbox outbox;
-    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private final List<HttpClient> clients = new ArrayList<>();
     /** The lease epoch whose in-flight leftovers were recovered; -1 before the first. */
     private final AtomicLong recovered = new AtomicLong(-1);
     private volatile Optional<Leases> lock = Optional.empty();
@@ -49,8 +47,12 @@ public final class DeliveryService implements AutoCloseable {
                     .version(HttpClient.Version.HTTP_1_1)
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .connectTimeout(destination.timeout())
-                    .executor(httpExecutor)
+                    // The client's own steps run where they become ready (mostly its selector thread): none of them
+                    // blocks (the answer is kept by a non-blocking subscriber and waited for by the attempt's thread),
+                    // and handing each step to another thread cost more CPU than the step itself.
+                    .executor(Runnable::run)
                     .build();
+            clients.add(client);
             senders.put(destination.name(), new DestinationSender(destination, store, eventLog, client, clock,
                     registry, this::delivering));
         }
@@ -183,7 +185,7 @@ public final class DeliveryService implements AutoCloseable {
     /** Lets requests in flight finish within {@code grace}; those cut off read as unknown after a restart. */
     public void close(Duration grace) {
         senders.values().parallelStream().forEach(s -> s.close(grace));
-        httpExecutor.shutdownNow();
+        clients.forEach(HttpClient::shutdownNow);
         lock.ifPresent(Leases::close);
     }
 

@@ -21,14 +21,11 @@ public final class DeliveryStore {
     private static final String COLUMNS = "destination, event_id, replay, event_type, queue_key, log_partition, "
             + "log_offset, received_at_ms, status, attempts, round_attempts, next_attempt_ms, created_ms, queued_ms, "
             + "delivered_ms, dead_ms, last_error";
-    private static final String D_COLUMNS = Statements.qualified("d", COLUMNS);
     private static final String ATTEMPT_COLUMNS = "attempt, started_ms, latency_ms, http_status, error, "
             + "response_snippet, outcome";
     private static final String INSERT = "INSERT INTO deliveries (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
             + "'pending', 0, 0, ?, ?, ?, NULL, NULL, NULL) ON CONFLICT (destination, event_id, replay) DO NOTHING";
     private static final String PK = "destination = ? AND event_id = ? AND replay = ?";
-
-    private static final int HEADS_PER_STATEMENT = 64;
 
     private final StateStore store;
 
@@ -85,16 +82,17 @@ public final class DeliveryStore {
     /**
      * The head of each of the destination's queues: per queue key, the pending delivery that comes first
      * (log order, then replay number). Only a head may be sent; the rest wait behind it. Soonest due
-     * first. One queue key's events are always in one log partition, so the offset orders them. A queue
-     * may show twice when two replays of one event are pending: the caller takes the first.
+     * first.
      */
     public List<Delivery> heads(String destination, int limit) {
-        return store.read(sql -> sql.list("SELECT " + D_COLUMNS + " FROM (SELECT queue_key AS head_key, "
-                + "min(log_offset) AS head_offset FROM deliveries WHERE destination = ? AND status = 'pending' "
-                + "GROUP BY queue_key) h CROSS JOIN deliveries d WHERE d.destination = ? AND d.status = 'pending' "
-                + "AND d.queue_key = h.head_key AND d.log_offset = h.head_offset "
-                + "ORDER BY d.next_attempt_ms, d.log_partition, d.log_offset, d.replay LIMIT ?", DeliveryStore::delivery,
-                destination, destination, limit));
+        // One pass over the pending rows in queue order, numbering each queue's rows. Joining each queue's minimum
+        // offset back to its rows was planned on PostgreSQL, before the table had statistics, as a scan of the
+        // pending rows per queue: seconds per pass on a backlog of a few thousand.
+        return store.read(sql -> sql.list("SELECT " + COLUMNS + " FROM (SELECT " + COLUMNS + ", row_number() OVER "
+                + "(PARTITION BY queue_key ORDER BY log_partition, log_offset, replay) AS place FROM deliveries "
+                + "WHERE destination = ? AND status = 'pending') h WHERE place = 1 "
+                + "ORDER BY next_attempt_ms, log_partition, log_offset, replay LIMIT ?", DeliveryStore::delivery,
+                destination, limit));
     }
 
     /**
@@ -105,14 +103,16 @@ public final class DeliveryStore {
         if (queueKeys.isEmpty()) {
             return List.of();
         }
-        // Each queue's head is the first entry of its range of the index, one probe per queue, all in one statement
-        // (one round trip): grouping the queues' pending rows read all of them. Chunks are padded to a power of
-        // two by repeating a queue, so that a few statements stay prepared; the repeats are dropped.
+        // Each queue's head is the first entry of its range of the index, one probe per queue, as many per statement
+        // as the dialect says (one round trip each): grouping the queues' pending rows read all of them. Chunks are
+        // padded to a power of two by repeating a queue, so that a few statements stay prepared; the repeats are
+        // dropped.
         List<String> keys = List.copyOf(new LinkedHashSet<>(queueKeys));
         Map<String, Delivery> heads = new LinkedHashMap<>();
+        int perStatement = store.dialect().headsPerStatement();
         store.read(sql -> {
-            for (int from = 0; from < keys.size(); from += HEADS_PER_STATEMENT) {
-                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + HEADS_PER_STATEMENT));
+            for (int from = 0; from < keys.size(); from += perStatement) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + perStatement));
                 int size = Integer.highestOneBit(chunk.size());
                 size = size == chunk.size() ? size : size * 2;
                 StringBuilder select = new StringBuilder();

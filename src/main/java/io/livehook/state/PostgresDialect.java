@@ -63,6 +63,11 @@ final class PostgresDialect implements StateDialect {
     }
 
     @Override
+    public int headsPerStatement() {
+        return 64;
+    }
+
+    @Override
     public boolean temporary(SQLException e) {
         if (e instanceof SQLTransientException || e instanceof SQLRecoverableException) {
             return true; // the driver's and the pool's own word for it (a connection timeout has no SQLSTATE)

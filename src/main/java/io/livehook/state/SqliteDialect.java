@@ -74,6 +74,11 @@ final class SqliteDialect implements StateDialect {
     }
 
     @Override
+    public int headsPerStatement() {
+        return 1;
+    }
+
+    @Override
     public boolean temporary(SQLException e) {
         int code = e instanceof SQLiteException sqlite ? sqlite.getResultCode().code : e.getErrorCode();
         return TEMPORARY.contains(code & 0xff); // extended codes (SQLITE_IOERR_WRITE) carry the primary one below

@@ -52,6 +52,13 @@ sealed interface StateDialect permits SqliteDialect, PostgresDialect {
      */
     boolean temporary(SQLException e);
 
+    /**
+     * How many queues' heads one statement reads (a {@code UNION ALL} of one-row probes). Where a statement is a
+     * round trip to a server, many; where it runs in-process, one: the same small statement, prepared once per
+     * read, costs less to run per queue than preparing a long one (SQLite prepares anew on each read connection).
+     */
+    int headsPerStatement();
+
     /** A place beside {@code live} to rebuild the state in, left empty for the rebuild. */
     StateLocation rebuildBeside(StateLocation live) throws SQLException;
 

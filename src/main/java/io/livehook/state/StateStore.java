@@ -37,6 +37,10 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    StateDialect dialect() {
+        return dialect;
+    }
+
     /** Opens the state at {@code location}, creating or migrating its tables; fails fast if it is unreachable. */
     public static StateStore open(StateLocation location) {
         return new StateStore(location);
