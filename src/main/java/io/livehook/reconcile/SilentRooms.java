@@ -2,6 +2,7 @@ package io.livehook.reconcile;
 
 import io.livehook.log.EventLog;
 import io.livehook.log.LogUnavailableException;
+import io.livehook.retry.BackgroundLoop;
 import io.livehook.state.QuietRoom;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
@@ -42,8 +43,7 @@ public final class SilentRooms implements AutoCloseable {
      * ended twice, unless something was heard of them since (the processor then refused the end).
      */
     private final Map<String, Long> ending = new HashMap<>();
-    private volatile boolean running;
-    private Thread thread;
+    private final BackgroundLoop loop = new BackgroundLoop("silent-rooms", Duration.ofSeconds(10));
 
     public SilentRooms(EventLog eventLog, StateStore state, Clock clock, Duration margin) {
         this.eventLog = eventLog;
@@ -53,12 +53,11 @@ public final class SilentRooms implements AutoCloseable {
     }
 
     public void start() {
-        running = true;
-        thread = Thread.ofPlatform().name("silent-rooms").daemon().start(this::run);
+        loop.start(this::run);
     }
 
     private void run() {
-        while (running) {
+        while (loop.running()) {
             try {
                 check();
                 Thread.sleep(TICK);
@@ -67,7 +66,7 @@ public final class SilentRooms implements AutoCloseable {
             } catch (RuntimeException e) {
                 // The state or the log failing now is no reason to stop looking for good.
                 log.warn("looking for silent rooms failed, trying again: {}", e.toString());
-                sleepQuietly();
+                BackgroundLoop.pauseAfterFailure(TICK);
             }
         }
     }
@@ -108,24 +107,8 @@ public final class SilentRooms implements AutoCloseable {
         return written;
     }
 
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(TICK);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.close();
     }
 }
