@@ -3,7 +3,6 @@ package io.livehook.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livehook.Livehook;
-import io.livehook.livekit.WebhookSigner;
 import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.state.Anomaly;
@@ -13,12 +12,7 @@ import io.livehook.state.StateLocation;
 import io.livehook.state.StateSql;
 import io.livehook.testing.HandClock;
 import io.livehook.testing.LivehookFixture;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +38,6 @@ class SilentRoomsTest {
     Path dir;
 
     final LiveKitScene scene = new LiveKitScene();
-    final HttpClient http = HttpClient.newHttpClient();
     final HandClock clock = new HandClock();
     LivehookFixture fixture;
     Livehook livehook;
@@ -149,21 +142,12 @@ class SilentRoomsTest {
         awaitProcessed();
     }
 
-    void deliver(byte[]... bodies) throws Exception {
-        WebhookSigner signer = new WebhookSigner(LivehookFixture.API_KEY, LivehookFixture.API_SECRET, Clock.systemUTC());
-        for (byte[] body : bodies) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"))
-                    .header("Content-Type", "application/webhook+json")
-                    .header("Authorization", signer.sign(body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        }
-        awaitProcessed();
+    void deliver(byte[]... bodies) {
+        fixture.deliver(bodies);
     }
 
-    void awaitProcessed() throws InterruptedException {
-        assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+    void awaitProcessed() {
+        fixture.awaitCaughtUp();
     }
 
     Room room(String sid) {
