@@ -105,12 +105,8 @@ final class DestinationsReader {
         if (value == null) {
             return DestinationConfig.Ordering.ROOM;
         }
-        for (DestinationConfig.Ordering ordering : DestinationConfig.Ordering.values()) {
-            if (ordering.label().equals(value)) {
-                return ordering;
-            }
-        }
-        throw new ConfigException(path + ".ordering must be \"room\" or \"none\", got \"" + value + "\"");
+        return DestinationConfig.Ordering.named(value).orElseThrow(() -> new ConfigException(
+                path + ".ordering must be \"room\" or \"none\", got \"" + value + "\""));
     }
 
     private static URI url(String path, String text) {
