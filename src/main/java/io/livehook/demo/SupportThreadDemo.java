@@ -97,6 +97,7 @@ public final class SupportThreadDemo {
             row(out, "LiveKit: ACK p99 (2xx answers)", millis(direct.liveKit().latency().p99()),
                     millis(viaLivehook.liveKit().latency().p99()));
             row(out, "livehook: held, not yet delivered", "-", Long.toString(viaLivehook.held()));
+            row(out, "livehook's own events (inferred ends)", "-", Long.toString(viaLivehook.app().livehookEvents()));
             row(out, "livehook: delivered all after", "-", viaLivehook.held() == 0
                     ? String.format(Locale.ROOT, "%.0f s", viaLivehook.drainedAfter().toNanos() / 1e9) : "not yet");
             out.append(String.format(Locale.ROOT, "%nlost = generated - distinct event ids the app received - events livehook still holds "
@@ -123,6 +124,7 @@ public final class SupportThreadDemo {
                     .put("duplicates", r.app().duplicates()).put("requests", r.app().requests())
                     .put("slow_answers", r.app().slowAnswers()).put("bad_signatures", r.app().badSignatures())
                     .put("timed_out_attempts", r.timedOutAttempts()).put("held_by_livehook", r.held())
+                    .put("livehook_events", r.app().livehookEvents())
                     .put("drained_after_seconds", r.drainedAfter().toNanos() / 1e9);
             node.set("livekit", r.liveKit().json());
             return node;
