@@ -102,7 +102,7 @@ public final class ToyApp implements AutoCloseable {
                 exchange.sendResponseHeaders(400, -1);
                 return;
             }
-            Set<String> seen = id.startsWith(ResourceIds.LIVEHOOK_EVENT) ? livehookEventIds : eventIds;
+            Set<String> seen = ResourceIds.writtenByLivehook(id) ? livehookEventIds : eventIds;
             if (!seen.add(id)) {
                 duplicates.incrementAndGet();
             }
