@@ -1,5 +1,6 @@
 package io.livehook.reconcile;
 
+import io.livehook.cluster.Leases;
 import io.livehook.log.EventLog;
 import io.livehook.log.LogUnavailableException;
 import io.livehook.retry.BackgroundLoop;
@@ -32,7 +33,7 @@ public final class SilentRooms implements AutoCloseable {
     /** LiveKit's defaults for a room created without its own. */
     static final int DEFAULT_EMPTY_TIMEOUT_S = 300;
     static final int DEFAULT_DEPARTURE_TIMEOUT_S = 20;
-    private static final Duration TICK = Duration.ofSeconds(5);
+    static final Duration TICK = Duration.ofSeconds(5);
 
     private final EventLog eventLog;
     private final StateQueries queries;
@@ -44,6 +45,7 @@ public final class SilentRooms implements AutoCloseable {
      */
     private final Map<String, Long> ending = new HashMap<>();
     private final BackgroundLoop loop = new BackgroundLoop("silent-rooms", Duration.ofSeconds(10));
+    private Leases lock;
 
     public SilentRooms(EventLog eventLog, StateStore state, Clock clock, Duration margin) {
         this.eventLog = eventLog;
@@ -52,14 +54,23 @@ public final class SilentRooms implements AutoCloseable {
         this.margin = margin;
     }
 
-    public void start() {
+    /**
+     * Looks for silent rooms whenever this process holds {@code lock} (one slot): with several livehooks on one
+     * state, one looks at a time (two would each write an end of their own for the same room), and another
+     * takes over when it stops.
+     */
+    public void start(Leases lock) {
+        this.lock = lock;
+        lock.start();
         loop.start(this::run);
     }
 
     private void run() {
         while (loop.running()) {
             try {
-                check();
+                if (lock.epoch(0) >= 0) {
+                    check();
+                }
                 Thread.sleep(TICK);
             } catch (InterruptedException e) {
                 return;
@@ -110,5 +121,8 @@ public final class SilentRooms implements AutoCloseable {
     @Override
     public void close() {
         loop.close();
+        if (lock != null) {
+            lock.close();
+        }
     }
 }

@@ -1,8 +1,10 @@
 package io.livehook.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.livehook.Livehook;
+import io.livehook.cluster.Leases;
 import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.state.Anomaly;
@@ -13,6 +15,7 @@ import io.livehook.state.StateSql;
 import io.livehook.testing.HandClock;
 import io.livehook.testing.LivehookFixture;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +48,9 @@ class SilentRoomsTest {
 
     @AfterEach
     void close() {
+        if (silent != null) {
+            silent.close();
+        }
         if (fixture != null) {
             fixture.close();
         }
@@ -114,6 +120,39 @@ class SilentRoomsTest {
         assertThat(room(scene.roomSid("occupied")).active()).isTrue();
         clock.advance(Duration.ofHours(5));
         assertThat(silent.check()).as("someone is in it, however long it is silent").isEmpty();
+    }
+
+    /**
+     * Several livehooks on one state: only the one holding the lease looks, and another takes over when it stops.
+     * Only a shared state (PostgreSQL) has several: an unshared one belongs to one process, whose leases any
+     * newcomer in it takes at once.
+     */
+    @Test
+    void onlyTheHolderOfTheLeaseEndsSilentRooms_andAnotherTakesOverWhenItLetsGo() throws Exception {
+        start();
+        assumeTrue(livehook.state().shared(), "leases are contended only in a state several livehooks share");
+        Instant t = Instant.now();
+        deliver(scene.startRoom("handover", t));
+        Participant dan = scene.join("handover", "dan", t);
+        deliver(scene.joined(dan, t));
+        deliver(scene.leave(dan, Instant.now()));
+        clock.advance(Duration.between(clock.instant(), Instant.now()).plusSeconds(20).plus(MARGIN).plusSeconds(1));
+        // A job of the test's own, so that the livehook under test (which holds "reconcile") stays out of it.
+        try (Leases holder = new Leases(livehook.state(), "silence-test", 1, "holder", Clock.systemUTC())) {
+            holder.start();
+            assertThat(holder.epoch(0)).isNotNegative();
+
+            silent.start(new Leases(livehook.state(), "silence-test", 1, "waiting", Clock.systemUTC()));
+            Thread.sleep(SilentRooms.TICK.plusSeconds(1));
+            awaitProcessed();
+            assertThat(room(scene.roomSid("handover")).active()).as("the lease is another's").isTrue();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (room(scene.roomSid("handover")).active() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(room(scene.roomSid("handover")).endSource()).isEqualTo("inferred");
+        assertThat(anomalies()).extracting(Anomaly::kind).containsExactly("room_end_inferred");
     }
 
     /** The processor checks the silence again: an end that relies on a silence livehook has since broken is refused. */
