@@ -60,7 +60,10 @@ import org.slf4j.LoggerFactory;
 public final class Livehook implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Livehook.class);
     private static final int PROCESS_LANES = 4;
-    /** The job name of the lease that makes one livehook of a cluster the reconciler. */
+    /**
+     * The job name of the lease that makes one livehook of a cluster the reconciler (or, without LiveKit's API,
+     * the one that ends silent rooms).
+     */
     static final String RECONCILE_LOCK = "reconcile";
     /** The job name of the lease that makes one livehook of a cluster the deliverer. */
     static final String DELIVER_LOCK = "deliver";
@@ -201,7 +204,8 @@ public final class Livehook implements AutoCloseable {
         if (roles.contains(Role.RECONCILE)) {
             livehook.reconciler.ifPresent(r -> r.start(new Leases(livehook.state, RECONCILE_LOCK, 1, livehook.member,
                     clock)));
-            livehook.silentRooms.ifPresent(SilentRooms::start);
+            livehook.silentRooms.ifPresent(s -> s.start(new Leases(livehook.state, RECONCILE_LOCK, 1, livehook.member,
+                    clock)));
         }
         livehook.changes.start();
         try {

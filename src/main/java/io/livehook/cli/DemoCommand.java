@@ -1,5 +1,6 @@
 package io.livehook.cli;
 
+import io.livehook.config.DestinationConfig.Ordering;
 import io.livehook.demo.SupportThreadDemo;
 import io.livehook.simulate.Simulation;
 import java.io.IOException;
@@ -57,6 +58,14 @@ final class DemoCommand implements Callable<Integer> {
                 description = "Seconds to wait for livehook to deliver everything to the app (default ${DEFAULT-VALUE}).")
         double drainTimeout;
 
+        @Option(names = "--concurrency", defaultValue = "64",
+                description = "livehook's requests to the app in flight at once (default ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Option(names = "--ordering", defaultValue = "room",
+                description = "livehook's ordering of deliveries to the app: room or none (default ${DEFAULT-VALUE}).")
+        String ordering;
+
         @Option(names = "--json", description = "Also write the result as JSON to this file.")
         Path json;
 
@@ -70,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--rate, --rooms and --duration must be positive");
                 }
                 settings = new SupportThreadDemo.Scenario(rate, rooms, seconds(duration), slowShare,
-                        seconds(slowSeconds), seed, seconds(drainTimeout));
+                        seconds(slowSeconds), seed, seconds(drainTimeout), concurrency, ordering(ordering));
             } catch (IllegalArgumentException e) {
                 err.println("livehook demo support-thread: " + e.getMessage());
                 return 2;
@@ -98,6 +107,11 @@ final class DemoCommand implements Callable<Integer> {
                 deleteQuietly(work);
             }
             return 0;
+        }
+
+        private static Ordering ordering(String label) {
+            return Ordering.named(label).orElseThrow(
+                    () -> new IllegalArgumentException("--ordering must be room or none, not " + label));
         }
 
         private static Duration seconds(double s) {

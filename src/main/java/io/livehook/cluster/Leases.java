@@ -1,5 +1,6 @@
 package io.livehook.cluster;
 
+import io.livehook.retry.BackgroundLoop;
 import io.livehook.state.StateStore;
 import io.livehook.state.StateTx;
 import java.net.InetAddress;
@@ -43,8 +44,7 @@ public final class Leases implements AutoCloseable {
     private final Duration renewEvery;
     private final Map<Integer, Long> held = new ConcurrentHashMap<>();
     private volatile long heldUntilMs;
-    private volatile boolean running;
-    private Thread thread;
+    private final BackgroundLoop loop;
 
     public Leases(StateStore store, String job, int slots, String member, Clock clock, Duration lease,
             Duration renewEvery) {
@@ -58,6 +58,7 @@ public final class Leases implements AutoCloseable {
         this.clock = clock;
         this.lease = lease;
         this.renewEvery = renewEvery;
+        this.loop = new BackgroundLoop("leases-" + job, Duration.ofSeconds(5));
     }
 
     public Leases(StateStore store, String job, int slots, String member, Clock clock) {
@@ -85,17 +86,16 @@ public final class Leases implements AutoCloseable {
 
     /** Claims a first share now (so a lone process starts at once), then keeps renewing in the background. */
     public void start() {
-        running = true;
         try {
             tick();
         } catch (SQLException | RuntimeException e) {
             log.warn("{}: could not take leases yet, trying again: {}", job, e.getMessage());
         }
-        thread = Thread.ofPlatform().name("leases-" + job).daemon().start(this::run);
+        loop.start(this::run);
     }
 
     private void run() {
-        while (running) {
+        while (loop.running()) {
             try {
                 Thread.sleep(renewEvery);
                 tick();
@@ -189,15 +189,7 @@ public final class Leases implements AutoCloseable {
     /** Stops renewing and lets go of what it holds, so that others take it at once rather than after the lease. */
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.close();
         Map<Integer, Long> releasing = new HashMap<>(held);
         held.clear();
         if (releasing.isEmpty()) {

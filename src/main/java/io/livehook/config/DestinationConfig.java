@@ -3,6 +3,8 @@ package io.livehook.config;
 import io.livehook.retry.Backoff;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -92,6 +94,11 @@ public record DestinationConfig(
 
         public String label() {
             return label;
+        }
+
+        /** The ordering named {@code label} as the configuration writes it, if there is one. */
+        public static Optional<Ordering> named(String label) {
+            return Arrays.stream(values()).filter(o -> o.label.equals(label)).findFirst();
         }
     }
 

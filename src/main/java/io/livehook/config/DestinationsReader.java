@@ -94,7 +94,7 @@ final class DestinationsReader {
                 events(path + ".events", node.get("events")),
                 Duration.ofSeconds(whole(path, node, "timeout_seconds", 30, 1, 3600)),
                 retry(path + ".retry", node.get("retry")),
-                (int) whole(path, node, "concurrency", 8, 1, 1024),
+                (int) whole(path, node, "concurrency", 32, 1, 1024),
                 ordering(path, node),
                 signing(path + ".signing", node.get("signing")),
                 circuit(path + ".circuit", node.get("circuit")));
@@ -105,12 +105,8 @@ final class DestinationsReader {
         if (value == null) {
             return DestinationConfig.Ordering.ROOM;
         }
-        for (DestinationConfig.Ordering ordering : DestinationConfig.Ordering.values()) {
-            if (ordering.label().equals(value)) {
-                return ordering;
-            }
-        }
-        throw new ConfigException(path + ".ordering must be \"room\" or \"none\", got \"" + value + "\"");
+        return DestinationConfig.Ordering.named(value).orElseThrow(() -> new ConfigException(
+                path + ".ordering must be \"room\" or \"none\", got \"" + value + "\""));
     }
 
     private static URI url(String path, String text) {

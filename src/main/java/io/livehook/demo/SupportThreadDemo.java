@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livehook.Livehook;
 import io.livehook.config.ApiKeys;
 import io.livehook.config.ConfigLoader;
+import io.livehook.config.DestinationConfig.Ordering;
 import io.livehook.config.LivehookConfig;
 import io.livehook.livekit.WebhookVerifier;
-import io.livehook.state.Delivery;
-import io.livehook.state.DeliveryFilter;
 import io.livehook.simulate.DeliveryProfile;
 import io.livehook.simulate.DeliveryOutcome;
 import io.livehook.simulate.GroundTruth;
@@ -42,9 +41,13 @@ public final class SupportThreadDemo {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration NOTICE = Duration.ofSeconds(10);
 
+    /** The traffic and the app, and how livehook delivers to the app ({@code concurrency}, {@code ordering}). */
     public record Scenario(double rate, int rooms, Duration duration, double slowShare, Duration slowFor, long seed,
-            Duration drainTimeout) {
+            Duration drainTimeout, int concurrency, Ordering ordering) {
         public Scenario {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("--concurrency must be 1 or more, not " + concurrency);
+            }
             if (!(slowShare >= 0 && slowShare <= 1)) {
                 throw new IllegalArgumentException("--slow-share must be in [0, 1], not " + slowShare);
             }
@@ -72,8 +75,10 @@ public final class SupportThreadDemo {
             out.append(String.format(Locale.ROOT, "support thread: LiveKit Cloud's sender (3 s per attempt, 3 attempts), "
                     + "%.0f events/s for %.0f s, %d rooms open at a time, seed %d%n", settings.rate(),
                     settings.duration().toNanos() / 1e9, settings.rooms(), settings.seed()));
-            out.append(String.format(Locale.ROOT, "the app: %.0f%% of requests take %.0f s, the others answer at once%n%n",
+            out.append(String.format(Locale.ROOT, "the app: %.0f%% of requests take %.0f s, the others answer at once%n",
                     settings.slowShare() * 100, settings.slowFor().toNanos() / 1e9));
+            out.append(String.format(Locale.ROOT, "livehook delivers to it with concurrency %d, ordering %s%n%n",
+                    settings.concurrency(), settings.ordering().label()));
             row(out, "", "LiveKit -> app", "LiveKit -> livehook -> app");
             row(out, "events generated", direct.liveKit().generated(), viaLivehook.liveKit().generated());
             row(out, "received by the app (distinct)", direct.app().received(), viaLivehook.app().received());
@@ -92,6 +97,7 @@ public final class SupportThreadDemo {
             row(out, "LiveKit: ACK p99 (2xx answers)", millis(direct.liveKit().latency().p99()),
                     millis(viaLivehook.liveKit().latency().p99()));
             row(out, "livehook: held, not yet delivered", "-", Long.toString(viaLivehook.held()));
+            row(out, "livehook's own events (inferred ends)", "-", Long.toString(viaLivehook.app().livehookEvents()));
             row(out, "livehook: delivered all after", "-", viaLivehook.held() == 0
                     ? String.format(Locale.ROOT, "%.0f s", viaLivehook.drainedAfter().toNanos() / 1e9) : "not yet");
             out.append(String.format(Locale.ROOT, "%nlost = generated - distinct event ids the app received - events livehook still holds "
@@ -105,7 +111,8 @@ public final class SupportThreadDemo {
             ObjectNode s = root.putObject("settings");
             s.put("profile", "cloud").put("rate", settings.rate()).put("rooms", settings.rooms())
                     .put("duration_seconds", settings.duration().toNanos() / 1e9).put("slow_share", settings.slowShare())
-                    .put("slow_seconds", settings.slowFor().toNanos() / 1e9).put("seed", settings.seed());
+                    .put("slow_seconds", settings.slowFor().toNanos() / 1e9).put("seed", settings.seed())
+                    .put("concurrency", settings.concurrency()).put("ordering", settings.ordering().label());
             root.set("direct", route(direct));
             root.set("via_livehook", route(viaLivehook));
             return root;
@@ -117,6 +124,7 @@ public final class SupportThreadDemo {
                     .put("duplicates", r.app().duplicates()).put("requests", r.app().requests())
                     .put("slow_answers", r.app().slowAnswers()).put("bad_signatures", r.app().badSignatures())
                     .put("timed_out_attempts", r.timedOutAttempts()).put("held_by_livehook", r.held())
+                    .put("livehook_events", r.app().livehookEvents())
                     .put("drained_after_seconds", r.drainedAfter().toNanos() / 1e9);
             node.set("livekit", r.liveKit().json());
             return node;
@@ -146,7 +154,7 @@ public final class SupportThreadDemo {
         ExecutorService runs = Executors.newFixedThreadPool(2);
         try (ToyApp direct = ToyApp.start(settings.slowShare(), settings.slowFor(), settings.seed(), verifier);
                 ToyApp behind = ToyApp.start(settings.slowShare(), settings.slowFor(), settings.seed(), verifier);
-                Livehook livehook = Livehook.start(config(workDir, behind.url()), clock)) {
+                Livehook livehook = Livehook.start(config(workDir, behind.url(), settings), clock)) {
             URI webhook = URI.create("http://127.0.0.1:" + livehook.port() + "/webhook");
             Future<Simulation.Result> toApp = runs.submit(() -> Simulation.run(simulation(settings, direct.url()), clock));
             Future<Simulation.Result> toLivehook = runs.submit(() -> Simulation.run(simulation(settings, webhook), clock,
@@ -167,17 +175,18 @@ public final class SupportThreadDemo {
     }
 
     /** livehook --dev with the app as its one destination; ports and data are the demo's own. */
-    private static LivehookConfig config(Path workDir, URI app) throws IOException {
+    private static LivehookConfig config(Path workDir, URI app, Scenario settings) throws IOException {
         Path yaml = workDir.resolve("livehook.yaml");
-        // Up to 64 rooms in flight: one room's slow answer must not hold back the others' deliveries.
         Files.writeString(yaml, """
                 server: {host: 127.0.0.1, port: 0}
                 storage: {data_dir: "%s"}
                 destinations:
                   - name: %s
                     url: %s
-                    concurrency: 64
-                """.formatted(workDir.resolve("data").toAbsolutePath(), DESTINATION, app), StandardCharsets.UTF_8);
+                    concurrency: %d
+                    ordering: %s
+                """.formatted(workDir.resolve("data").toAbsolutePath(), DESTINATION, app, settings.concurrency(),
+                settings.ordering().label()), StandardCharsets.UTF_8);
         return new ConfigLoader(Map.of()).load(Optional.of(yaml), true);
     }
 

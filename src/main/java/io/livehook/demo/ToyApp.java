@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.livehook.livekit.ResourceIds;
 import io.livehook.livekit.Verification;
 import io.livehook.livekit.WebhookVerifier;
 import java.io.IOException;
@@ -23,14 +24,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The app of the support thread: a LiveKit webhook receiver on loopback that checks LiveKit's signature and
  * whose handler is slow ({@code slowFor}) on a share of requests, as when it writes to a busy database, and
  * fast otherwise. An event counts as received when a correctly signed request for it arrives, whatever
- * happens to the answer: the app saw it. Event ids are counted once; repeats are duplicates.
+ * happens to the answer: the app saw it. Event ids are counted once; repeats are duplicates. Events livehook
+ * wrote itself (a room's end inferred from its silence, a reconciliation) are counted apart: LiveKit never sent
+ * them.
  */
 public final class ToyApp implements AutoCloseable {
     public static final String PATH = "/livekit-webhook";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the app saw: every request, the distinct event ids, and how many answers were slow. */
-    public record Counts(long requests, long received, long duplicates, long slowAnswers, long badSignatures) {}
+    public record Counts(long requests, long received, long duplicates, long slowAnswers, long badSignatures,
+            long livehookEvents) {}
 
     private final double slowShare;
     private final Duration slowFor;
@@ -39,6 +43,7 @@ public final class ToyApp implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer server;
     private final Set<String> eventIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> livehookEventIds = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong slow = new AtomicLong();
@@ -73,7 +78,8 @@ public final class ToyApp implements AutoCloseable {
     }
 
     public Counts counts() {
-        return new Counts(requests.get(), eventIds.size(), duplicates.get(), slow.get(), badSignatures.get());
+        return new Counts(requests.get(), eventIds.size(), duplicates.get(), slow.get(), badSignatures.get(),
+                livehookEventIds.size());
     }
 
     /** Whether a correctly signed request for the event has arrived. */
@@ -96,7 +102,8 @@ public final class ToyApp implements AutoCloseable {
                 exchange.sendResponseHeaders(400, -1);
                 return;
             }
-            if (!eventIds.add(id)) {
+            Set<String> seen = ResourceIds.writtenByLivehook(id) ? livehookEventIds : eventIds;
+            if (!seen.add(id)) {
                 duplicates.incrementAndGet();
             }
             if (slowNow()) {

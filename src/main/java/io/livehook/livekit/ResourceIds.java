@@ -15,6 +15,11 @@ public final class ResourceIds {
 
     private ResourceIds() {}
 
+    /** Whether livehook wrote the event itself (a correction or an inferred end): LiveKit never sent it. */
+    public static boolean writtenByLivehook(String eventId) {
+        return eventId.startsWith(LIVEHOOK_EVENT) || eventId.startsWith(INFERRED_EVENT);
+    }
+
     public static String next(RandomGenerator random, String prefix) {
         return prefix + chars(random, 12);
     }

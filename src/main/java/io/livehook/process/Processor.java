@@ -4,6 +4,7 @@ import io.livehook.cluster.Leases;
 import io.livehook.deliver.Outbox;
 import io.livehook.log.EventLog;
 import io.livehook.log.LoggedEvent;
+import io.livehook.retry.BackgroundLoop;
 import io.livehook.state.Anomaly;
 import io.livehook.state.DeadLetter;
 import io.livehook.state.StateQueries;
@@ -291,7 +292,7 @@ public final class Processor implements AutoCloseable {
                             .addKeyValue("partition", partition)
                             .log();
                 }
-                sleepQuietly(Duration.ofSeconds(1));
+                BackgroundLoop.pauseAfterFailure(Duration.ofSeconds(1));
             }
         }
     }
@@ -445,14 +446,6 @@ public final class Processor implements AutoCloseable {
                 .addKeyValue("partition", event.partition())
                 .addKeyValue("offset", event.offset())
                 .addKeyValue("outcome", outcome);
-    }
-
-    private static void sleepQuietly(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

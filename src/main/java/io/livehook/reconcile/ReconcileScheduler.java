@@ -3,6 +3,7 @@ package io.livehook.reconcile;
 import io.livehook.livekit.ResourceIds;
 import io.livehook.livekit.RoomServiceException;
 import io.livehook.process.AnomalyKind;
+import io.livehook.retry.BackgroundLoop;
 import io.livehook.state.Anomaly;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,9 +30,8 @@ final class ReconcileScheduler implements AutoCloseable {
     private final Reconciler.Settings settings;
     private final Clock clock;
     private final Map<String, Long> dueRooms = new LinkedHashMap<>();
-    private volatile boolean running;
+    private final BackgroundLoop loop = new BackgroundLoop("reconcile", Duration.ofSeconds(10));
     private BooleanSupplier holdsLock = () -> true;
-    private Thread thread;
 
     ReconcileScheduler(Reconciler reconciler, KnownState known, Reconciler.Settings settings, Clock clock) {
         this.reconciler = reconciler;
@@ -43,8 +43,7 @@ final class ReconcileScheduler implements AutoCloseable {
     /** Runs passes only while {@code holdsLock} says this process is the cluster's one reconciler. */
     void start(BooleanSupplier holdsLock) {
         this.holdsLock = holdsLock;
-        running = true;
-        thread = Thread.ofPlatform().name("reconcile").daemon().start(this::schedule);
+        loop.start(this::schedule);
     }
 
     private void schedule() {
@@ -53,7 +52,7 @@ final class ReconcileScheduler implements AutoCloseable {
         long backoffUntilMs = 0;
         int failures = 0;
         boolean holding = true;
-        while (running) {
+        while (loop.running()) {
             try {
                 if (!holdsLock.getAsBoolean()) {
                     holding = false;
@@ -103,7 +102,7 @@ final class ReconcileScheduler implements AutoCloseable {
             } catch (RuntimeException e) {
                 // The state store failing is no reason to stop reconciling for good.
                 log.warn("reconciliation scheduling failed, trying again: {}", e.toString());
-                sleepQuietly(settings.backoff().initial());
+                BackgroundLoop.pauseAfterFailure(settings.backoff().initial());
             }
         }
     }
@@ -144,24 +143,8 @@ final class ReconcileScheduler implements AutoCloseable {
         }
     }
 
-    private static void sleepQuietly(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.close();
     }
 }

@@ -1,7 +1,9 @@
 package io.livehook.reconcile;
 
+import io.livehook.cluster.Leases;
 import io.livehook.log.EventLog;
 import io.livehook.log.LogUnavailableException;
+import io.livehook.retry.BackgroundLoop;
 import io.livehook.state.QuietRoom;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
@@ -31,7 +33,7 @@ public final class SilentRooms implements AutoCloseable {
     /** LiveKit's defaults for a room created without its own. */
     static final int DEFAULT_EMPTY_TIMEOUT_S = 300;
     static final int DEFAULT_DEPARTURE_TIMEOUT_S = 20;
-    private static final Duration TICK = Duration.ofSeconds(5);
+    static final Duration TICK = Duration.ofSeconds(5);
 
     private final EventLog eventLog;
     private final StateQueries queries;
@@ -42,8 +44,8 @@ public final class SilentRooms implements AutoCloseable {
      * ended twice, unless something was heard of them since (the processor then refused the end).
      */
     private final Map<String, Long> ending = new HashMap<>();
-    private volatile boolean running;
-    private Thread thread;
+    private final BackgroundLoop loop = new BackgroundLoop("silent-rooms", Duration.ofSeconds(10));
+    private Leases lock;
 
     public SilentRooms(EventLog eventLog, StateStore state, Clock clock, Duration margin) {
         this.eventLog = eventLog;
@@ -52,22 +54,30 @@ public final class SilentRooms implements AutoCloseable {
         this.margin = margin;
     }
 
-    public void start() {
-        running = true;
-        thread = Thread.ofPlatform().name("silent-rooms").daemon().start(this::run);
+    /**
+     * Looks for silent rooms whenever this process holds {@code lock} (one slot): with several livehooks on one
+     * state, one looks at a time (two would each write an end of their own for the same room), and another
+     * takes over when it stops.
+     */
+    public void start(Leases lock) {
+        this.lock = lock;
+        lock.start();
+        loop.start(this::run);
     }
 
     private void run() {
-        while (running) {
+        while (loop.running()) {
             try {
-                check();
+                if (lock.epoch(0) >= 0) {
+                    check();
+                }
                 Thread.sleep(TICK);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 // The state or the log failing now is no reason to stop looking for good.
                 log.warn("looking for silent rooms failed, trying again: {}", e.toString());
-                sleepQuietly();
+                BackgroundLoop.pauseAfterFailure(TICK);
             }
         }
     }
@@ -108,24 +118,11 @@ public final class SilentRooms implements AutoCloseable {
         return written;
     }
 
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(TICK);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        loop.close();
+        if (lock != null) {
+            lock.close();
         }
     }
 }

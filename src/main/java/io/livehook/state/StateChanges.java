@@ -42,9 +42,15 @@ final class StateChanges {
                 rs -> new long[] {rs.getLong(1), rs.getLong(2)}).orElse(new long[] {0, 0});
     }
 
-    /** Drops changes recorded before {@code beforeMs}, and all but the newest {@code keep}; returns how many. */
+    /**
+     * Drops the oldest changes: those up to the first recorded at or after {@code beforeMs}, and all but the newest
+     * {@code keep}; returns how many. Always a run from the oldest id, so a client resuming finds no holes, and the
+     * walk up the ids reads only the rows that go, where testing {@code recorded_ms} would read the whole table.
+     */
     static int prune(Statements sql, long beforeMs, long keep) throws SQLException {
         long[] bounds = bounds(sql);
-        return sql.update("DELETE FROM state_changes WHERE recorded_ms < ? OR id <= ?", beforeMs, bounds[1] - keep);
+        long firstRecent = sql.one("SELECT id FROM state_changes WHERE recorded_ms >= ? ORDER BY id LIMIT 1",
+                rs -> rs.getLong(1), beforeMs).orElse(bounds[1] + 1);
+        return sql.update("DELETE FROM state_changes WHERE id < ?", Math.max(firstRecent, bounds[1] - keep + 1));
     }
 }

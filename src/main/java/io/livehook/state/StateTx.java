@@ -77,7 +77,10 @@ public final class StateTx {
         StateChanges.addAll(sql, changes, nowMs);
     }
 
-    /** Drops state changes recorded before {@code beforeMs}, and all but the newest {@code keep}. */
+    /**
+     * Drops the oldest state changes: those up to the first recorded at or after {@code beforeMs}, and all but the
+     * newest {@code keep}.
+     */
     public int pruneStateChanges(long beforeMs, long keep) throws SQLException {
         return StateChanges.prune(sql, beforeMs, keep);
     }

@@ -26,6 +26,10 @@ class DemoCommandTest {
         assertThat(err.toString()).contains("--rate, --rooms and --duration must be positive");
         assertThat(run("demo", "support-thread", "--drain-timeout", "-1")).isEqualTo(2);
         assertThat(err.toString()).contains("cannot be negative");
+        assertThat(run("demo", "support-thread", "--ordering", "fifo")).isEqualTo(2);
+        assertThat(err.toString()).contains("--ordering must be room or none, not fifo");
+        assertThat(run("demo", "support-thread", "--concurrency", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--concurrency must be 1 or more");
         assertThat(out.toString()).doesNotContain("running for");
     }
 

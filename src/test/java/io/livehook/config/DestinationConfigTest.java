@@ -54,7 +54,7 @@ class DestinationConfigTest {
         assertThat(d.retry().jitter()).isEqualTo(0.2);
         assertThat(d.retry().maxAttempts()).isZero();
         assertThat(d.retry().maxAge()).isEqualTo(Duration.ofDays(1));
-        assertThat(d.concurrency()).isEqualTo(8);
+        assertThat(d.concurrency()).isEqualTo(32);
         assertThat(d.ordering()).isEqualTo(DestinationConfig.Ordering.ROOM);
         assertThat(d.circuit()).isEqualTo(new DestinationConfig.Circuit(5, Duration.ofSeconds(30)));
         // No signing section: signed like LiveKit with livehook's own LiveKit key.

@@ -3,6 +3,7 @@ package io.livehook.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.livehook.config.DestinationConfig.Ordering;
 import io.livehook.simulate.Simulation;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,7 @@ class SupportThreadDemoTest {
     @Test
     void theAppBehindLivehookGetsEveryEventAndTheDirectOneAccountsForEachEvent(@TempDir Path tmp) throws Exception {
         var settings = new SupportThreadDemo.Scenario(20, 2, Duration.ofSeconds(2), 0.15, Duration.ofMillis(3500), 5,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), 8, Ordering.ROOM);
 
         Simulation.Progress sending = new Simulation.Progress();
         SupportThreadDemo.Result result = SupportThreadDemo.run(settings, tmp, sending, left -> {});
@@ -38,9 +39,12 @@ class SupportThreadDemoTest {
         assertThat(direct.app().duplicates()).as("a timed-out event arrived, then its retry").isPositive();
         assertThat(direct.app().received() + direct.lost()).isEqualTo(40);
 
-        assertThat(result.text()).contains("LiveKit -> app", "LiveKit -> livehook -> app", "received by the app");
+        assertThat(result.text()).contains("LiveKit -> app", "LiveKit -> livehook -> app", "received by the app",
+                "concurrency 8, ordering room");
         JsonNode json = result.json();
         assertThat(json.get("via_livehook").get("received").asLong()).isEqualTo(40);
         assertThat(json.get("direct").get("livekit").get("generated").asLong()).isEqualTo(40);
+        assertThat(json.get("settings").get("concurrency").asInt()).isEqualTo(8);
+        assertThat(json.get("settings").get("ordering").asText()).isEqualTo("room");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.livehook.config.ApiKeys;
+import io.livehook.livekit.ResourceIds;
 import io.livehook.livekit.WebhookSigner;
 import io.livehook.livekit.WebhookVerifier;
 import java.net.http.HttpClient;
@@ -65,7 +66,13 @@ class ToyAppTest {
             String notJson = "not json";
             assertThat(status(app, notJson, signer.sign(bytes(notJson)))).isEqualTo(400);
 
-            assertThat(app.counts()).isEqualTo(new ToyApp.Counts(4, 1, 1, 0, 1));
+            String inferredEnd = "{\"id\":\"" + ResourceIds.INFERRED_EVENT + "end1\",\"event\":\"room_finished\"}";
+            assertThat(status(app, inferredEnd, signer.sign(bytes(inferredEnd)))).isEqualTo(200);
+            String correction = "{\"id\":\"" + ResourceIds.LIVEHOOK_EVENT + "fix1\",\"event\":\"participant_left\"}";
+            assertThat(status(app, correction, signer.sign(bytes(correction)))).isEqualTo(200);
+
+            assertThat(app.counts()).as("livehook's own events are not ones LiveKit sent")
+                    .isEqualTo(new ToyApp.Counts(6, 1, 1, 0, 1, 2));
             assertThat(app.received("EV_once")).isTrue();
             assertThat(app.received("EV_forged")).isFalse();
         }

@@ -11,7 +11,6 @@ import io.livehook.livekit.RoomService;
 import io.livehook.livekit.RoomServiceClient;
 import io.livehook.livekit.RoomServiceException;
 import io.livehook.livekit.Twirp;
-import io.livehook.livekit.WebhookSigner;
 import io.livehook.log.LoggedEvent;
 import io.livehook.log.Origin;
 import io.livehook.retry.Backoff;
@@ -83,6 +82,7 @@ class ReconcilerTest {
     final LiveKitScene scene = new LiveKitScene();
     final HttpClient http = HttpClient.newHttpClient();
     final List<AutoCloseable> open = new ArrayList<>();
+    LivehookFixture fixture;
     Livehook livehook;
     RoomServiceServer roomService;
     MeterRegistry registry = new SimpleMeterRegistry();
@@ -583,7 +583,7 @@ class ReconcilerTest {
         }
         backend.env(state).forEach(options::env);
         env.forEach(options::env);
-        LivehookFixture fixture = options.start();
+        fixture = options.start();
         open.add(fixture);
         livehook = fixture.livehook();
     }
@@ -652,21 +652,12 @@ class ReconcilerTest {
         };
     }
 
-    void deliver(byte[]... bodies) throws Exception {
-        WebhookSigner signer = new WebhookSigner(KEY, SECRET, Clock.systemUTC());
-        for (byte[] body : bodies) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"))
-                    .header("Content-Type", "application/webhook+json")
-                    .header("Authorization", signer.sign(body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        }
-        awaitProcessed();
+    void deliver(byte[]... bodies) {
+        fixture.deliver(bodies);
     }
 
-    void awaitProcessed() throws InterruptedException {
-        assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+    void awaitProcessed() {
+        fixture.awaitCaughtUp();
     }
 
     int twirp(String method, Map<String, ?> grant, String body) throws Exception {

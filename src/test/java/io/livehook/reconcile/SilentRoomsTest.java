@@ -1,9 +1,10 @@
 package io.livehook.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.livehook.Livehook;
-import io.livehook.livekit.WebhookSigner;
+import io.livehook.cluster.Leases;
 import io.livehook.simulate.LiveKitScene;
 import io.livehook.simulate.Participant;
 import io.livehook.state.Anomaly;
@@ -13,10 +14,6 @@ import io.livehook.state.StateLocation;
 import io.livehook.state.StateSql;
 import io.livehook.testing.HandClock;
 import io.livehook.testing.LivehookFixture;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +41,6 @@ class SilentRoomsTest {
     Path dir;
 
     final LiveKitScene scene = new LiveKitScene();
-    final HttpClient http = HttpClient.newHttpClient();
     final HandClock clock = new HandClock();
     LivehookFixture fixture;
     Livehook livehook;
@@ -52,6 +48,9 @@ class SilentRoomsTest {
 
     @AfterEach
     void close() {
+        if (silent != null) {
+            silent.close();
+        }
         if (fixture != null) {
             fixture.close();
         }
@@ -123,6 +122,39 @@ class SilentRoomsTest {
         assertThat(silent.check()).as("someone is in it, however long it is silent").isEmpty();
     }
 
+    /**
+     * Several livehooks on one state: only the one holding the lease looks, and another takes over when it stops.
+     * Only a shared state (PostgreSQL) has several: an unshared one belongs to one process, whose leases any
+     * newcomer in it takes at once.
+     */
+    @Test
+    void onlyTheHolderOfTheLeaseEndsSilentRooms_andAnotherTakesOverWhenItLetsGo() throws Exception {
+        start();
+        assumeTrue(livehook.state().shared(), "leases are contended only in a state several livehooks share");
+        Instant t = Instant.now();
+        deliver(scene.startRoom("handover", t));
+        Participant dan = scene.join("handover", "dan", t);
+        deliver(scene.joined(dan, t));
+        deliver(scene.leave(dan, Instant.now()));
+        clock.advance(Duration.between(clock.instant(), Instant.now()).plusSeconds(20).plus(MARGIN).plusSeconds(1));
+        // A job of the test's own, so that the livehook under test (which holds "reconcile") stays out of it.
+        try (Leases holder = new Leases(livehook.state(), "silence-test", 1, "holder", Clock.systemUTC())) {
+            holder.start();
+            assertThat(holder.epoch(0)).isNotNegative();
+
+            silent.start(new Leases(livehook.state(), "silence-test", 1, "waiting", Clock.systemUTC()));
+            Thread.sleep(SilentRooms.TICK.plusSeconds(1));
+            awaitProcessed();
+            assertThat(room(scene.roomSid("handover")).active()).as("the lease is another's").isTrue();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (room(scene.roomSid("handover")).active() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(room(scene.roomSid("handover")).endSource()).isEqualTo("inferred");
+        assertThat(anomalies()).extracting(Anomaly::kind).containsExactly("room_end_inferred");
+    }
+
     /** The processor checks the silence again: an end that relies on a silence livehook has since broken is refused. */
     @Test
     void anEndWhoseSilenceAnEventBroke_isRefusedByTheProcessor() throws Exception {
@@ -149,21 +181,12 @@ class SilentRoomsTest {
         awaitProcessed();
     }
 
-    void deliver(byte[]... bodies) throws Exception {
-        WebhookSigner signer = new WebhookSigner(LivehookFixture.API_KEY, LivehookFixture.API_SECRET, Clock.systemUTC());
-        for (byte[] body : bodies) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + livehook.port() + "/webhook"))
-                    .header("Content-Type", "application/webhook+json")
-                    .header("Authorization", signer.sign(body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        }
-        awaitProcessed();
+    void deliver(byte[]... bodies) {
+        fixture.deliver(bodies);
     }
 
-    void awaitProcessed() throws InterruptedException {
-        assertThat(livehook.processor().awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+    void awaitProcessed() {
+        fixture.awaitCaughtUp();
     }
 
     Room room(String sid) {

@@ -497,6 +497,34 @@ abstract class StateStoreContract {
     }
 
     @Test
+    void stateChangesArePrunedFromTheOldest_byAgeAndByCount_leavingNoHoles() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            StateChange c = new StateChange(0, StateChange.SESSION_OPENED, "RM_a", "a", "PA_" + i, "u" + i, null,
+                    "livekit", "EV_" + i, T + i);
+            long recordedMs = T + i * 1_000;
+            run(tx -> tx.recordStateChanges(List.of(c), recordedMs));
+        }
+        assertThat(queries.changeBounds()).containsExactly(1, 10);
+
+        assertThat(this.<Integer>tx(tx -> tx.pruneStateChanges(T + 3_000, 1_000))).as("recorded before the cutoff").isEqualTo(3);
+        assertThat(queries.changeBounds()).containsExactly(4, 10);
+        assertThat(this.<Integer>tx(tx -> tx.pruneStateChanges(T, 5))).as("all but the newest five").isEqualTo(2);
+        assertThat(queries.changesAfter(0, 100)).extracting(StateChange::id).containsExactly(6L, 7L, 8L, 9L, 10L);
+        assertThat(queries.changesAfter(0, 100)).extracting(StateChange::eventId).startsWith("EV_5");
+
+        // A clock stepped back: a change recorded "earlier" than one before it stays while its elders stay.
+        StateChange stepped = new StateChange(0, StateChange.SESSION_ENDED, "RM_a", "a", "PA_5", "u5", null,
+                "livekit", "EV_back", T + 20);
+        run(tx -> tx.recordStateChanges(List.of(stepped), T + 1_000));
+        assertThat(this.<Integer>tx(tx -> tx.pruneStateChanges(T + 7_000, 1_000))).isEqualTo(2);
+        assertThat(queries.changesAfter(0, 100)).extracting(StateChange::id).containsExactly(8L, 9L, 10L, 11L);
+
+        assertThat(this.<Integer>tx(tx -> tx.pruneStateChanges(T + 60_000, 1_000))).as("everything is old").isEqualTo(4);
+        assertThat(queries.changesAfter(0, 100)).isEmpty();
+        assertThat(queries.changeBounds()).containsExactly(0, 0);
+    }
+
+    @Test
     void aDeadLetterOpens_countsItsFailures_isRetriedAndResolved() throws Exception {
         run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_1", 0, 5, "participant_joined", "a", "first", T))));
         run(tx -> tx.recordDeadLetters(List.of(new DeadLetter.Failure("EV_2", 0, 6, "participant_left", "a", "other", T + 1))));

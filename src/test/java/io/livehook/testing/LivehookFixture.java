@@ -181,6 +181,15 @@ public final class LivehookFixture implements AutoCloseable {
         return postWebhook(bytes, SIGNER.sign(bytes));
     }
 
+    /** POSTs each webhook signed like LiveKit, asserts each was answered 200, then waits until all are applied. */
+    public void deliver(byte[]... bodies) {
+        for (byte[] body : bodies) {
+            HttpResponse<String> answer = postWebhook(body, SIGNER.sign(body));
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        }
+        awaitCaughtUp();
+    }
+
     /** Sends a participant_joined in {@code room}, asserts it was accepted, returns its id. */
     public String postEvent(String room) {
         String id = newEventId();
