@@ -12,11 +12,9 @@ import io.livehook.state.DeliveryStore.Settled;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Finding every queue's head reads the whole pending backlog, so it is done when something new may
  * be due (new deliveries, an operator's retry, a backoff ending, the poll) or when more rooms are due
- * than there are free slots. Otherwise only the rooms whose delivery was just settled are read, in one query, each
- * with the deliveries behind its head: a backlog of many events in few rooms drains without rescanning it after
- * every request, and a room whose delivery was delivered or dead goes on with the next one read, without a read,
- * until a full scan replaces what was read.
+ * than there are free slots. Otherwise only the heads of the rooms whose delivery was just settled are read,
+ * in one query: a backlog of many events in few rooms drains without rescanning it after every request.
  */
 final class DestinationSender {
     private static final Logger log = LoggerFactory.getLogger(DestinationSender.class);
@@ -68,11 +64,6 @@ final class DestinationSender {
      * rather than scanning again for every free slot.
      */
     private static final int READ_AHEAD = 1024;
-    /**
-     * How many of a room's pending deliveries one read of the room brings: its head, and those behind it that go
-     * out as each one before them is delivered or dead, without reading the room again.
-     */
-    private static final int FOLLOWING = 16;
 
     private final DestinationConfig config;
     private final boolean roomOrder;
@@ -87,12 +78,7 @@ final class DestinationSender {
     /** By room (ordering: room) or by delivery (ordering: none): requests out or answers not yet recorded. */
     private final Map<Object, Thread> inFlight = new ConcurrentHashMap<>();
     private final BlockingQueue<Boolean> wake = new ArrayBlockingQueue<>(1);
-    private final Queue<Finished> finishedRooms = new ConcurrentLinkedQueue<>();
-    /**
-     * Per room, the pending deliveries read behind the one out now, in the room's order (the dispatcher's own).
-     * Emptied by every full scan: new deliveries, an operator's retry or replay, a claim that found a delivery changed.
-     */
-    private final Map<String, ArrayDeque<Delivery>> following = new HashMap<>();
+    private final Queue<String> finishedRooms = new ConcurrentLinkedQueue<>();
     /** Due deliveries a scan read that had no free slot yet (the dispatcher's own); stale ones fail their claim. */
     private final List<Delivery> ready = new ArrayList<>();
     /** Rooms whose head waits out a backoff, and when it ends (the dispatcher's own). */
@@ -164,9 +150,6 @@ final class DestinationSender {
 
     private record DeliveryKey(String eventId, int replay) {}
 
-    /** A room whose request ended; {@code movedOn}: its delivery was recorded delivered or dead. */
-    private record Finished(String room, boolean movedOn) {}
-
     private void dispatch() {
         while (running) {
             long waitMs;
@@ -209,7 +192,6 @@ final class DestinationSender {
             finishedRooms.clear();
             ready.clear();
             backingOff.clear();
-            following.clear();
             int limit = free + busy + READ_AHEAD;
             candidates = roomOrder ? store.heads(config.name(), limit) : store.pending(config.name(), limit);
             // From the scan's end: a scan slower than the poll must not make every pass a scan.
@@ -217,21 +199,9 @@ final class DestinationSender {
             moreDueThanFetched = candidates.size() == limit && candidates.get(limit - 1).nextAttemptMs() <= now;
         } else {
             if (roomOrder) {
-                // A room whose delivery was delivered or dead goes on with the delivery read behind it, without a read;
-                // the others (a retry, a backoff ending, nothing read behind, anything unexpected) are read again,
-                // with the deliveries behind their head.
-                Map<String, Delivery> next = new LinkedHashMap<>();
                 Set<String> rooms = new LinkedHashSet<>();
-                for (Finished f; (f = finishedRooms.poll()) != null; ) {
-                    ArrayDeque<Delivery> behind = following.remove(f.room());
-                    if (f.movedOn() && behind != null && !behind.isEmpty() && !next.containsKey(f.room())
-                            && !rooms.contains(f.room())) {
-                        next.put(f.room(), behind.poll());
-                        following.put(f.room(), behind);
-                    } else {
-                        next.remove(f.room());
-                        rooms.add(f.room());
-                    }
+                for (String room; (room = finishedRooms.poll()) != null; ) {
+                    rooms.add(room);
                 }
                 for (var it = backingOff.entrySet().iterator(); it.hasNext(); ) {
                     var room = it.next();
@@ -240,12 +210,7 @@ final class DestinationSender {
                         it.remove();
                     }
                 }
-                for (var queue : store.queues(config.name(), rooms, FOLLOWING).entrySet()) {
-                    List<Delivery> rows = queue.getValue();
-                    candidates.add(rows.get(0));
-                    following.put(queue.getKey(), new ArrayDeque<>(rows.subList(1, rows.size())));
-                }
-                candidates.addAll(next.values());
+                candidates.addAll(store.heads(config.name(), rooms));
             }
             candidates.addAll(ready);
             ready.clear();
@@ -265,16 +230,12 @@ final class DestinationSender {
             if (d.nextAttemptMs() > now) {
                 if (roomOrder) {
                     backingOff.put(d.queueKey(), d.nextAttemptMs());
-                    following.remove(d.queueKey()); // read again when the backoff ends
                 }
                 nextWakeMs = Math.min(nextWakeMs, d.nextAttemptMs()); // its backoff ends: look again then
                 continue;
             }
             Object key = key(d);
             if (inFlight.containsKey(key) || !keys.add(key)) {
-                if (roomOrder) {
-                    following.remove(d.queueKey()); // read behind a head that was not the one out: read again
-                }
                 continue; // its settling brings the room's next head
             }
             if (free == 0 || !circuitClosed || !(circuitClosed = circuit.tryAcquire())) {
@@ -328,20 +289,19 @@ final class DestinationSender {
         } catch (InterruptedException e) {
             // Stopping: the attempt stays in_flight in the store and reads as unknown after the restart.
             circuit.release();
-            release(d, false);
+            release(d);
         } catch (RuntimeException e) {
             circuit.release();
             log.warn("destination {}: attempt for event {} failed before its answer: {}", config.name(), d.eventId(),
                     e.getMessage());
-            release(d, false);
+            release(d);
         }
     }
 
-    /** Frees the delivery's slot; {@code movedOn}: it was recorded delivered or dead, so its room goes on. */
-    private void release(Delivery d, boolean movedOn) {
+    private void release(Delivery d) {
         inFlight.remove(key(d));
         if (roomOrder) {
-            finishedRooms.add(new Finished(d.queueKey(), movedOn));
+            finishedRooms.add(d.queueKey());
         }
         wake.offer(Boolean.TRUE);
     }
@@ -399,7 +359,6 @@ final class DestinationSender {
     private void recordAnswers() {
         List<Settled> batch = new ArrayList<>();
         while (running || !inFlight.isEmpty() || !answered.isEmpty()) {
-            boolean recorded = false;
             try {
                 Settled first = answered.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -416,16 +375,13 @@ final class DestinationSender {
                     answered.drainTo(batch, MAX_BATCH - batch.size());
                 }
                 record(batch);
-                recorded = true;
             } catch (InterruptedException e) {
                 return;
             } catch (SQLException | RuntimeException e) {
                 log.warn("destination {}: {} attempts could not be recorded; they will be sent again: {}",
                         config.name(), batch.size(), e.getMessage());
             } finally {
-                for (Settled s : batch) {
-                    release(s.claim().delivery(), recorded && !Delivery.PENDING.equals(s.status()));
-                }
+                batch.forEach(s -> release(s.claim().delivery()));
                 batch.clear();
             }
         }

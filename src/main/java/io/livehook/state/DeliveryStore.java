@@ -96,20 +96,19 @@ public final class DeliveryStore {
     }
 
     /**
-     * The first {@code perQueue} pending deliveries of each of the given queues that has any, in queue order (log
-     * order, then replay number): each queue's head and the deliveries behind it, for the few queues whose delivery
-     * just settled. Queues with nothing pending are left out.
+     * The heads of the given queues that have anything pending, soonest due first: what {@link #heads(String,
+     * int)} reads, for the few queues whose delivery just settled.
      */
-    public Map<String, List<Delivery>> queues(String destination, Collection<String> queueKeys, int perQueue) {
+    public List<Delivery> heads(String destination, Collection<String> queueKeys) {
         if (queueKeys.isEmpty()) {
-            return Map.of();
+            return List.of();
         }
-        // Each queue's first rows are the start of its range of the index, one probe per queue, as many per statement
+        // Each queue's head is the first entry of its range of the index, one probe per queue, as many per statement
         // as the dialect says (one round trip each): grouping the queues' pending rows read all of them. Chunks are
         // padded to a power of two by repeating a queue, so that a few statements stay prepared; the repeats are
         // dropped.
         List<String> keys = List.copyOf(new LinkedHashSet<>(queueKeys));
-        Map<String, List<Delivery>> queues = new LinkedHashMap<>();
+        Map<String, Delivery> heads = new LinkedHashMap<>();
         int perStatement = store.dialect().headsPerStatement();
         store.read(sql -> {
             for (int from = 0; from < keys.size(); from += perStatement) {
@@ -117,29 +116,24 @@ public final class DeliveryStore {
                 int size = Integer.highestOneBit(chunk.size());
                 size = size == chunk.size() ? size : size * 2;
                 StringBuilder select = new StringBuilder();
-                Object[] params = new Object[size * 3];
+                Object[] params = new Object[size * 2];
                 for (int i = 0; i < size; i++) {
                     select.append(i == 0 ? "" : " UNION ALL ").append("SELECT * FROM (SELECT ").append(COLUMNS)
                             .append(" FROM deliveries WHERE destination = ? AND status = 'pending' AND queue_key = ? "
-                                    + "ORDER BY log_partition, log_offset, replay LIMIT ?) h").append(i);
-                    params[3 * i] = destination;
-                    params[3 * i + 1] = chunk.get(Math.min(i, chunk.size() - 1));
-                    params[3 * i + 2] = perQueue;
+                                    + "ORDER BY log_partition, log_offset, replay LIMIT 1) h").append(i);
+                    params[2 * i] = destination;
+                    params[2 * i + 1] = chunk.get(Math.min(i, chunk.size() - 1));
                 }
-                Map<String, List<Delivery>> read = new LinkedHashMap<>();
                 for (Delivery d : sql.list(select.toString(), DeliveryStore::delivery, params)) {
-                    read.computeIfAbsent(d.queueKey(), k -> new ArrayList<>()).add(d);
+                    heads.putIfAbsent(d.queueKey(), d);
                 }
-                read.forEach((key, rows) -> queues.put(key, rows.stream().distinct().sorted(IN_QUEUE).toList()));
             }
             return null;
         });
-        return queues;
+        List<Delivery> sorted = new ArrayList<>(heads.values());
+        sorted.sort(SOONEST);
+        return sorted;
     }
-
-    /** A queue's order: log order, then replay number. */
-    private static final Comparator<Delivery> IN_QUEUE = Comparator.comparingInt(Delivery::logPartition)
-            .thenComparingLong(Delivery::logOffset).thenComparingInt(Delivery::replay);
 
     /**
      * Pending deliveries in the order they fall due, whatever their queue: for a destination that does not
