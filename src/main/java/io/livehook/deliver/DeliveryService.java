@@ -8,7 +8,6 @@ import io.livehook.state.DeliveryStore;
 import io.livehook.state.DeliveryStore.DestinationFigures;
 import io.livehook.state.StateStore;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +31,6 @@ public final class DeliveryService implements AutoCloseable {
     private final Clock clock;
     private final Map<String, DestinationSender> senders = new LinkedHashMap<>();
     private final Outbox outbox;
-    private final List<HttpClient> clients = new ArrayList<>();
     /** The lease epoch whose in-flight leftovers were recovered; -1 before the first. */
     private final AtomicLong recovered = new AtomicLong(-1);
     private volatile Optional<Leases> lock = Optional.empty();
@@ -43,17 +41,7 @@ public final class DeliveryService implements AutoCloseable {
         this.store = new DeliveryStore(state);
         this.clock = clock;
         for (DestinationConfig destination : destinations) {
-            HttpClient client = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .connectTimeout(destination.timeout())
-                    // The client's own steps run where they become ready (mostly its selector thread): none of them
-                    // blocks (the answer is kept by a non-blocking subscriber and waited for by the attempt's thread),
-                    // and handing each step to another thread cost more CPU than the step itself.
-                    .executor(Runnable::run)
-                    .build();
-            clients.add(client);
-            senders.put(destination.name(), new DestinationSender(destination, store, eventLog, client, clock,
+            senders.put(destination.name(), new DestinationSender(destination, store, eventLog, clock,
                     registry, this::delivering));
         }
         this.outbox = new Outbox(destinations, this::wakeAll);
@@ -185,7 +173,6 @@ public final class DeliveryService implements AutoCloseable {
     /** Lets requests in flight finish within {@code grace}; those cut off read as unknown after a restart. */
     public void close(Duration grace) {
         senders.values().parallelStream().forEach(s -> s.close(grace));
-        clients.forEach(HttpClient::shutdownNow);
         lock.ifPresent(Leases::close);
     }
 

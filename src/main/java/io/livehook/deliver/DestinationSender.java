@@ -9,7 +9,6 @@ import io.livehook.state.DeliveryAttempt;
 import io.livehook.state.DeliveryStore;
 import io.livehook.state.DeliveryStore.Claim;
 import io.livehook.state.DeliveryStore.Settled;
-import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -94,7 +93,7 @@ final class DestinationSender {
     private final BooleanSupplier mayStart;
 
     /** Starts new attempts only while {@code mayStart} says so (this livehook is the cluster's deliverer). */
-    DestinationSender(DestinationConfig config, DeliveryStore store, EventLog eventLog, HttpClient client, Clock clock,
+    DestinationSender(DestinationConfig config, DeliveryStore store, EventLog eventLog, Clock clock,
             io.micrometer.core.instrument.MeterRegistry registry, BooleanSupplier mayStart) {
         this.config = config;
         this.mayStart = mayStart;
@@ -102,7 +101,7 @@ final class DestinationSender {
         this.store = store;
         this.eventLog = eventLog;
         this.signer = RequestSigner.of(config.signing(), clock);
-        this.post = new WebhookPost(client, config.url(), config.timeout());
+        this.post = new WebhookPost(config.url(), config.timeout(), config.name());
         this.clock = clock;
         DeliveryMetrics[] meters = new DeliveryMetrics[1];
         this.circuit = new Circuit(config.circuit(), clock, () -> {
@@ -415,7 +414,7 @@ final class DestinationSender {
 
     /**
      * Stops dispatching, lets requests in flight finish (and their answers be recorded) within {@code grace},
-     * then interrupts them.
+     * then interrupts them and closes the destination's connections.
      */
     void close(Duration grace) {
         running = false;
@@ -436,6 +435,8 @@ final class DestinationSender {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             inFlight.values().forEach(Thread::interrupt);
+        } finally {
+            post.close();
         }
     }
 }
