@@ -46,7 +46,7 @@ class SharedProcessingTest {
     void setUp() {
         TestPostgres.quiet();
         url = TestPostgres.newDatabase();
-        String topic = KafkaTestCluster.uniqueTopic("shared");
+        String topic = KafkaTestCluster.uniqueTopic("shared-processing");
         kafka = new LivehookConfig.Kafka(KafkaTestCluster.bootstrapServers(), topic, topic + ".quarantine",
                 PARTITIONS, java.util.Optional.empty(), LivehookConfig.Kafka.APPEND_TIMEOUT,
                 LivehookConfig.Kafka.CONNECT_TIMEOUT, java.util.Map.of());
