@@ -36,8 +36,9 @@ final class WebhookPost implements AutoCloseable {
     static final String ATTEMPT_HEADER = "Livehook-Attempt";
     static final String REPLAY_HEADER = "Livehook-Replay";
     /**
-     * {@code livekit} for LiveKit's events, {@code livehook} for livehook's own corrections (ids {@code LH_...}),
-     * which a receiver may want to treat differently: LiveKit never sent them.
+     * {@code livekit} for LiveKit's events, {@code livehook} for the events livehook wrote itself (reconciliation's
+     * corrections, room ends inferred from silence), which a receiver may want to treat differently: LiveKit never
+     * sent them.
      */
     static final String ORIGIN_HEADER = "Livehook-Origin";
     private static final HeaderName ATTEMPT = HeaderNames.create(ATTEMPT_HEADER);
