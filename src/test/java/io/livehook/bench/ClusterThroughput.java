@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +55,7 @@ public final class ClusterThroughput {
             int logged = StateThroughput.backlog(file, events);
             StateThroughput.backlog(topicLog, events);
             System.out.printf("backlog: %d events in the file log and in a %d-partition topic; load average %.2f%n",
-                    logged, PARTITIONS, loadAverage());
+                    logged, PARTITIONS, RepeatedRuns.loadAverage());
             System.out.println("setup                     run  events/s  CPU µs/event");
             for (int run = 0; run <= runs; run++) {
                 Map<String, Figures> round = new LinkedHashMap<>();
@@ -76,14 +75,16 @@ public final class ClusterThroughput {
                             entry.getValue().eventsPerSecond(), entry.getValue().cpuMicrosPerEvent());
                 }
             }
-            double base = median(results.get("file log + SQLite").stream()
+            double base = RepeatedRuns.median(results.get("file log + SQLite").stream()
                     .mapToDouble(Figures::eventsPerSecond).toArray());
             results.forEach((setup, figures) -> {
-                double perSecond = median(figures.stream().mapToDouble(Figures::eventsPerSecond).toArray());
-                System.out.printf("%-25s med  %8.0f  %12.1f  (%.2f × the embedded setup)%n", setup, perSecond,
-                        median(figures.stream().mapToDouble(Figures::cpuMicrosPerEvent).toArray()), perSecond / base);
+                double perSecond = RepeatedRuns.median(
+                        figures.stream().mapToDouble(Figures::eventsPerSecond).toArray());
+                double cpu = RepeatedRuns.median(figures.stream().mapToDouble(Figures::cpuMicrosPerEvent).toArray());
+                System.out.printf("%-25s med  %8.0f  %12.1f  (%.2f × the embedded setup)%n", setup, perSecond, cpu,
+                        perSecond / base);
             });
-            System.out.printf("load average %.2f%n", loadAverage());
+            System.out.printf("load average %.2f%n", RepeatedRuns.loadAverage());
         }
         System.exit(0); // the broker and the embedded PostgreSQL stop with the JVM
     }
@@ -123,16 +124,5 @@ public final class ClusterThroughput {
             processors.forEach(Processor::close);
             stores.forEach(StateStore::close);
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    }
-
-    private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 }

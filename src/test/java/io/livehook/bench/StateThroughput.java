@@ -57,7 +57,7 @@ public final class StateThroughput {
         Map<String, List<Figures>> results = new LinkedHashMap<>();
         try (FileEventLog log = new FileEventLog(dir.resolve("events.log"))) {
             int logged = joins ? joins(log, events) : backlog(log, events);
-            System.out.printf("backlog: %d events in %s; load average %.2f%n", logged, dir, loadAverage());
+            System.out.printf("backlog: %d events in %s; load average %.2f%n", logged, dir, RepeatedRuns.loadAverage());
             System.out.println("database     run  events/s  CPU µs/event   seconds");
             for (int run = 0; run <= runs; run++) {
                 for (String database : databases) {
@@ -75,9 +75,9 @@ public final class StateThroughput {
                 }
             }
             results.forEach((database, figures) -> System.out.printf("%-12s med  %8.0f  %12.1f%n", database,
-                    median(figures.stream().mapToDouble(Figures::eventsPerSecond).toArray()),
-                    median(figures.stream().mapToDouble(Figures::cpuMicrosPerEvent).toArray())));
-            System.out.printf("load average %.2f%n", loadAverage());
+                    RepeatedRuns.median(figures.stream().mapToDouble(Figures::eventsPerSecond).toArray()),
+                    RepeatedRuns.median(figures.stream().mapToDouble(Figures::cpuMicrosPerEvent).toArray())));
+            System.out.printf("load average %.2f%n", RepeatedRuns.loadAverage());
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -119,16 +119,6 @@ public final class StateThroughput {
         return new Figures(applied / seconds, cpu / 1e3 / applied, seconds);
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    }
-
-    private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
 
     /**
      * About {@code events} webhooks of rooms of 10 participants each, appended as ingest would: rooms at once
