@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
+import io.livehook.retry.BackgroundLoop;
 import io.livehook.state.StateChange;
 import io.livehook.state.StateQueries;
 import io.livehook.state.StateStore;
@@ -51,7 +52,7 @@ public final class ChangeStream implements AutoCloseable {
     private final Duration retention;
     private final long maxChanges;
     private volatile boolean running = true;
-    private Thread pruner;
+    private final BackgroundLoop pruning = new BackgroundLoop("stream-prune", Duration.ofSeconds(5));
 
     public ChangeStream(StateStore store, Clock clock, Duration retention, long maxChanges, Streaming streaming) {
         this.store = store;
@@ -64,8 +65,8 @@ public final class ChangeStream implements AutoCloseable {
 
     /** Starts pruning old changes, once a minute. */
     public void start() {
-        pruner = Thread.ofPlatform().name("stream-prune").daemon().start(() -> {
-            while (running) {
+        pruning.start(() -> {
+            while (pruning.running()) {
                 prune();
                 try {
                     Thread.sleep(PRUNE_EVERY);
@@ -156,8 +157,6 @@ public final class ChangeStream implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        if (pruner != null) {
-            pruner.interrupt();
-        }
+        pruning.close();
     }
 }

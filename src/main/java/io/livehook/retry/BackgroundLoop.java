@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * The thread of a loop that keeps trying in the background (renewing leases, reconciling, looking for silent
- * rooms) until its owner closes it. Closing interrupts the loop's waits, so that a stop never waits out a pause,
- * then waits a bounded time for the loop to leave.
+ * rooms, pruning the stream's old changes) until its owner closes it. Closing interrupts the loop's waits, so
+ * that a stop never waits out a pause, then waits a bounded time for the loop to leave.
  */
 public final class BackgroundLoop implements AutoCloseable {
 
