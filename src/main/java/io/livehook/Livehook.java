@@ -7,12 +7,12 @@ import io.livehook.api.AccessFilter;
 import io.livehook.api.ApiAuth;
 import io.livehook.api.ApiErrors;
 import io.livehook.api.ApiRoutes;
+import io.livehook.api.ChangeStream;
 import io.livehook.api.DeliveriesApi;
 import io.livehook.api.OpenApiDescription;
+import io.livehook.api.PresenceApi;
 import io.livehook.api.ProgressApi;
 import io.livehook.api.QueryApi;
-import io.livehook.api.ChangeStream;
-import io.livehook.api.PresenceApi;
 import io.livehook.api.ReconcileApi;
 import io.livehook.cluster.Leases;
 import io.livehook.config.LivehookConfig;
@@ -27,8 +27,8 @@ import io.livehook.livekit.WebhookVerifier;
 import io.livehook.log.DataDirLock;
 import io.livehook.log.EmbeddedLog;
 import io.livehook.log.EventLog;
-import io.livehook.log.WritableGauge;
 import io.livehook.log.KafkaEventLog;
+import io.livehook.log.WritableGauge;
 import io.livehook.metrics.Metrics;
 import io.livehook.metrics.MetricsHistory;
 import io.livehook.process.Processor;
@@ -41,10 +41,12 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -145,7 +147,7 @@ public final class Livehook implements AutoCloseable {
         if (config.roles().equals(Role.ALL)) {
             return;
         }
-        List<String> missing = new java.util.ArrayList<>();
+        List<String> missing = new ArrayList<>();
         if (config.kafka().isEmpty()) {
             missing.add("the event log on Kafka (LIVEHOOK_KAFKA_BOOTSTRAP_SERVERS)");
         }
@@ -172,7 +174,7 @@ public final class Livehook implements AutoCloseable {
     }
 
     /** A stream's connection is busy, not idle: the listener built last keeps it open. */
-    private void streaming(java.net.SocketAddress peer) {
+    private void streaming(SocketAddress peer) {
         listener.streaming(peer);
     }
 
