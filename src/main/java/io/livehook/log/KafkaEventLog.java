@@ -414,10 +414,7 @@ public final class KafkaEventLog implements EventLog {
         int partition = (int) (candidate >>> OFFSET_BITS);
         long offset = candidate & ((1L << OFFSET_BITS) - 1);
         try {
-            List<ConsumerRecord<byte[], byte[]>> found = readers.read(new TopicPartition(settings.topic(), partition),
-                    offset - 1, offset, 1, Duration.ofNanos(left(deadline)));
-            return !found.isEmpty() && found.get(0).offset() == offset - 1
-                    && KafkaRecords.loggedEvent(found.get(0), 0).eventId().equals(eventId)
+            return at(partition, offset, eventId, Duration.ofNanos(left(deadline))).isPresent()
                     ? new Appended(partition, offset, false) : null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -476,6 +473,36 @@ public final class KafkaEventLog implements EventLog {
                     duplicateCounts.of(place(record.partition(), record.offset() + 1))));
         }
         return events;
+    }
+
+    /**
+     * Where the state says an event is (delivery reads bodies this way): another livehook may have appended it after
+     * this one last looked at the partition's end, so the read is bounded by the offset asked for, not by the head
+     * known here, which would call a body there for all to see missing.
+     */
+    @Override
+    public Optional<LoggedEvent> read(int partition, long offset, String eventId) {
+        requirePartition(partition);
+        try {
+            return at(partition, offset, eventId, READ_TIMEOUT)
+                    .map(r -> KafkaRecords.loggedEvent(r, duplicateCounts.of(place(partition, offset))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the event log", e);
+        }
+    }
+
+    /** The record at the log's {@code offset} (Kafka's offset - 1) if it holds that event. */
+    private Optional<ConsumerRecord<byte[], byte[]>> at(int partition, long offset, String eventId, Duration timeout)
+            throws InterruptedException {
+        if (offset < 1) {
+            return Optional.empty();
+        }
+        List<ConsumerRecord<byte[], byte[]>> found = readers.read(new TopicPartition(settings.topic(), partition),
+                offset - 1, offset, 1, timeout);
+        return !found.isEmpty() && found.get(0).offset() == offset - 1
+                && KafkaRecords.loggedEvent(found.get(0), 0).eventId().equals(eventId)
+                ? Optional.of(found.get(0)) : Optional.empty();
     }
 
     @Override

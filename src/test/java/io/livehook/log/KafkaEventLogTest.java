@@ -227,6 +227,25 @@ class KafkaEventLogTest extends EventLogContract {
         }
     }
 
+    /**
+     * Delivery on one livehook reads the body of an event another appended (and a third applied) at once: the
+     * place the state gives is read even before this one has seen the partition's new end.
+     */
+    @Test
+    void anEventAnotherLivehookAppendedIsReadAtItsPlaceAtOnce() throws Exception {
+        try (EventLog other = open(file)) {
+            for (int i = 0; i < 20; i++) {
+                String id = "EV_elsewhere" + i;
+                Appended at = log.append(incoming(id, "room-" + i));
+                assertThat(other.read(at.partition(), at.offset(), id)).as("read where it was appended, at once")
+                        .get().extracting(LoggedEvent::eventId).isEqualTo(id);
+            }
+            Appended last = log.append(incoming("EV_named", "room-named"));
+            assertThat(other.read(last.partition(), last.offset(), "EV_another")).as("a different event there")
+                    .isEmpty();
+        }
+    }
+
     @Test
     void readsOfSingleEventsAlongsideFollowingReadersAllGetTheirOwnEvents() throws Exception {
         int n = 300;
